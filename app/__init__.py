@@ -1,0 +1,1 @@
+"""The HTTP server, authentication, settings, command line and metadata migrations."""

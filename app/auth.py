@@ -1,0 +1,24 @@
+"""Token → Principal, as Litestar dependencies (v3: X-AccessToken; v1: x-api-key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from app.tenancy import Tenancy
+from app.tokens import Principal, authenticate
+
+
+def provide_tenancy(state: State) -> Tenancy:
+    return state.tenancy  # type: ignore[no-any-return]
+
+
+def principal_v3(request: Request[Any, Any, Any], tenancy: NamedDependency[Tenancy]) -> Principal:
+    return authenticate(tenancy, request.headers.get("x-accesstoken"))
+
+
+def principal_v1(request: Request[Any, Any, Any], tenancy: NamedDependency[Tenancy]) -> Principal:
+    return authenticate(tenancy, request.headers.get("x-api-key"))

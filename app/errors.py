@@ -1,0 +1,116 @@
+"""The one place where errors become HTTP answers: domain errors, framework errors, and
+anything unexpected (a 500 carrying only a request id that the log also has)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from ddl import errors as domain
+
+log = logging.getLogger("customtables")
+
+STATUS: tuple[tuple[type[domain.CustomTablesError], int], ...] = (
+    (domain.NotAuthenticated, 401),
+    (domain.Forbidden, 403),
+    (domain.NotFound, 404),
+    (domain.Conflict, 409),
+    (domain.PayloadTooLarge, 413),
+    (domain.QueryTimeout, 408),
+    (domain.RateLimited, 429),
+    (domain.ValidationError, 400),
+)
+HTTP_CODES = {
+    400: "VALIDATION_ERROR", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED", 408: "TIMEOUT", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR",
+}
+V1_CODES = {
+    400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
+}
+_encoder = msgspec.json.Encoder()
+
+
+def _is_v1(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/v1")
+
+
+def error_response(
+    request: Request[Any, Any, Any], status: int, code: str | None, message: str,
+    headers: dict[str, str] | None = None, request_id: str | None = None,
+) -> Response[bytes]:
+    if _is_v1(request):
+        error: dict[str, Any] = {"code": V1_CODES.get(status, code or "ERROR"), "message": message}
+        if request_id:
+            error["requestId"] = request_id
+        body: dict[str, Any] = {"success": False, "error": error}
+    else:
+        body = {"Code": code or HTTP_CODES.get(status, "ERROR"), "Message": message}
+        if request_id:
+            body["RequestId"] = request_id
+    return Response(
+        _encoder.encode(body), status_code=status, media_type="application/json",
+        headers=headers,
+    )
+
+
+def domain_error(request: Request[Any, Any, Any], exc: domain.CustomTablesError) -> Response[bytes]:
+    status = next(code for kind, code in STATUS if isinstance(exc, kind))
+    headers = getattr(exc, "headers", None)
+    return error_response(request, status, exc.code, exc.message, headers)
+
+
+def _validation_message(exc: ValidationException) -> str:
+    details = exc.extra if isinstance(exc.extra, list) else []
+    parts = []
+    for item in details:
+        if isinstance(item, dict):
+            key, text = item.get("key"), item.get("message", "")
+            parts.append(f"{key}: {text}" if key else str(text))
+    return "; ".join(parts) or "The request is not valid"
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        message = _validation_message(exc)
+    elif status == 404:
+        message = f"No route {request.method} {request.url.path}"
+    elif status == 405:
+        message = f"Method {request.method} is not allowed on {request.url.path}"
+    elif status == 413:
+        message = "The request body is too large"
+    else:
+        message = exc.detail if isinstance(exc.detail, str) else "Request failed"
+    return error_response(request, status, None, message, exc.headers)
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    request_id = uuid.uuid4().hex
+    log.exception("request %s failed: %s %s", request_id, request.method, request.url.path,
+                  exc_info=exc)
+    return error_response(request, 500, "INTERNAL_ERROR",
+                          "An internal error occurred; quote the request id to the operator",
+                          request_id=request_id)
+
+
+def decode_error(exc: msgspec.MsgspecError) -> domain.ValidationError:
+    """A body that is not JSON of the expected shape (msgspec names the path)."""
+    text = str(exc)
+    if isinstance(exc, msgspec.DecodeError):
+        text = f"The body is not valid JSON: {text}"
+    return domain.ValidationError(text)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    domain.CustomTablesError: domain_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

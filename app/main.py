@@ -1,0 +1,58 @@
+"""The Litestar application: routes, dependencies, error mapping and OpenAPI in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar, get
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from app.auth import principal_v3, provide_tenancy
+from app.errors import EXCEPTION_HANDLERS
+from app.openapi import document_bodies
+from app.query_case import query_case_middleware
+from app.settings import Settings
+from app.tenancy import Tenancy
+from app.v3.tables import CustomTablesController
+
+ROUTERS: list[object] = [CustomTablesController]
+
+
+@get("/health", include_in_schema=True, tags=["Service"])
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None) -> Litestar:
+    """Build the app; `tenancy` lets tests and the CLI share engines already set up."""
+    settings = settings or Settings.from_env()
+    tenancy = tenancy or Tenancy(settings)
+    logging.basicConfig(level=settings.log_level)
+
+    def on_shutdown() -> None:
+        tenancy.dispose()
+
+    config = AppConfig(
+        route_handlers=[health, *ROUTERS],
+        dependencies={
+            "tenancy": Provide(provide_tenancy, sync_to_thread=False),
+            "principal": Provide(principal_v3, sync_to_thread=True),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[query_case_middleware],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="customtables", version="0.1.0", path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        on_shutdown=[on_shutdown],
+        debug=False,
+    )
+    app = Litestar.from_config(config)
+    document_bodies(app)
+    app.state.tenancy = tenancy
+    app.state.settings = settings
+    return app

@@ -1,0 +1,31 @@
+"""The server's own metadata tables (tenants and tokens), migrated with Alembic."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+tenants = sa.Table(
+    "ct_tenants",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(40), nullable=False, unique=True),
+    sa.Column("schema_name", sa.String(63), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+tokens = sa.Table(
+    "ct_tokens",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("tenant_id", sa.String(36), sa.ForeignKey("ct_tenants.id"), nullable=False),
+    sa.Column("user_name", sa.String(200), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("roles", sa.UnicodeText, nullable=False),
+    sa.Column("scopes", sa.UnicodeText, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("expires_at", sa.String(32)),
+    sa.Column("revoked_at", sa.String(32)),
+)

@@ -1,0 +1,62 @@
+"""Settings from CUSTOMTABLES_* environment variables (each documented in the README)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(f"CUSTOMTABLES_{name}")
+    return default if raw in (None, "") else int(raw)
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(f"CUSTOMTABLES_{name}")
+    return default if raw in (None, "") else float(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    max_batch_rows: int = 10_000
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_upload_bytes: int = 256 * 1024 * 1024
+    query_timeout_seconds: float = 5.0
+    query_max_rows: int = 10_000
+    rate_limit_reads: int = 1000
+    rate_limit_writes: int = 100
+    redis_url: str = ""
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The metadata database: SQLite under the data directory unless a URL is given."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'customtables.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ.get
+        values: dict[str, object] = {
+            "data_dir": Path(env("CUSTOMTABLES_DATA_DIR") or "data"),
+            "database_url": env("CUSTOMTABLES_DATABASE_URL", ""),
+            "max_batch_rows": _int("MAX_BATCH_ROWS", 10_000),
+            "max_body_bytes": _int("MAX_BODY_BYTES", 64 * 1024 * 1024),
+            "max_upload_bytes": _int("MAX_UPLOAD_BYTES", 256 * 1024 * 1024),
+            "query_timeout_seconds": _float("QUERY_TIMEOUT_SECONDS", 5.0),
+            "query_max_rows": _int("QUERY_MAX_ROWS", 10_000),
+            "rate_limit_reads": _int("RATE_LIMIT_READS", 1000),
+            "rate_limit_writes": _int("RATE_LIMIT_WRITES", 100),
+            "redis_url": env("CUSTOMTABLES_REDIS_URL", ""),
+            "log_level": env("CUSTOMTABLES_LOG_LEVEL", "INFO"),
+        }
+        known = {f.name for f in fields(cls)}
+        values.update({k: v for k, v in overrides.items() if k in known})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,134 @@
+"""Tenants and where their spaces live: one SQLite file each, or one schema each on a server.
+
+The metadata database (tenants, tokens) is SQLite `data/customtables.db` by default, or the
+database named by CUSTOMTABLES_DATABASE_URL, whose tenant schemas then live beside it.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from app import migrate
+from app.metadata import tenants
+from app.settings import Settings
+from ddl.backend import server_engine, sqlite_engine
+from ddl.catalog import create_internal_tables, now_text
+from ddl.errors import Conflict, NotFound
+from ddl.names import check_tenant_name
+from ddl.space import CATALOG_SCHEMA, TenantSpace
+
+DEFAULT_TENANT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    id: str
+    name: str
+    schema_name: str
+
+
+def schema_for(name: str) -> str:
+    return CATALOG_SCHEMA if name == DEFAULT_TENANT else f"{CATALOG_SCHEMA}_{name}"
+
+
+class Tenancy:
+    """Owns the engines; hands out each tenant's space."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        if settings.is_sqlite:
+            path = settings.url.removeprefix("sqlite:///")
+            self.meta = sqlite_engine(Path(path))
+        else:
+            self.meta = server_engine(settings.url)
+        self._spaces: dict[str, TenantSpace] = {}
+        self._by_id: dict[str, Tenant] = {}
+        self._lock = threading.Lock()
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.meta)
+
+    def dispose(self) -> None:
+        for space in self._spaces.values():
+            if space.engine is not self.meta:
+                space.engine.dispose()
+        self.meta.dispose()
+
+    # --- spaces -----------------------------------------------------------------------------
+
+    def _engine_for(self, tenant: Tenant) -> Engine:
+        if not self.settings.is_sqlite:
+            return self.meta
+        directory = Path(self.settings.url.removeprefix("sqlite:///")).parent / "tenants"
+        return sqlite_engine(directory / f"{tenant.name}.db", attach_as_customtables=True)
+
+    def space(self, tenant: Tenant) -> TenantSpace:
+        with self._lock:
+            space = self._spaces.get(tenant.id)
+            if space is None:
+                schema = CATALOG_SCHEMA if self.settings.is_sqlite else tenant.schema_name
+                space = TenantSpace(tenant.id, tenant.name, schema, self._engine_for(tenant))
+                if self.settings.is_sqlite or self._schema_exists(tenant.schema_name):
+                    self._upgrade_space(space)
+                self._spaces[tenant.id] = space
+            return space
+
+    def _schema_exists(self, schema: str) -> bool:
+        return schema in sa.inspect(self.meta).get_schema_names()
+
+    @staticmethod
+    def _upgrade_space(space: TenantSpace) -> None:
+        """Create internal tables added since the space was made (once per process)."""
+        with space.write() as conn:
+            create_internal_tables(conn)
+
+    # --- tenants ----------------------------------------------------------------------------
+
+    def find_tenant(self, name: str) -> Tenant | None:
+        with self.meta.connect() as conn:
+            row = conn.execute(sa.select(tenants).where(tenants.c.name == name)).first()
+        return Tenant(row.id, row.name, row.schema_name) if row else None
+
+    def get_tenant(self, name: str) -> Tenant:
+        tenant = self.find_tenant(name)
+        if tenant is None:
+            raise NotFound(f"Tenant '{name}' does not exist")
+        return tenant
+
+    def tenant_by_id(self, tenant_id: str) -> Tenant:
+        tenant = self._by_id.get(tenant_id)
+        if tenant is None:  # tenants never change once created, so caching them is safe
+            with self.meta.connect() as conn:
+                row = conn.execute(sa.select(tenants).where(tenants.c.id == tenant_id)).one()
+            tenant = self._by_id[tenant_id] = Tenant(row.id, row.name, row.schema_name)
+        return tenant
+
+    def has_tenants(self) -> bool:
+        with self.meta.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(tenants)).scalar_one() > 0
+
+    def create_tenant(self, name: str) -> Tenant:
+        """Create the tenant's physical space (schema or file, with its catalog) and its row."""
+        check_tenant_name(name)
+        if self.find_tenant(name) is not None:
+            raise Conflict(f"Tenant '{name}' already exists")
+        tenant = Tenant(str(uuid.uuid4()), name, schema_for(name))
+        space = self.space(tenant)
+        with space.write() as conn:
+            if not self.settings.is_sqlite:
+                conn.execute(sa.schema.CreateSchema(tenant.schema_name, if_not_exists=True))
+            create_internal_tables(conn)
+        with self.meta.connect() as conn:
+            conn.execution_options(ct_write=True)
+            with conn.begin():
+                conn.execute(tenants.insert().values(
+                    id=tenant.id, name=name, schema_name=tenant.schema_name,
+                    created_at=now_text(),
+                ))
+        return tenant

@@ -1,0 +1,105 @@
+"""Access tokens: random, shown once, stored only as a SHA-256 hash, revocable, expiring."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import sqlalchemy as sa
+
+from app.metadata import tokens
+from app.tenancy import Tenancy, Tenant
+from ddl.access import Caller
+from ddl.catalog import now_text
+from ddl.errors import NotAuthenticated, NotFound, ValidationError
+
+TOKEN_PREFIX = "ct_"
+SCOPES = frozenset({"workflows:read", "workflows:write"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request acts for: one tenant, one user, roles (v3) and scopes (v1)."""
+
+    token_id: str
+    tenant: Tenant
+    user: str
+    roles: tuple[str, ...]
+    scopes: frozenset[str]
+
+    @property
+    def caller(self) -> Caller:
+        return Caller.of(self.user, self.roles)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    tenancy: Tenancy, tenant_name: str, user: str, roles: Sequence[str],
+    scopes: Sequence[str] = (), expires_in_days: float | None = None,
+) -> str:
+    """Create a token and return it; only its hash is kept."""
+    tenant = tenancy.get_tenant(tenant_name)
+    if not user.strip():
+        raise ValidationError("A token needs a user name")
+    unknown = set(scopes) - SCOPES
+    if unknown:
+        raise ValidationError(f"Unknown scope(s) {sorted(unknown)}; known: {sorted(SCOPES)}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = None
+    if expires_in_days is not None:
+        if expires_in_days <= 0:
+            raise ValidationError("--expires-in must be a positive number of days")
+        moment = datetime.now(UTC) + timedelta(days=expires_in_days)
+        expires = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with tenancy.meta.connect() as conn:
+        conn.execution_options(ct_write=True)
+        with conn.begin():
+            conn.execute(tokens.insert().values(
+                id=str(uuid.uuid4()), tenant_id=tenant.id, user_name=user.strip(),
+                token_hash=_hash(token), prefix=token[:10],
+                roles=msgspec.json.encode(list(dict.fromkeys(roles))).decode(),
+                scopes=msgspec.json.encode(sorted(set(scopes))).decode(),
+                created_at=now_text(), expires_at=expires,
+            ))
+    return token
+
+
+def revoke_token(tenancy: Tenancy, token_or_id: str) -> None:
+    """Revoke by the token itself or by its id; revoking twice is harmless."""
+    condition = sa.or_(tokens.c.token_hash == _hash(token_or_id), tokens.c.id == token_or_id)
+    with tenancy.meta.connect() as conn:
+        conn.execution_options(ct_write=True)
+        with conn.begin():
+            changed = conn.execute(
+                tokens.update().where(condition, tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now_text())
+            ).rowcount
+            if not changed and conn.execute(sa.select(tokens.c.id).where(condition)).first() is None:
+                raise NotFound("No such token")
+
+
+def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
+    """The principal of a token; missing, unknown, revoked and expired all answer 401 alike."""
+    if not token:
+        raise NotAuthenticated("An access token is required")
+    digest = _hash(token)
+    with tenancy.meta.connect() as conn:
+        row = conn.execute(sa.select(tokens).where(tokens.c.token_hash == digest)).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
+        raise NotAuthenticated("The access token is not valid")
+    if row.expires_at and row.expires_at <= now_text():
+        raise NotAuthenticated("The access token is not valid")
+    return Principal(
+        token_id=row.id, tenant=tenancy.tenant_by_id(row.tenant_id), user=row.user_name,
+        roles=tuple(msgspec.json.decode(row.roles)),
+        scopes=frozenset(msgspec.json.decode(row.scopes)),
+    )

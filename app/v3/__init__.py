@@ -1,0 +1,1 @@
+"""The v3 Custom Tables API (X-AccessToken, PascalCase bodies)."""

@@ -1,0 +1,209 @@
+"""v3 custom-table routes: parse, authorise, call the engine, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter, RawBody
+from litestar.response import Stream
+
+from app.errors import decode_error
+from app.openapi import body_of
+from app.tenancy import Tenancy
+from app.tokens import Principal
+from app.v3 import shapes
+from app.v3.schemas import (
+    ColumnValueOut,
+    CreateTableRequest,
+    DeleteRowsRequest,
+    DeleteRowsResult,
+    DropResult,
+    RolesRequest,
+    RowOut,
+    TableDefinition,
+    WriteRowsRequest,
+    WriteRowsResult,
+    decoder,
+)
+from ddl import catalog, reads, rows, schema
+from ddl.errors import ValidationError
+from ddl.prepared import prepare
+from ddl.space import TenantSpace
+
+_create = decoder(CreateTableRequest)
+_write = decoder(WriteRowsRequest)
+_delete = decoder(DeleteRowsRequest)
+_roles = decoder(RolesRequest)
+
+TableName = Annotated[str, PathParameter(description="Custom table name (case-insensitive)")]
+DefinitionId = Annotated[str, PathParameter(description="The Id of a table definition")]
+TenancyDep = NamedDependency[Tenancy]
+PrincipalDep = NamedDependency[Principal]
+
+
+def parse(body: RawBody, dec: msgspec.json.Decoder[Any]) -> Any:
+    if not body.strip():
+        raise ValidationError("A JSON body is required")
+    try:
+        return dec.decode(body)
+    except msgspec.MsgspecError as exc:
+        raise decode_error(exc) from None
+
+
+def operation(value: int | str, kind: type[rows.WriteOperation] | type[rows.DeleteOperation]) -> Any:
+    """An OperationType given by number or by name (any case)."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, int) and value in kind._value2member_map_:
+        return kind(value)
+    if isinstance(value, str):
+        wanted = value.replace("_", "").lower()
+        for member in kind:
+            if member.name.replace("_", "").lower() == wanted:
+                return member
+    names = ", ".join(f"{''.join(p.title() for p in m.name.split('_'))} ({m.value})" for m in kind)
+    raise ValidationError(f"Unknown OperationType {value!r}; use one of {names}")
+
+
+def describe(space: TenantSpace, table: catalog.TableDef) -> TableDefinition:
+    with space.read() as conn:
+        count = shapes.count_rows(conn, prepare(space, table))
+    return shapes.definition(table, count)
+
+
+class CustomTablesController(Controller):
+    path = "/api/v3"
+    tags = ["Custom tables"]
+
+    @get("/custom-tables", sync_to_thread=True)
+    def list_tables(self, principal: PrincipalDep, tenancy: TenancyDep) -> list[TableDefinition]:
+        space = tenancy.space(principal.tenant)
+        with space.read() as conn:
+            return [shapes.definition(t, shapes.count_rows(conn, prepare(space, t)))
+                    for t in catalog.list_tables(conn)]
+
+    @get("/custom-tables/{table_name:str}", sync_to_thread=True)
+    def get_table(self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep) -> TableDefinition:
+        space = tenancy.space(principal.tenant)
+        with space.read() as conn:
+            table = catalog.get_table(conn, table_name)
+            return shapes.definition(table, shapes.count_rows(conn, prepare(space, table)))
+
+    @post("/custom-tables/{table_name:str}", sync_to_thread=True,
+          operation_class=body_of(CreateTableRequest),
+          responses=None, status_code=201)
+    def create_table(
+        self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
+    ) -> Response[TableDefinition]:
+        request: CreateTableRequest = parse(body, _create)
+        spec = schema.check_spec(
+            table_name, request.KeyColumnName, request.KeyDataTypeId, request.KeyColumnLength,
+            [(c.ColumnName, c.ColumnDataTypeId, c.ColumnLength) for c in request.Columns],
+            request.ReadRoles, request.SaveRoles,
+        )
+        space = tenancy.space(principal.tenant)
+        table, created, _ = schema.create_or_extend(space, principal.caller, spec)
+        return Response(describe(space, table), status_code=201 if created else 200)
+
+    @delete("/custom-tables/{table_name:str}", sync_to_thread=True, status_code=200)
+    def drop_table(self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep) -> DropResult:
+        schema.drop_table(tenancy.space(principal.tenant), principal.caller, table_name)
+        return DropResult(Dropped=True)
+
+    @put("/custom-tables/{table_name:str}/rows", sync_to_thread=True,
+         operation_class=body_of(WriteRowsRequest))
+    def write_rows(
+        self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
+    ) -> Response[WriteRowsResult]:
+        request: WriteRowsRequest = parse(body, _write)
+        kind = operation(request.OperationType, rows.WriteOperation)
+        if kind is rows.WriteOperation.UPDATE:
+            batch, model = ([request.UpdateModel] if request.UpdateModel else None), "UpdateModel"
+        elif kind is rows.WriteOperation.UPDATE_MANY:
+            batch, model = request.UpdateManyModel, "UpdateManyModel"
+        else:
+            batch = request.UpsertManyModel if request.UpsertManyModel is not None \
+                else request.UpdateManyModel
+            model = "UpsertManyModel"
+        if batch is None:
+            raise ValidationError(f"OperationType {kind.name.title()} needs {model}")
+        result = rows.write_rows(
+            tenancy.space(principal.tenant), principal.caller, table_name, kind, batch,
+            tenancy.settings.max_batch_rows,
+        )
+        return shapes.json_response(
+            WriteRowsResult(result.inserted, result.updated, result.key_values))
+
+    @delete("/custom-tables/{table_name:str}/rows", sync_to_thread=True, status_code=200,
+            operation_class=body_of(DeleteRowsRequest))
+    def delete_rows(
+        self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
+    ) -> DeleteRowsResult:
+        request: DeleteRowsRequest = parse(body, _delete)
+        kind = operation(request.OperationType, rows.DeleteOperation)
+        keys: list[Any] = []
+        key_column = None
+        if kind is rows.DeleteOperation.DELETE:
+            if request.DeleteModel is None:
+                raise ValidationError("OperationType Delete needs DeleteModel")
+            keys, key_column = [request.DeleteModel.KeyValue], request.DeleteModel.KeyColumnName
+        elif kind is rows.DeleteOperation.DELETE_MANY:
+            if request.DeleteManyModel is None:
+                raise ValidationError("OperationType DeleteMany needs DeleteManyModel")
+            keys = request.DeleteManyModel.KeyValues
+            key_column = request.DeleteManyModel.KeyColumnName
+        deleted = rows.delete_rows(tenancy.space(principal.tenant), principal.caller,
+                                   table_name, kind, keys, key_column)
+        return DeleteRowsResult(Deleted=deleted)
+
+    @get("/custom-tables/{table_name:str}/rows/values", sync_to_thread=True)
+    def row_values(
+        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep,
+        top: Annotated[int | None, QueryParameter(name="Top", ge=0)] = None,
+        skip: Annotated[int | None, QueryParameter(name="Skip", ge=0)] = None,
+        order_by: Annotated[str | None, QueryParameter(name="OrderBy",
+                                                  description="'Column' or 'Column desc'")] = None,
+        format: Annotated[str | None, QueryParameter(name="Format",
+                                                description="'flat' for plain objects")] = None,
+    ) -> Stream:
+        if format is not None and format.lower() not in ("flat", "rows"):
+            raise ValidationError("Format must be 'flat' or left out")
+        table, partitions = reads.stream_rows(
+            tenancy.space(principal.tenant), principal.caller, table_name, top=top, skip=skip,
+            order_by=reads.OrderBy.parse(order_by) if order_by else None,
+        )
+        flat = format is not None and format.lower() == "flat"
+        return Stream(shapes.json_rows(table, partitions, flat), media_type="application/json")
+
+    @get("/custom-tables/{table_name:str}/row", sync_to_thread=True)
+    def get_row(
+        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep,
+        key_value: Annotated[str, QueryParameter(name="KeyValue")],
+    ) -> Response[RowOut]:
+        table, values = reads.get_row(tenancy.space(principal.tenant), principal.caller,
+                                      table_name, key_value)
+        return shapes.json_response(shapes.row_out(table, values))
+
+    @get("/custom-tables/{table_name:str}/rows/columnValue", sync_to_thread=True)
+    def column_value(
+        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep,
+        key_value: Annotated[str, QueryParameter(name="KeyValue")],
+        column_name: Annotated[str, QueryParameter(name="ColumnName")],
+    ) -> Response[ColumnValueOut]:
+        column, value = reads.get_column_value(
+            tenancy.space(principal.tenant), principal.caller, table_name, key_value, column_name)
+        return shapes.json_response(ColumnValueOut(column.name, int(column.type_id), value))
+
+    @put("/custom-table-definitions/{definition_id:str}", sync_to_thread=True,
+         operation_class=body_of(RolesRequest))
+    def set_roles(
+        self, definition_id: DefinitionId, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
+    ) -> TableDefinition:
+        request: RolesRequest = parse(body, _roles)
+        space = tenancy.space(principal.tenant)
+        table = schema.set_roles(space, principal.caller, definition_id,
+                                 request.ReadRoles, request.SaveRoles)
+        return describe(space, table)

@@ -1,0 +1,76 @@
+"""Engines per backend: SQLite files with transactional DDL, PostgreSQL, SQL Server.
+
+SQLite needs two things pysqlite does not do by itself: BEGIN before DDL (so a CREATE TABLE
+and its catalog row commit together) and BEGIN IMMEDIATE for writers (so two writers queue on
+the lock instead of failing to upgrade a read lock). Connections opened with the execution
+option `ct_write=True` begin IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
+
+SQLITE_ALIAS = "customtables"
+SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "cache_size=-65536",
+)
+
+
+def _install_sqlite_begin(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("ct_write") else "BEGIN"
+        conn.exec_driver_sql(mode)
+
+
+def _sqlite_connect(path: str, attach: Path | None) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+    schema = ""
+    if attach is not None:
+        conn.execute(f"ATTACH DATABASE ? AS {SQLITE_ALIAS}", (str(attach),))
+        schema = f"{SQLITE_ALIAS}."
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(f"PRAGMA {schema}{pragma}")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def sqlite_engine(path: Path, *, attach_as_customtables: bool = False) -> Engine:
+    """An engine on one SQLite file; with `attach_as_customtables` the file is the `customtables`
+    schema of an otherwise empty in-memory main database, which is how a tenant's space is seen."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if attach_as_customtables:
+        def creator() -> sqlite3.Connection:
+            return _sqlite_connect(":memory:", path)
+    else:
+        def creator() -> sqlite3.Connection:
+            return _sqlite_connect(str(path), None)
+
+    engine = sa.create_engine(
+        "sqlite://", creator=creator, poolclass=QueuePool, pool_size=8, max_overflow=24,
+        pool_timeout=60,
+    )
+    _install_sqlite_begin(engine)
+    return engine
+
+
+def server_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine on PostgreSQL or SQL Server: one for the whole database, every tenant a schema."""
+    options: dict[str, Any] = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+    if url.startswith("mssql"):
+        options["fast_executemany"] = True
+    options.update(kwargs)
+    return sa.create_engine(url, **options)
+
+
+def dialect_name(engine: Engine) -> str:
+    return engine.dialect.name

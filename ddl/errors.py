@@ -1,0 +1,81 @@
+"""The domain's one error hierarchy; app/errors.py maps each class to an HTTP status once."""
+
+from __future__ import annotations
+
+
+class CustomTablesError(Exception):
+    """Base of every error a client may see; `code` is stable, `message` is safe to show."""
+
+    code = "VALIDATION_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(CustomTablesError):
+    """The request is malformed or a value does not fit (400)."""
+
+    code = "VALIDATION_ERROR"
+
+
+class InvalidValue(ValidationError):
+    """One value of a row batch is wrong; names the row index and the column (400)."""
+
+    def __init__(self, row: int | None, column: str, expected: str, detail: str = "") -> None:
+        where = f"Row {row}, column '{column}'" if row is not None else f"Column '{column}'"
+        text = f"{where}: expected {expected}"
+        if detail:
+            text += f" ({detail})"
+        super().__init__(text)
+        self.row = row
+        self.column = column
+        self.expected = expected
+
+
+class NotAuthenticated(CustomTablesError):
+    """No valid token (401)."""
+
+    code = "UNAUTHORIZED"
+
+
+class Forbidden(CustomTablesError):
+    """The token is valid but lacks a role or scope (403)."""
+
+    code = "FORBIDDEN"
+
+
+class NotFound(CustomTablesError):
+    """The thing does not exist for this tenant (404); other tenants' things look the same."""
+
+    code = "NOT_FOUND"
+
+
+class TableNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Custom table '{name}' does not exist")
+        self.name = name
+
+
+class Conflict(CustomTablesError):
+    """The request contradicts what exists (409)."""
+
+    code = "CONFLICT"
+
+
+class PayloadTooLarge(CustomTablesError):
+    """Too many rows or bytes (413)."""
+
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class QueryTimeout(CustomTablesError):
+    """A saved query ran past its time limit and was cancelled (408)."""
+
+    code = "TIMEOUT"
+
+
+class RateLimited(CustomTablesError):
+    """Too many requests (429)."""
+
+    code = "RATE_LIMITED"

@@ -1,0 +1,126 @@
+"""A definition made ready for work: its SQLAlchemy Table, converters and compiled statements.
+
+Built once per (schema, table id, version) and cached, so the hot path of a write or read does
+no per-request compilation and no per-value type dispatch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from ddl.catalog import ColumnDef, TableDef
+from ddl.names import fold
+from ddl.space import TenantSpace
+from ddl.types import Converter, TypeId, input_converter, output_converter, sql_type
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreparedColumn:
+    """Hashed by identity: it is a dict key for every value of a batch."""
+
+    name: str
+    type_id: TypeId
+    length: int | None
+    sql: sa.Column[Any]
+    to_db: Converter
+    to_json: Converter | None
+
+
+@dataclass(slots=True)
+class CompiledStatement:
+    """A statement compiled once for one dialect; `order` lists bind names for positional styles."""
+
+    sql: str
+    order: tuple[str, ...] | None
+
+    def params(self, values: dict[str, Any]) -> Any:
+        if self.order is None:
+            return values
+        return tuple(values[name] for name in self.order)
+
+
+@dataclass(slots=True)
+class PreparedTable:
+    definition: TableDef
+    space: TenantSpace
+    table: sa.Table
+    key: PreparedColumn
+    columns: dict[str, PreparedColumn]  # folded name → column, key excluded
+    ordered: tuple[PreparedColumn, ...]  # key first, then columns in definition order
+    _statements: dict[Any, CompiledStatement] = field(default_factory=dict)
+
+    def column(self, name: str) -> PreparedColumn | None:
+        folded = fold(name)
+        if folded == fold(self.key.name):
+            return self.key
+        return self.columns.get(folded)
+
+    def compiled(self, cache_key: Any, build: Callable[[], sa.Executable]) -> CompiledStatement:
+        statement = self._statements.get(cache_key)
+        if statement is None:
+            compiled = build().compile(dialect=self.space.engine.dialect)
+            order = tuple(compiled.positiontup) if compiled.positional else None
+            statement = CompiledStatement(str(compiled), order)
+            self._statements[cache_key] = statement
+        return statement
+
+
+def _prepared_column(column: ColumnDef | None, definition: TableDef, dialect: str) -> PreparedColumn:
+    if column is None:  # the key
+        name, type_id, length = definition.key_column, definition.key_type, definition.key_length
+        sql = sa.Column(name, sql_type(type_id, length), primary_key=True, autoincrement=False)
+    else:
+        name, type_id, length = column.ColumnName, column.type_id, column.ColumnLength
+        sql = sa.Column(name, sql_type(type_id, length), nullable=True)
+    return PreparedColumn(
+        name, type_id, length, sql, input_converter(type_id, length, dialect),
+        output_converter(type_id),
+    )
+
+
+def build_sql_table(definition: TableDef, schema: str, dialect: str) -> sa.Table:
+    """The physical table of a definition (used for CREATE TABLE and for every statement)."""
+    return _build(definition, schema, dialect)[0]
+
+
+def _build(
+    definition: TableDef, schema: str, dialect: str
+) -> tuple[sa.Table, PreparedColumn, list[PreparedColumn]]:
+    key = _prepared_column(None, definition, dialect)
+    columns = [_prepared_column(column, definition, dialect) for column in definition.columns]
+    table = sa.Table(
+        definition.name, sa.MetaData(), key.sql, *(column.sql for column in columns),
+        schema=schema,
+    )
+    return table, key, columns
+
+
+_cache: OrderedDict[tuple[str, str, str, int], PreparedTable] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 2048
+
+
+def prepare(space: TenantSpace, definition: TableDef) -> PreparedTable:
+    cache_key = (str(space.engine.url), space.schema, definition.id, definition.version)
+    with _cache_lock:
+        prepared = _cache.get(cache_key)
+        if prepared is not None:
+            _cache.move_to_end(cache_key)
+            return prepared
+    table, key, columns = _build(definition, space.schema, space.dialect)
+    prepared = PreparedTable(
+        definition=definition, space=space, table=table, key=key,
+        columns={fold(column.name): column for column in columns},
+        ordered=(key, *columns),
+    )
+    with _cache_lock:
+        _cache[cache_key] = prepared
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return prepared

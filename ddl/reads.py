@@ -1,0 +1,133 @@
+"""Row reads: one row, one column value, and streamed pages of rows in key (or chosen) order.
+
+Streams hold their connection until exhausted or closed, and fetch in partitions (a server-side
+cursor on PostgreSQL), so memory stays flat whatever the table size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ddl import catalog
+from ddl.access import Caller, require_read
+from ddl.errors import InvalidValue, NotFound, ValidationError
+from ddl.prepared import PreparedColumn, PreparedTable, prepare
+from ddl.space import TenantSpace
+from ddl.types import BadValue, TypeId, key_from_text
+
+PARTITION = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBy:
+    column: str
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> OrderBy:
+        parts = text.split()
+        if len(parts) == 2 and parts[1].lower() in ("asc", "desc"):
+            return cls(parts[0], parts[1].lower() == "desc")
+        if len(parts) == 1:
+            return cls(parts[0])
+        raise ValidationError(f"OrderBy must be 'Column' or 'Column desc', got {text!r}")
+
+
+def to_json_row(columns: tuple[PreparedColumn, ...], row: sa.Row | tuple[Any, ...]) -> list[Any]:
+    return [
+        value if value is None or column.to_json is None else column.to_json(value)
+        for column, value in zip(columns, row, strict=True)
+    ]
+
+
+def open_table(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
+    with space.read() as conn:
+        definition = catalog.get_table(conn, name)
+    require_read(caller, definition)
+    return prepare(space, definition)
+
+
+def _key(table: PreparedTable, text: str) -> Any:
+    try:
+        return table.key.to_db(key_from_text(table.key.type_id, text))
+    except BadValue as error:
+        raise InvalidValue(None, table.key.name, error.expected, error.detail) from None
+
+
+def get_row(space: TenantSpace, caller: Caller, name: str, key_text: str) -> tuple[PreparedTable, list[Any]]:
+    """The row with this key, as JSON-ready values in `table.ordered` order; 404 when missing."""
+    table = open_table(space, caller, name)
+    key = _key(table, key_text)
+    physical = table.table
+    query = sa.select(*physical.columns).where(physical.c[table.key.name] == key)
+    with space.read() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"Row with {table.key.name} = '{key_text}' does not exist in custom "
+                       f"table '{table.definition.name}'")
+    return table, to_json_row(table.ordered, row)
+
+
+def get_column_value(
+    space: TenantSpace, caller: Caller, name: str, key_text: str, column_name: str
+) -> tuple[PreparedColumn, Any]:
+    table, row = get_row(space, caller, name, key_text)
+    column = table.column(column_name)
+    if column is None:
+        raise NotFound(f"Column '{column_name}' does not exist in custom table "
+                       f"'{table.definition.name}'")
+    return column, row[table.ordered.index(column)]
+
+
+def _ordering(table: PreparedTable, order_by: OrderBy | None) -> list[Any]:
+    key = table.table.c[table.key.name]
+    if order_by is None:
+        return [key]
+    column = table.column(order_by.column)
+    if column is None:
+        raise ValidationError(f"OrderBy column '{order_by.column}' does not exist in custom "
+                              f"table '{table.definition.name}'")
+    sql_column: Any = table.table.c[column.name]
+    if column.type_id is TypeId.MONEY and table.space.dialect == "sqlite":
+        sql_column = sa.cast(sql_column, sa.Numeric)  # stored as exact text there
+    first = sql_column.desc() if order_by.descending else sql_column.asc()
+    return [first] if column is table.key else [first, key]
+
+
+def _check_paging(top: int | None, skip: int | None) -> None:
+    for value, what in ((top, "Top"), (skip, "Skip")):
+        if value is not None and value < 0:
+            raise ValidationError(f"{what} must be zero or more")
+
+
+def stream_rows(
+    space: TenantSpace, caller: Caller, name: str, *, top: int | None = None,
+    skip: int | None = None, order_by: OrderBy | None = None,
+) -> tuple[PreparedTable, Iterator[list[list[Any]]]]:
+    """Check everything up front (so errors become proper responses), then return the table and
+    an iterator of partitions of JSON-ready rows."""
+    _check_paging(top, skip)
+    table = open_table(space, caller, name)
+    query = sa.select(*table.table.columns).order_by(*_ordering(table, order_by))
+    if top is not None:
+        query = query.limit(top)
+    if skip:
+        query = query.offset(skip)
+    return table, _partitions(space, table, query)
+
+
+def _partitions(space: TenantSpace, table: PreparedTable, query: sa.Select) -> Iterator[list[list[Any]]]:
+    columns = table.ordered
+    converters = [column.to_json for column in columns]
+    plain = all(convert is None for convert in converters)
+    with space.read() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=PARTITION).execute(query)
+        for partition in result.partitions(PARTITION):
+            if plain:
+                yield [list(row) for row in partition]
+            else:
+                yield [to_json_row(columns, row) for row in partition]

@@ -1,0 +1,262 @@
+"""Row writes: validate a whole batch in Python first, then write it in one transaction with
+one executemany per column set. Nothing is written when any row is wrong."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Protocol
+
+import msgspec
+import sqlalchemy as sa
+
+from ddl import catalog
+from ddl.access import Caller, require_save
+from ddl.catalog import TableDef
+from ddl.errors import InvalidValue, NotFound, PayloadTooLarge, ValidationError
+from ddl.names import fold
+from ddl.prepared import PreparedColumn, PreparedTable, prepare
+from ddl.space import TenantSpace
+from ddl.types import BadValue, TypeId, type_name
+from ddl.upsert import KEY_BIND, bind_name, update_statement, upsert_statement
+
+IN_CHUNK = 500
+
+
+class WriteOperation(IntEnum):
+    UPDATE = 0
+    UPDATE_MANY = 1
+    UPSERT_MANY = 2
+
+
+class DeleteOperation(IntEnum):
+    DELETE = 0
+    DELETE_ALL = 1
+    DELETE_MANY = 2
+
+
+class ColumnValueLike(Protocol):
+    ColumnName: str
+    Value: Any
+
+
+class RowLike(Protocol):
+    """One row of a write as the API sends it (an UpdateModel)."""
+
+    KeyColumnName: str | None
+    KeyValue: Any
+    KeyDataTypeId: int | None
+    Columns: Sequence[ColumnValueLike]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    inserted: int
+    updated: int
+    key_values: list[Any]
+
+
+@dataclass(slots=True)
+class _Batch:
+    keys: list[Any]  # database values, request order (repeats kept)
+    rows: dict[Any, dict[PreparedColumn, Any]]  # distinct key → merged columns (last wins)
+
+
+def _check_key_model(table: PreparedTable, index: int, row: RowLike) -> None:
+    given = row.KeyColumnName
+    if given is not None and fold(given) != fold(table.key.name):
+        raise ValidationError(
+            f"Row {index}: KeyColumnName '{given}' is not the key column "
+            f"'{table.key.name}' of custom table '{table.definition.name}'"
+        )
+    if row.KeyDataTypeId is not None and row.KeyDataTypeId != table.key.type_id:
+        raise ValidationError(
+            f"Row {index}: KeyDataTypeId {row.KeyDataTypeId} does not match the key column's "
+            f"type {int(table.key.type_id)} ({type_name(table.key.type_id)})"
+        )
+
+
+def _key_value(table: PreparedTable, index: int, raw: Any, generate: bool) -> Any:
+    key = table.key
+    if raw is None or raw is msgspec.UNSET:
+        if generate and key.type_id is TypeId.UNIQUEIDENTIFIER:
+            return key.to_db(str(uuid.uuid4()))
+        raise InvalidValue(index, key.name, "a key value", "the key cannot be missing or null")
+    try:
+        return key.to_db(raw)
+    except BadValue as error:
+        raise InvalidValue(index, key.name, error.expected, error.detail) from None
+
+
+def _row_columns(table: PreparedTable, index: int, row: RowLike) -> dict[PreparedColumn, Any]:
+    values: dict[PreparedColumn, Any] = {}
+    for item in row.Columns:
+        column = table.columns.get(fold(item.ColumnName))
+        if column is None:
+            if fold(item.ColumnName) == fold(table.key.name):
+                raise InvalidValue(index, item.ColumnName, "a non-key column",
+                                   "give the key as KeyValue")
+            raise InvalidValue(index, item.ColumnName, "a column of the table",
+                               f"custom table '{table.definition.name}' has no such column")
+        if column in values:
+            raise InvalidValue(index, column.name, "each column once", "listed twice")
+        value = item.Value
+        if value is not None:
+            try:
+                value = column.to_db(value)
+            except BadValue as error:
+                raise InvalidValue(index, column.name, error.expected, error.detail) from None
+        values[column] = value
+    return values
+
+
+def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys: bool) -> _Batch:
+    """Check and convert every row; the first bad one raises with its index and column."""
+    keys: list[Any] = []
+    merged: dict[Any, dict[PreparedColumn, Any]] = {}
+    for index, row in enumerate(rows):
+        _check_key_model(table, index, row)
+        key = _key_value(table, index, row.KeyValue, generate_keys)
+        values = _row_columns(table, index, row)
+        keys.append(key)
+        if key in merged:
+            merged[key].update(values)
+        else:
+            merged[key] = values
+    return _Batch(keys, merged)
+
+
+def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def existing_keys(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]) -> set[Any]:
+    column = table.table.c[table.key.name]
+    query = sa.select(column).where(column.in_(sa.bindparam("keys", expanding=True)))
+    found: set[Any] = set()
+    for chunk in _chunks(keys):
+        found.update(conn.execute(query, {"keys": list(chunk)}).scalars())
+    return found
+
+
+def _execute_grouped(
+    conn: sa.Connection, table: PreparedTable, rows: dict[Any, dict[PreparedColumn, Any]],
+    build: Any, kind: str,
+) -> None:
+    groups: dict[tuple[PreparedColumn, ...], list[Any]] = {}
+    for key, values in rows.items():
+        columns = tuple(sorted(values, key=lambda column: column.name))
+        groups.setdefault(columns, []).append(key)
+    for columns, keys in groups.items():
+        statement = table.compiled((kind, tuple(c.name for c in columns)),
+                                   lambda cs=columns: build(table, cs))
+        params = []
+        for key in keys:
+            values = rows[key]
+            bound = {KEY_BIND: key}
+            for i, column in enumerate(columns):
+                bound[bind_name(i)] = values[column]
+            params.append(statement.params(bound))
+        conn.exec_driver_sql(statement.sql, params)
+
+
+def _load(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
+    with space.read() as conn:
+        definition = catalog.get_table(conn, name)
+    require_save(caller, definition)
+    return prepare(space, definition)
+
+
+def _current(conn: sa.Connection, space: TenantSpace, name: str, seen: TableDef) -> PreparedTable:
+    """The definition under the write lock; a concurrent change since validation is a retry."""
+    definition = catalog.get_table(conn, name, lock=True)
+    if definition.version != seen.version:
+        raise _Changed
+    return prepare(space, definition)
+
+
+class _Changed(Exception):
+    """The definition changed between validation and the write transaction."""
+
+
+def _key_json(table: PreparedTable, keys: list[Any]) -> list[Any]:
+    convert = table.key.to_json
+    return keys if convert is None else [convert(key) for key in keys]
+
+
+def write_rows(
+    space: TenantSpace, caller: Caller, name: str, operation: WriteOperation,
+    rows: Sequence[RowLike], max_rows: int,
+) -> WriteResult:
+    if len(rows) > max_rows:
+        raise PayloadTooLarge(f"A batch has at most {max_rows} rows; this one has {len(rows)}")
+    for _attempt in range(3):
+        table = _load(space, caller, name)
+        batch = validate_batch(table, rows, operation is not WriteOperation.UPDATE)
+        try:
+            with space.write() as conn:
+                table = _current(conn, space, name, table.definition)
+                require_save(caller, table.definition)
+                return write_batch(conn, table, operation, batch)
+        except _Changed:
+            continue
+    raise ValidationError(f"Custom table '{name}' is changing too often; try again")
+
+
+def write_batch(
+    conn: sa.Connection, table: PreparedTable, operation: WriteOperation, batch: _Batch
+) -> WriteResult:
+    """Write a validated batch inside the caller's transaction."""
+    distinct = list(batch.rows)
+    existing = existing_keys(conn, table, distinct) if distinct else set()
+    if operation is WriteOperation.UPDATE:
+        missing = [key for key in distinct if key not in existing]
+        if missing:
+            shown = _key_json(table, missing[:1])[0]
+            raise NotFound(f"Row with {table.key.name} = '{shown}' does not exist in custom "
+                           f"table '{table.definition.name}'")
+        rows = {key: values for key, values in batch.rows.items() if values}
+        _execute_grouped(conn, table, rows, update_statement, "update")
+    else:
+        _execute_grouped(conn, table, batch.rows, upsert_statement, "upsert")
+    updated = len(existing)
+    return WriteResult(len(distinct) - updated, updated, _key_json(table, batch.keys))
+
+
+def _delete_keys(table: PreparedTable, index: int | None, raw_keys: Sequence[Any]) -> list[Any]:
+    keys = []
+    for position, raw in enumerate(raw_keys):
+        where = position if index is None else index
+        keys.append(_key_value(table, where, raw, generate=False))
+    return list(dict.fromkeys(keys))
+
+
+def delete_rows(
+    space: TenantSpace, caller: Caller, name: str, operation: DeleteOperation,
+    key_values: Sequence[Any] = (), key_column: str | None = None,
+) -> int:
+    """Delete one row (404 when missing), many (missing ones skipped) or all; returns the count."""
+    table = _load(space, caller, name)
+    if key_column is not None and fold(key_column) != fold(table.key.name):
+        raise ValidationError(f"KeyColumnName '{key_column}' is not the key column "
+                              f"'{table.key.name}' of custom table '{name}'")
+    keys = [] if operation is DeleteOperation.DELETE_ALL else _delete_keys(
+        table, 0 if operation is DeleteOperation.DELETE else None, key_values)
+    with space.write() as conn:
+        definition = catalog.get_table(conn, name, lock=True)
+        require_save(caller, definition)
+        physical = prepare(space, definition).table
+        if operation is DeleteOperation.DELETE_ALL:
+            return conn.execute(physical.delete()).rowcount
+        column = physical.c[table.key.name]
+        statement = physical.delete().where(column.in_(sa.bindparam("keys", expanding=True)))
+        deleted = sum(conn.execute(statement, {"keys": list(chunk)}).rowcount
+                      for chunk in _chunks(keys))
+        if operation is DeleteOperation.DELETE and deleted == 0:
+            shown = _key_json(table, keys)[0]
+            raise NotFound(f"Row with {table.key.name} = '{shown}' does not exist in custom "
+                           f"table '{definition.name}'")
+        return deleted

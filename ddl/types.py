@@ -1,0 +1,354 @@
+"""Column types of SPEC §3: id ↔ SQL type ↔ JSON coercion, as precomputed per-column converters.
+
+Input converters turn a decoded JSON value into the value bound for one dialect, raising
+`BadValue(expected)`; output converters turn what the driver returns into JSON-ready Python.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import IntEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mssql
+from sqlalchemy.types import UserDefinedType
+
+Converter = Callable[[Any], Any]
+
+
+class TypeId(IntEnum):
+    BOOLEAN = 0
+    DATE = 1
+    FLOAT = 2
+    INTEGER = 3
+    MONEY = 4
+    VARCHAR50 = 5
+    VARCHAR100 = 6
+    VARCHARMAX = 7
+    TEXT = 8
+    UNIQUEIDENTIFIER = 9
+    VARCHAR200 = 10
+    VARCHAROTHER = 11
+    VARBINARY = 12
+
+
+KEY_TYPES = frozenset(
+    {TypeId.INTEGER, TypeId.VARCHAR50, TypeId.VARCHAR100, TypeId.UNIQUEIDENTIFIER,
+     TypeId.VARCHAR200, TypeId.VARCHAROTHER}
+)
+FIXED_LENGTHS = {TypeId.VARCHAR50: 50, TypeId.VARCHAR100: 100, TypeId.VARCHAR200: 200}
+STRING_TYPES = frozenset(
+    {TypeId.VARCHAR50, TypeId.VARCHAR100, TypeId.VARCHAR200, TypeId.VARCHAROTHER,
+     TypeId.VARCHARMAX, TypeId.TEXT}
+)
+MAX_COLUMN_LENGTH = 4000
+MAX_KEY_LENGTH = 450
+MONEY_QUANTUM = Decimal("0.0001")
+MONEY_LIMIT = Decimal("1000000000000000")  # DECIMAL(19,4): 15 digits before the point
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class BadValue(Exception):
+    """A value that does not fit its column; `expected` says what would."""
+
+    def __init__(self, expected: str, detail: str = "") -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.detail = detail
+
+
+def type_name(type_id: int) -> str:
+    return TypeId(type_id).name.title().replace("Varcharmax", "VarcharMax")
+
+
+def string_length(type_id: TypeId, length: int | None) -> int | None:
+    """The character limit of a string column, or None for unlimited text."""
+    if type_id in FIXED_LENGTHS:
+        return FIXED_LENGTHS[type_id]
+    if type_id is TypeId.VARCHAROTHER:
+        return length
+    return None
+
+
+# --- SQL types -------------------------------------------------------------------------------
+
+
+class SqliteDecimalText(UserDefinedType[str]):
+    """Money on SQLite: the exact decimal text (TEXT affinity, by the name). SQLite's NUMERIC
+    affinity would keep only 15 significant digits of a DECIMAL(19,4)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "DECIMAL_TEXT(19,4)"
+
+
+def sql_type(type_id: TypeId, length: int | None = None) -> sa.types.TypeEngine[Any]:
+    """The column's SQL type; the same definition renders per dialect (bit/datetime2/... on mssql)."""
+    match type_id:
+        case TypeId.BOOLEAN:
+            return sa.Boolean(create_constraint=False)
+        case TypeId.DATE:
+            return sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")
+        case TypeId.FLOAT:
+            return sa.Double().with_variant(mssql.FLOAT(53), "mssql")
+        case TypeId.INTEGER:
+            return sa.BigInteger()
+        case TypeId.MONEY:
+            return sa.Numeric(19, 4, asdecimal=True).with_variant(SqliteDecimalText(), "sqlite")
+        case TypeId.VARCHARMAX | TypeId.TEXT:
+            return sa.UnicodeText().with_variant(mssql.NVARCHAR(None), "mssql")
+        case TypeId.UNIQUEIDENTIFIER:
+            return sa.Uuid().with_variant(sa.String(36), "sqlite")
+        case TypeId.VARBINARY:
+            return sa.LargeBinary().with_variant(mssql.VARBINARY(None), "mssql")
+        case _:
+            return sa.Unicode(string_length(type_id, length))
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+def _boolean_in(dialect: str) -> Converter:
+    as_int = dialect == "sqlite"
+
+    def convert(value: Any) -> Any:
+        if value is True or value is False:
+            result = value
+        elif type(value) is int and value in (0, 1):
+            result = bool(value)
+        elif isinstance(value, str) and value.lower() in ("true", "false"):
+            result = value.lower() == "true"
+        else:
+            raise BadValue("a boolean (true/false, 0/1 or \"true\"/\"false\")")
+        return int(result) if as_int else result
+
+    return convert
+
+
+def parse_datetime(value: Any) -> datetime:
+    """ISO-8601 date or date-time; an offset is converted to UTC and dropped (stored naive UTC)."""
+    if not isinstance(value, str):
+        raise BadValue("an ISO-8601 date or date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise BadValue("an ISO-8601 date or date-time string") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _date_in(dialect: str) -> Converter:
+    if dialect == "sqlite":
+        return lambda value: parse_datetime(value).isoformat(sep=" ")
+    return parse_datetime
+
+
+def _float_in(_dialect: str) -> Converter:
+    def convert(value: Any) -> float:
+        if type(value) is bool or not isinstance(value, int | float | Decimal):
+            raise BadValue("a number")
+        result = float(value)
+        if not math.isfinite(result):
+            raise BadValue("a finite number")
+        return result
+
+    return convert
+
+
+def integer_value(value: Any) -> int:
+    if type(value) is bool:
+        raise BadValue("an integer")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, float | Decimal):
+        if not (isinstance(value, Decimal) or math.isfinite(value)) or value != int(value):
+            raise BadValue("an integer", f"got {value}")
+        result = int(value)
+    else:
+        raise BadValue("an integer")
+    if not INT64_MIN <= result <= INT64_MAX:
+        raise BadValue("a 64-bit integer", "out of range")
+    return result
+
+
+def _integer_in(_dialect: str) -> Converter:
+    return integer_value
+
+
+def money_value(value: Any) -> Decimal:
+    """Exact DECIMAL(19,4); more than 4 places round half away from zero, as SQL Server does."""
+    if type(value) is bool or not isinstance(value, int | float | Decimal | str):
+        raise BadValue("a number or numeric string")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise BadValue("a number or numeric string") from None
+    if not number.is_finite():
+        raise BadValue("a finite number")
+    number = number.quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP)
+    if abs(number) >= MONEY_LIMIT:
+        raise BadValue("a Money value below 10^15", "out of range")
+    return number
+
+
+def _money_in(dialect: str) -> Converter:
+    if dialect == "sqlite":
+        return lambda value: str(money_value(value))
+    return money_value
+
+
+def _string_in(limit: int | None) -> Converter:
+    expected = f"a string of at most {limit} characters" if limit else "a string"
+
+    def convert(value: Any) -> str:
+        if not isinstance(value, str):
+            raise BadValue(expected)
+        if limit is not None and len(value) > limit:
+            raise BadValue(expected, f"got {len(value)} characters")
+        if "\x00" in value:
+            raise BadValue(expected, "NUL characters are not allowed")
+        return value
+
+    return convert
+
+
+def uuid_value(value: Any) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise BadValue("a UUID string")
+    text = value.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise BadValue("a UUID string") from None
+
+
+def _uuid_in(dialect: str) -> Converter:
+    if dialect == "postgresql":
+        return uuid_value
+    return lambda value: str(uuid_value(value))
+
+
+def _binary_in(_dialect: str) -> Converter:
+    def convert(value: Any) -> bytes:
+        if not isinstance(value, str):
+            raise BadValue("a base64 string")
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadValue("a base64 string") from None
+
+    return convert
+
+
+def input_converter(type_id: TypeId, length: int | None, dialect: str) -> Converter:
+    """A converter from decoded JSON to the value bound for `dialect`; null is handled by callers."""
+    match type_id:
+        case TypeId.BOOLEAN:
+            return _boolean_in(dialect)
+        case TypeId.DATE:
+            return _date_in(dialect)
+        case TypeId.FLOAT:
+            return _float_in(dialect)
+        case TypeId.INTEGER:
+            return _integer_in(dialect)
+        case TypeId.MONEY:
+            return _money_in(dialect)
+        case TypeId.UNIQUEIDENTIFIER:
+            return _uuid_in(dialect)
+        case TypeId.VARBINARY:
+            return _binary_in(dialect)
+        case _:
+            return _string_in(string_length(type_id, length))
+
+
+def key_from_text(type_id: TypeId, text: str) -> Any:
+    """A key given in a query string: integers arrive as text there."""
+    if type_id is TypeId.INTEGER:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise BadValue("an integer") from None
+    return text
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def money_out(value: Any) -> Decimal | None:
+    """Exact Decimal without trailing zeros: 39.99 stays 39.99 (never 39.990000000000002)."""
+    if value is None:
+        return None
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    number = number.quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP)
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()
+
+
+def format_datetime(value: datetime) -> str:
+    return value.isoformat() + "Z"
+
+
+def _date_out(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    elif not isinstance(value, datetime) and isinstance(value, date):
+        value = datetime(value.year, value.month, value.day)
+    return format_datetime(value)
+
+
+def _boolean_out(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _uuid_out(value: Any) -> str | None:
+    return None if value is None else str(value).lower()
+
+
+def _binary_out(value: Any) -> str | None:
+    return None if value is None else base64.b64encode(value).decode("ascii")
+
+
+def _float_out(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _integer_out(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def output_converter(type_id: TypeId) -> Converter | None:
+    """Converter from the driver's value to JSON-ready Python, or None where it is already so."""
+    return {
+        TypeId.BOOLEAN: _boolean_out,
+        TypeId.DATE: _date_out,
+        TypeId.FLOAT: _float_out,
+        TypeId.INTEGER: _integer_out,
+        TypeId.MONEY: money_out,
+        TypeId.UNIQUEIDENTIFIER: _uuid_out,
+        TypeId.VARBINARY: _binary_out,
+    }.get(type_id)
+
+
+__all__ = [
+    "KEY_TYPES",
+    "BadValue",
+    "TypeId",
+    "input_converter",
+    "key_from_text",
+    "output_converter",
+    "sql_type",
+]

@@ -1,0 +1,1 @@
+"""Saved SQL queries in the CustomTable namespace: parse, check, plan, run, store."""

@@ -1,0 +1,166 @@
+"""Fixtures: the whole suite runs once on SQLite and once on PostgreSQL (a fresh database per
+run), each test in a tenant of its own, through HTTP (Litestar's test client) into the database.
+
+PostgreSQL is not optional: when it cannot be reached the PostgreSQL half fails, it is never
+skipped. Set CUSTOMTABLES_TEST_PG_URL to point at another server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from app.cli import bootstrap
+from app.main import create_app
+from app.settings import Settings
+from app.tenancy import Tenancy
+from app.tokens import create_token
+
+PG_ADMIN_URL = os.environ.get("CUSTOMTABLES_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass
+class Backend:
+    name: str
+    settings: Settings
+
+    @property
+    def url(self) -> str:
+        return self.settings.url
+
+
+def _pg_database() -> Iterator[str]:
+    name = f"ct_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    data_dir = tmp_path_factory.mktemp(f"data_{request.param}")
+    if request.param == "sqlite":
+        yield Backend("sqlite", Settings.from_env(data_dir=data_dir, database_url=""))
+        return
+    for url in _pg_database():
+        yield Backend("postgresql", Settings.from_env(data_dir=data_dir, database_url=url))
+
+
+@pytest.fixture(scope="session")
+def tenancy(backend: Backend) -> Iterator[Tenancy]:
+    tenancy = Tenancy(backend.settings)
+    bootstrap(tenancy)
+    yield tenancy
+    tenancy.dispose()
+
+
+@pytest.fixture(scope="session")
+def client(backend: Backend, tenancy: Tenancy) -> Iterator[TestClient[Any]]:
+    app = create_app(backend.settings, tenancy)
+    app.on_shutdown.clear()  # the session fixture `tenancy` disposes the engines
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class Api:
+    """A client bound to one token; paths are relative to /api/v3 unless they start with /."""
+
+    def __init__(self, client: TestClient[Any], token: str, header: str = "X-AccessToken") -> None:
+        self.client = client
+        self.token = token
+        self.header = header
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith("/") else f"/api/v3/{path}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {self.header: self.token, **kwargs.pop("headers", {})}
+        return self.client.request(method, self._url(path), headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, **kwargs)
+
+
+@dataclass
+class TenantCtx:
+    name: str
+    tenancy: Tenancy
+    client: TestClient[Any]
+    admin: Api
+
+    def api(self, *roles: str, user: str = "user", scopes: tuple[str, ...] = (),
+            header: str = "X-AccessToken") -> Api:
+        token = create_token(self.tenancy, self.name, user, list(roles), list(scopes))
+        return Api(self.client, token, header)
+
+
+def new_tenant(tenancy: Tenancy, client: TestClient[Any]) -> TenantCtx:
+    name = f"t{uuid.uuid4().hex[:12]}"
+    tenancy.create_tenant(name)
+    token = create_token(tenancy, name, "admin", ["Admin"], ["workflows:read", "workflows:write"])
+    return TenantCtx(name, tenancy, client, Api(client, token))
+
+
+@pytest.fixture
+def tenant(tenancy: Tenancy, client: TestClient[Any]) -> TenantCtx:
+    """A fresh tenant with an Admin token: tests never see each other's tables."""
+    return new_tenant(tenancy, client)
+
+
+@pytest.fixture
+def other_tenant(tenancy: Tenancy, client: TestClient[Any]) -> TenantCtx:
+    return new_tenant(tenancy, client)
+
+
+@pytest.fixture
+def api(tenant: TenantCtx) -> Api:
+    return tenant.admin
+
+
+PRODUCT_CATALOG = {
+    "KeyColumnName": "Oid",
+    "KeyDataTypeId": 9,
+    "Columns": [
+        {"ColumnName": "Name", "ColumnDataTypeId": 6},
+        {"ColumnName": "Price", "ColumnDataTypeId": 4},
+        {"ColumnName": "IsActive", "ColumnDataTypeId": 0},
+    ],
+}
+
+
+@pytest.fixture
+def products(api: Api) -> str:
+    """The source document's ProductCatalog table, created empty."""
+    response = api.post("custom-tables/ProductCatalog", json=PRODUCT_CATALOG)
+    assert response.status_code == 201, response.text
+    return "ProductCatalog"
+
+
+def data_path(tmp: Path) -> Path:
+    return tmp
