@@ -18,8 +18,9 @@ def bootstrap(tenancy: Tenancy) -> str | None:
     if tenancy.has_tenants():
         return None
     tenancy.create_tenant(DEFAULT_TENANT)
-    return create_token(tenancy, DEFAULT_TENANT, "admin", ["Admin"],
-                        ["workflows:read", "workflows:write"])
+    return create_token(
+        tenancy, DEFAULT_TENANT, "admin", ["Admin"], ["workflows:read", "workflows:write"]
+    )
 
 
 def _serve(args: argparse.Namespace, tenancy: Tenancy) -> None:
@@ -43,8 +44,9 @@ def _tenant_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
 
 def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
     bootstrap(tenancy)
-    token = create_token(tenancy, args.tenant, args.user, args.role or [], args.scope or [],
-                         args.expires_in)
+    token = create_token(
+        tenancy, args.tenant, args.user, args.role or [], args.scope or [], args.expires_in
+    )
     print(f"Token for user '{args.user}' of tenant '{args.tenant}' (shown once):")
     print(token)
 
@@ -64,13 +66,15 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     tenant = commands.add_parser("tenant", help="manage tenants").add_subparsers(
-        dest="action", required=True)
+        dest="action", required=True
+    )
     create = tenant.add_parser("create", help="create a tenant")
     create.add_argument("name")
     create.set_defaults(run=_tenant_create)
 
     token = commands.add_parser("token", help="manage access tokens").add_subparsers(
-        dest="action", required=True)
+        dest="action", required=True
+    )
     new = token.add_parser("create", help="create a token (printed as the last line)")
     new.add_argument("--tenant", required=True)
     new.add_argument("--user", required=True)

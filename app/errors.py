@@ -26,13 +26,27 @@ STATUS: tuple[tuple[type[domain.CustomTablesError], int], ...] = (
     (domain.ValidationError, 400),
 )
 HTTP_CODES = {
-    400: "VALIDATION_ERROR", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED", 408: "TIMEOUT", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR",
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "TIMEOUT",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
 }
 V1_CODES = {
-    400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 429: "RATE_LIMITED",
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
 }
 _encoder = msgspec.json.Encoder()
@@ -43,8 +57,12 @@ def _is_v1(request: Request[Any, Any, Any]) -> bool:
 
 
 def error_response(
-    request: Request[Any, Any, Any], status: int, code: str | None, message: str,
-    headers: dict[str, str] | None = None, request_id: str | None = None,
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str | None,
+    message: str,
+    headers: dict[str, str] | None = None,
+    request_id: str | None = None,
 ) -> Response[bytes]:
     if _is_v1(request):
         error: dict[str, Any] = {"code": V1_CODES.get(status, code or "ERROR"), "message": message}
@@ -56,7 +74,9 @@ def error_response(
         if request_id:
             body["RequestId"] = request_id
     return Response(
-        _encoder.encode(body), status_code=status, media_type="application/json",
+        _encoder.encode(body),
+        status_code=status,
+        media_type="application/json",
         headers=headers,
     )
 
@@ -94,11 +114,16 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     request_id = uuid.uuid4().hex
-    log.exception("request %s failed: %s %s", request_id, request.method, request.url.path,
-                  exc_info=exc)
-    return error_response(request, 500, "INTERNAL_ERROR",
-                          "An internal error occurred; quote the request id to the operator",
-                          request_id=request_id)
+    log.exception(
+        "request %s failed: %s %s", request_id, request.method, request.url.path, exc_info=exc
+    )
+    return error_response(
+        request,
+        500,
+        "INTERNAL_ERROR",
+        "An internal error occurred; quote the request id to the operator",
+        request_id=request_id,
+    )
 
 
 def decode_error(exc: msgspec.MsgspecError) -> domain.ValidationError:

@@ -45,7 +45,9 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
         middleware=[query_case_middleware],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
-            title="customtables", version="0.1.0", path="/schema",
+            title="customtables",
+            version="0.1.0",
+            path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
         on_shutdown=[on_shutdown],

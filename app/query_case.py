@@ -9,8 +9,21 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 CANONICAL = {
     name.lower(): name
-    for name in ("KeyValue", "ColumnName", "Top", "Skip", "OrderBy", "Format", "Mode",
-                 "TableName", "limit", "offset", "Action", "Since", "Until")
+    for name in (
+        "KeyValue",
+        "ColumnName",
+        "Top",
+        "Skip",
+        "OrderBy",
+        "Format",
+        "Mode",
+        "TableName",
+        "limit",
+        "offset",
+        "Action",
+        "Since",
+        "Until",
+    )
 }
 
 

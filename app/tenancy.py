@@ -127,8 +127,12 @@ class Tenancy:
         with self.meta.connect() as conn:
             conn.execution_options(ct_write=True)
             with conn.begin():
-                conn.execute(tenants.insert().values(
-                    id=tenant.id, name=name, schema_name=tenant.schema_name,
-                    created_at=now_text(),
-                ))
+                conn.execute(
+                    tenants.insert().values(
+                        id=tenant.id,
+                        name=name,
+                        schema_name=tenant.schema_name,
+                        created_at=now_text(),
+                    )
+                )
         return tenant

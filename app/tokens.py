@@ -19,7 +19,7 @@ from ddl.access import Caller
 from ddl.catalog import now_text
 from ddl.errors import NotAuthenticated, NotFound, ValidationError
 
-TOKEN_PREFIX = "ct_"
+TOKEN_PREFIX = "ct_"  # noqa: S105 (a prefix, not a secret)
 SCOPES = frozenset({"workflows:read", "workflows:write"})
 
 
@@ -43,8 +43,12 @@ def _hash(token: str) -> str:
 
 
 def create_token(
-    tenancy: Tenancy, tenant_name: str, user: str, roles: Sequence[str],
-    scopes: Sequence[str] = (), expires_in_days: float | None = None,
+    tenancy: Tenancy,
+    tenant_name: str,
+    user: str,
+    roles: Sequence[str],
+    scopes: Sequence[str] = (),
+    expires_in_days: float | None = None,
 ) -> str:
     """Create a token and return it; only its hash is kept."""
     tenant = tenancy.get_tenant(tenant_name)
@@ -63,13 +67,19 @@ def create_token(
     with tenancy.meta.connect() as conn:
         conn.execution_options(ct_write=True)
         with conn.begin():
-            conn.execute(tokens.insert().values(
-                id=str(uuid.uuid4()), tenant_id=tenant.id, user_name=user.strip(),
-                token_hash=_hash(token), prefix=token[:10],
-                roles=msgspec.json.encode(list(dict.fromkeys(roles))).decode(),
-                scopes=msgspec.json.encode(sorted(set(scopes))).decode(),
-                created_at=now_text(), expires_at=expires,
-            ))
+            conn.execute(
+                tokens.insert().values(
+                    id=str(uuid.uuid4()),
+                    tenant_id=tenant.id,
+                    user_name=user.strip(),
+                    token_hash=_hash(token),
+                    prefix=token[:10],
+                    roles=msgspec.json.encode(list(dict.fromkeys(roles))).decode(),
+                    scopes=msgspec.json.encode(sorted(set(scopes))).decode(),
+                    created_at=now_text(),
+                    expires_at=expires,
+                )
+            )
     return token
 
 
@@ -80,10 +90,14 @@ def revoke_token(tenancy: Tenancy, token_or_id: str) -> None:
         conn.execution_options(ct_write=True)
         with conn.begin():
             changed = conn.execute(
-                tokens.update().where(condition, tokens.c.revoked_at.is_(None))
+                tokens.update()
+                .where(condition, tokens.c.revoked_at.is_(None))
                 .values(revoked_at=now_text())
             ).rowcount
-            if not changed and conn.execute(sa.select(tokens.c.id).where(condition)).first() is None:
+            if (
+                not changed
+                and conn.execute(sa.select(tokens.c.id).where(condition)).first() is None
+            ):
                 raise NotFound("No such token")
 
 
@@ -99,7 +113,9 @@ def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
     if row.expires_at and row.expires_at <= now_text():
         raise NotAuthenticated("The access token is not valid")
     return Principal(
-        token_id=row.id, tenant=tenancy.tenant_by_id(row.tenant_id), user=row.user_name,
+        token_id=row.id,
+        tenant=tenancy.tenant_by_id(row.tenant_id),
+        user=row.user_name,
         roles=tuple(msgspec.json.decode(row.roles)),
         scopes=frozenset(msgspec.json.decode(row.scopes)),
     )

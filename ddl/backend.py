@@ -49,14 +49,20 @@ def sqlite_engine(path: Path, *, attach_as_customtables: bool = False) -> Engine
     schema of an otherwise empty in-memory main database, which is how a tenant's space is seen."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if attach_as_customtables:
+
         def creator() -> sqlite3.Connection:
             return _sqlite_connect(":memory:", path)
     else:
+
         def creator() -> sqlite3.Connection:
             return _sqlite_connect(str(path), None)
 
     engine = sa.create_engine(
-        "sqlite://", creator=creator, poolclass=QueuePool, pool_size=8, max_overflow=24,
+        "sqlite://",
+        creator=creator,
+        poolclass=QueuePool,
+        pool_size=8,
+        max_overflow=24,
         pool_timeout=60,
     )
     _install_sqlite_begin(engine)

@@ -83,36 +83,60 @@ class TableDef:
 
 
 def new_definition(
-    name: str, key_column: str, key_type: TypeId, key_length: int | None,
-    columns: Sequence[ColumnDef], read_roles: Sequence[str], save_roles: Sequence[str],
+    name: str,
+    key_column: str,
+    key_type: TypeId,
+    key_length: int | None,
+    columns: Sequence[ColumnDef],
+    read_roles: Sequence[str],
+    save_roles: Sequence[str],
 ) -> TableDef:
     stamp = now_text()
     return TableDef(
-        id=str(uuid.uuid4()), name=name, key_column=key_column, key_type=key_type,
-        key_length=key_length, columns=tuple(columns), read_roles=tuple(read_roles),
-        save_roles=tuple(save_roles), version=1, created_at=stamp, updated_at=stamp,
+        id=str(uuid.uuid4()),
+        name=name,
+        key_column=key_column,
+        key_type=key_type,
+        key_length=key_length,
+        columns=tuple(columns),
+        read_roles=tuple(read_roles),
+        save_roles=tuple(save_roles),
+        version=1,
+        created_at=stamp,
+        updated_at=stamp,
     )
 
 
 def _from_row(row: sa.Row) -> TableDef:
     return TableDef(
-        id=row.id, name=row.name, key_column=row.key_column, key_type=TypeId(row.key_type),
-        key_length=row.key_length, columns=_columns_decoder.decode(row.columns),
+        id=row.id,
+        name=row.name,
+        key_column=row.key_column,
+        key_type=TypeId(row.key_type),
+        key_length=row.key_length,
+        columns=_columns_decoder.decode(row.columns),
         read_roles=_roles_decoder.decode(row.read_roles),
         save_roles=_roles_decoder.decode(row.save_roles),
-        version=row.version, created_at=row.created_at, updated_at=row.updated_at,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
 def _values(table: TableDef) -> dict[str, object]:
     return {
-        "id": table.id, "name": table.name, "name_key": fold(table.name),
-        "key_column": table.key_column, "key_type": int(table.key_type),
+        "id": table.id,
+        "name": table.name,
+        "name_key": fold(table.name),
+        "key_column": table.key_column,
+        "key_type": int(table.key_type),
         "key_length": table.key_length,
         "columns": msgspec.json.encode(table.columns).decode(),
         "read_roles": msgspec.json.encode(table.read_roles).decode(),
         "save_roles": msgspec.json.encode(table.save_roles).decode(),
-        "version": table.version, "created_at": table.created_at, "updated_at": table.updated_at,
+        "version": table.version,
+        "created_at": table.created_at,
+        "updated_at": table.updated_at,
     }
 
 
@@ -160,9 +184,7 @@ def save_definition(conn: sa.Connection, table: TableDef) -> TableDef:
     stored = replace(table, version=table.version + 1, updated_at=now_text())
     values = _values(stored)
     del values["id"]
-    conn.execute(
-        catalog_tables.update().where(catalog_tables.c.id == table.id).values(**values)
-    )
+    conn.execute(catalog_tables.update().where(catalog_tables.c.id == table.id).values(**values))
     return stored
 
 

@@ -11,7 +11,7 @@ TENANT_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def fold(name: str) -> str:
-    """The look-up key of a name: names are unique and found case-insensitively, as on SQL Server."""
+    """The look-up key of a name: names are unique and found case-insensitively (as SQL Server)."""
     return name.casefold()
 
 

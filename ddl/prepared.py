@@ -71,7 +71,9 @@ class PreparedTable:
         return statement
 
 
-def _prepared_column(column: ColumnDef | None, definition: TableDef, dialect: str) -> PreparedColumn:
+def _prepared_column(
+    column: ColumnDef | None, definition: TableDef, dialect: str
+) -> PreparedColumn:
     if column is None:  # the key
         name, type_id, length = definition.key_column, definition.key_type, definition.key_length
         sql = sa.Column(name, sql_type(type_id, length), primary_key=True, autoincrement=False)
@@ -79,7 +81,11 @@ def _prepared_column(column: ColumnDef | None, definition: TableDef, dialect: st
         name, type_id, length = column.ColumnName, column.type_id, column.ColumnLength
         sql = sa.Column(name, sql_type(type_id, length), nullable=True)
     return PreparedColumn(
-        name, type_id, length, sql, input_converter(type_id, length, dialect),
+        name,
+        type_id,
+        length,
+        sql,
+        input_converter(type_id, length, dialect),
         output_converter(type_id),
     )
 
@@ -95,7 +101,10 @@ def _build(
     key = _prepared_column(None, definition, dialect)
     columns = [_prepared_column(column, definition, dialect) for column in definition.columns]
     table = sa.Table(
-        definition.name, sa.MetaData(), key.sql, *(column.sql for column in columns),
+        definition.name,
+        sa.MetaData(),
+        key.sql,
+        *(column.sql for column in columns),
         schema=schema,
     )
     return table, key, columns
@@ -115,7 +124,10 @@ def prepare(space: TenantSpace, definition: TableDef) -> PreparedTable:
             return prepared
     table, key, columns = _build(definition, space.schema, space.dialect)
     prepared = PreparedTable(
-        definition=definition, space=space, table=table, key=key,
+        definition=definition,
+        space=space,
+        table=table,
+        key=key,
         columns={fold(column.name): column for column in columns},
         ordered=(key, *columns),
     )

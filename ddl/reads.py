@@ -58,7 +58,9 @@ def _key(table: PreparedTable, text: str) -> Any:
         raise InvalidValue(None, table.key.name, error.expected, error.detail) from None
 
 
-def get_row(space: TenantSpace, caller: Caller, name: str, key_text: str) -> tuple[PreparedTable, list[Any]]:
+def get_row(
+    space: TenantSpace, caller: Caller, name: str, key_text: str
+) -> tuple[PreparedTable, list[Any]]:
     """The row with this key, as JSON-ready values in `table.ordered` order; 404 when missing."""
     table = open_table(space, caller, name)
     key = _key(table, key_text)
@@ -67,8 +69,10 @@ def get_row(space: TenantSpace, caller: Caller, name: str, key_text: str) -> tup
     with space.read() as conn:
         row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"Row with {table.key.name} = '{key_text}' does not exist in custom "
-                       f"table '{table.definition.name}'")
+        raise NotFound(
+            f"Row with {table.key.name} = '{key_text}' does not exist in custom "
+            f"table '{table.definition.name}'"
+        )
     return table, to_json_row(table.ordered, row)
 
 
@@ -78,8 +82,9 @@ def get_column_value(
     table, row = get_row(space, caller, name, key_text)
     column = table.column(column_name)
     if column is None:
-        raise NotFound(f"Column '{column_name}' does not exist in custom table "
-                       f"'{table.definition.name}'")
+        raise NotFound(
+            f"Column '{column_name}' does not exist in custom table '{table.definition.name}'"
+        )
     return column, row[table.ordered.index(column)]
 
 
@@ -89,8 +94,10 @@ def _ordering(table: PreparedTable, order_by: OrderBy | None) -> list[Any]:
         return [key]
     column = table.column(order_by.column)
     if column is None:
-        raise ValidationError(f"OrderBy column '{order_by.column}' does not exist in custom "
-                              f"table '{table.definition.name}'")
+        raise ValidationError(
+            f"OrderBy column '{order_by.column}' does not exist in custom "
+            f"table '{table.definition.name}'"
+        )
     sql_column: Any = table.table.c[column.name]
     if column.type_id is TypeId.MONEY and table.space.dialect == "sqlite":
         sql_column = sa.cast(sql_column, sa.Numeric)  # stored as exact text there
@@ -105,8 +112,13 @@ def _check_paging(top: int | None, skip: int | None) -> None:
 
 
 def stream_rows(
-    space: TenantSpace, caller: Caller, name: str, *, top: int | None = None,
-    skip: int | None = None, order_by: OrderBy | None = None,
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    *,
+    top: int | None = None,
+    skip: int | None = None,
+    order_by: OrderBy | None = None,
 ) -> tuple[PreparedTable, Iterator[list[list[Any]]]]:
     """Check everything up front (so errors become proper responses), then return the table and
     an iterator of partitions of JSON-ready rows."""
@@ -120,7 +132,9 @@ def stream_rows(
     return table, _partitions(space, table, query)
 
 
-def _partitions(space: TenantSpace, table: PreparedTable, query: sa.Select) -> Iterator[list[list[Any]]]:
+def _partitions(
+    space: TenantSpace, table: PreparedTable, query: sa.Select
+) -> Iterator[list[list[Any]]]:
     columns = table.ordered
     converters = [column.to_json for column in columns]
     plain = all(convert is None for convert in converters)

@@ -96,10 +96,15 @@ def _row_columns(table: PreparedTable, index: int, row: RowLike) -> dict[Prepare
         column = table.columns.get(fold(item.ColumnName))
         if column is None:
             if fold(item.ColumnName) == fold(table.key.name):
-                raise InvalidValue(index, item.ColumnName, "a non-key column",
-                                   "give the key as KeyValue")
-            raise InvalidValue(index, item.ColumnName, "a column of the table",
-                               f"custom table '{table.definition.name}' has no such column")
+                raise InvalidValue(
+                    index, item.ColumnName, "a non-key column", "give the key as KeyValue"
+                )
+            raise InvalidValue(
+                index,
+                item.ColumnName,
+                "a column of the table",
+                f"custom table '{table.definition.name}' has no such column",
+            )
         if column in values:
             raise InvalidValue(index, column.name, "each column once", "listed twice")
         value = item.Value
@@ -143,16 +148,20 @@ def existing_keys(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]
 
 
 def _execute_grouped(
-    conn: sa.Connection, table: PreparedTable, rows: dict[Any, dict[PreparedColumn, Any]],
-    build: Any, kind: str,
+    conn: sa.Connection,
+    table: PreparedTable,
+    rows: dict[Any, dict[PreparedColumn, Any]],
+    build: Any,
+    kind: str,
 ) -> None:
     groups: dict[tuple[PreparedColumn, ...], list[Any]] = {}
     for key, values in rows.items():
         columns = tuple(sorted(values, key=lambda column: column.name))
         groups.setdefault(columns, []).append(key)
     for columns, keys in groups.items():
-        statement = table.compiled((kind, tuple(c.name for c in columns)),
-                                   lambda cs=columns: build(table, cs))
+        statement = table.compiled(
+            (kind, tuple(c.name for c in columns)), lambda cs=columns: build(table, cs)
+        )
         params = []
         for key in keys:
             values = rows[key]
@@ -188,8 +197,12 @@ def _key_json(table: PreparedTable, keys: list[Any]) -> list[Any]:
 
 
 def write_rows(
-    space: TenantSpace, caller: Caller, name: str, operation: WriteOperation,
-    rows: Sequence[RowLike], max_rows: int,
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    operation: WriteOperation,
+    rows: Sequence[RowLike],
+    max_rows: int,
 ) -> WriteResult:
     if len(rows) > max_rows:
         raise PayloadTooLarge(f"A batch has at most {max_rows} rows; this one has {len(rows)}")
@@ -216,8 +229,10 @@ def write_batch(
         missing = [key for key in distinct if key not in existing]
         if missing:
             shown = _key_json(table, missing[:1])[0]
-            raise NotFound(f"Row with {table.key.name} = '{shown}' does not exist in custom "
-                           f"table '{table.definition.name}'")
+            raise NotFound(
+                f"Row with {table.key.name} = '{shown}' does not exist in custom "
+                f"table '{table.definition.name}'"
+            )
         rows = {key: values for key, values in batch.rows.items() if values}
         _execute_grouped(conn, table, rows, update_statement, "update")
     else:
@@ -235,16 +250,25 @@ def _delete_keys(table: PreparedTable, index: int | None, raw_keys: Sequence[Any
 
 
 def delete_rows(
-    space: TenantSpace, caller: Caller, name: str, operation: DeleteOperation,
-    key_values: Sequence[Any] = (), key_column: str | None = None,
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    operation: DeleteOperation,
+    key_values: Sequence[Any] = (),
+    key_column: str | None = None,
 ) -> int:
     """Delete one row (404 when missing), many (missing ones skipped) or all; returns the count."""
     table = _load(space, caller, name)
     if key_column is not None and fold(key_column) != fold(table.key.name):
-        raise ValidationError(f"KeyColumnName '{key_column}' is not the key column "
-                              f"'{table.key.name}' of custom table '{name}'")
-    keys = [] if operation is DeleteOperation.DELETE_ALL else _delete_keys(
-        table, 0 if operation is DeleteOperation.DELETE else None, key_values)
+        raise ValidationError(
+            f"KeyColumnName '{key_column}' is not the key column "
+            f"'{table.key.name}' of custom table '{name}'"
+        )
+    keys = (
+        []
+        if operation is DeleteOperation.DELETE_ALL
+        else _delete_keys(table, 0 if operation is DeleteOperation.DELETE else None, key_values)
+    )
     with space.write() as conn:
         definition = catalog.get_table(conn, name, lock=True)
         require_save(caller, definition)
@@ -253,10 +277,13 @@ def delete_rows(
             return conn.execute(physical.delete()).rowcount
         column = physical.c[table.key.name]
         statement = physical.delete().where(column.in_(sa.bindparam("keys", expanding=True)))
-        deleted = sum(conn.execute(statement, {"keys": list(chunk)}).rowcount
-                      for chunk in _chunks(keys))
+        deleted = sum(
+            conn.execute(statement, {"keys": list(chunk)}).rowcount for chunk in _chunks(keys)
+        )
         if operation is DeleteOperation.DELETE and deleted == 0:
             shown = _key_json(table, keys)[0]
-            raise NotFound(f"Row with {table.key.name} = '{shown}' does not exist in custom "
-                           f"table '{definition.name}'")
+            raise NotFound(
+                f"Row with {table.key.name} = '{shown}' does not exist in custom "
+                f"table '{definition.name}'"
+            )
         return deleted

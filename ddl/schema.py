@@ -59,9 +59,13 @@ def check_column(name: object, type_id: object, length: object) -> ColumnDef:
 
 
 def check_spec(
-    name: str, key_column: object, key_type: object, key_length: object,
+    name: str,
+    key_column: object,
+    key_type: object,
+    key_length: object,
     columns: Sequence[tuple[object, object, object]],
-    read_roles: Sequence[str] = (), save_roles: Sequence[str] = (),
+    read_roles: Sequence[str] = (),
+    save_roles: Sequence[str] = (),
 ) -> TableSpec:
     """Validate a create-or-extend request before anything touches the database."""
     table = check_name(name, "table name")
@@ -104,7 +108,8 @@ def _new_columns(existing: TableDef, spec: TableSpec) -> list[ColumnDef]:
         if current is None:
             added.append(column)
         elif (current.ColumnDataTypeId, current.ColumnLength) != (
-            column.ColumnDataTypeId, column.ColumnLength
+            column.ColumnDataTypeId,
+            column.ColumnLength,
         ):
             raise Conflict(
                 f"Column '{current.ColumnName}' of custom table '{existing.name}' is "
@@ -135,8 +140,13 @@ def add_columns(
 
 def create_table(conn: sa.Connection, space: TenantSpace, spec: TableSpec) -> TableDef:
     definition = catalog.new_definition(
-        spec.name, spec.key_column, spec.key_type, spec.key_length, spec.columns,
-        spec.read_roles, spec.save_roles,
+        spec.name,
+        spec.key_column,
+        spec.key_type,
+        spec.key_length,
+        spec.columns,
+        spec.read_roles,
+        spec.save_roles,
     )
     catalog.insert_definition(conn, definition)
     build_sql_table(definition, space.schema, space.dialect).create(conn)
@@ -176,8 +186,11 @@ def _roles(value: Sequence[object], what: str) -> tuple[str, ...]:
 
 
 def set_roles(
-    space: TenantSpace, caller: Caller, table_id: str,
-    read_roles: Sequence[object] | None, save_roles: Sequence[object] | None,
+    space: TenantSpace,
+    caller: Caller,
+    table_id: str,
+    read_roles: Sequence[object] | None,
+    save_roles: Sequence[object] | None,
 ) -> TableDef:
     """Replace ReadRoles and/or SaveRoles of the table with this definition id."""
     require_admin(caller, "change table permissions")

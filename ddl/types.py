@@ -40,13 +40,25 @@ class TypeId(IntEnum):
 
 
 KEY_TYPES = frozenset(
-    {TypeId.INTEGER, TypeId.VARCHAR50, TypeId.VARCHAR100, TypeId.UNIQUEIDENTIFIER,
-     TypeId.VARCHAR200, TypeId.VARCHAROTHER}
+    {
+        TypeId.INTEGER,
+        TypeId.VARCHAR50,
+        TypeId.VARCHAR100,
+        TypeId.UNIQUEIDENTIFIER,
+        TypeId.VARCHAR200,
+        TypeId.VARCHAROTHER,
+    }
 )
 FIXED_LENGTHS = {TypeId.VARCHAR50: 50, TypeId.VARCHAR100: 100, TypeId.VARCHAR200: 200}
 STRING_TYPES = frozenset(
-    {TypeId.VARCHAR50, TypeId.VARCHAR100, TypeId.VARCHAR200, TypeId.VARCHAROTHER,
-     TypeId.VARCHARMAX, TypeId.TEXT}
+    {
+        TypeId.VARCHAR50,
+        TypeId.VARCHAR100,
+        TypeId.VARCHAR200,
+        TypeId.VARCHAROTHER,
+        TypeId.VARCHARMAX,
+        TypeId.TEXT,
+    }
 )
 MAX_COLUMN_LENGTH = 4000
 MAX_KEY_LENGTH = 450
@@ -91,7 +103,7 @@ class SqliteDecimalText(UserDefinedType[str]):
 
 
 def sql_type(type_id: TypeId, length: int | None = None) -> sa.types.TypeEngine[Any]:
-    """The column's SQL type; the same definition renders per dialect (bit/datetime2/... on mssql)."""
+    """The SQL type; one definition renders per dialect (bit, datetime2, ... on mssql)."""
     match type_id:
         case TypeId.BOOLEAN:
             return sa.Boolean(create_constraint=False)
@@ -127,7 +139,7 @@ def _boolean_in(dialect: str) -> Converter:
         elif isinstance(value, str) and value.lower() in ("true", "false"):
             result = value.lower() == "true"
         else:
-            raise BadValue("a boolean (true/false, 0/1 or \"true\"/\"false\")")
+            raise BadValue('a boolean (true/false, 0/1 or "true"/"false")')
         return int(result) if as_int else result
 
     return convert
@@ -252,7 +264,7 @@ def _binary_in(_dialect: str) -> Converter:
 
 
 def input_converter(type_id: TypeId, length: int | None, dialect: str) -> Converter:
-    """A converter from decoded JSON to the value bound for `dialect`; null is handled by callers."""
+    """Converter from decoded JSON to the value bound for `dialect`; callers handle null."""
     match type_id:
         case TypeId.BOOLEAN:
             return _boolean_in(dialect)

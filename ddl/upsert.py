@@ -19,7 +19,8 @@ def bind_name(index: int) -> str:
 
 def _on_conflict(
     insert: Callable[[sa.Table], sqlite.Insert | postgresql.Insert],
-    table: PreparedTable, columns: Sequence[PreparedColumn],
+    table: PreparedTable,
+    columns: Sequence[PreparedColumn],
 ) -> sa.Executable:
     values = {table.key.name: sa.bindparam(KEY_BIND)}
     values.update({column.name: sa.bindparam(bind_name(i)) for i, column in enumerate(columns)})

@@ -24,7 +24,9 @@ from app.settings import Settings
 from app.tenancy import Tenancy
 from app.tokens import create_token
 
-PG_ADMIN_URL = os.environ.get("CUSTOMTABLES_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "CUSTOMTABLES_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -51,7 +53,9 @@ def _pg_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
     data_dir = tmp_path_factory.mktemp(f"data_{request.param}")
     if request.param == "sqlite":
         yield Backend("sqlite", Settings.from_env(data_dir=data_dir, database_url=""))
@@ -114,8 +118,13 @@ class TenantCtx:
     client: TestClient[Any]
     admin: Api
 
-    def api(self, *roles: str, user: str = "user", scopes: tuple[str, ...] = (),
-            header: str = "X-AccessToken") -> Api:
+    def api(
+        self,
+        *roles: str,
+        user: str = "user",
+        scopes: tuple[str, ...] = (),
+        header: str = "X-AccessToken",
+    ) -> Api:
         token = create_token(self.tenancy, self.name, user, list(roles), list(scopes))
         return Api(self.client, token, header)
 

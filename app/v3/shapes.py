@@ -20,18 +20,26 @@ def json_response(value: Any, status: int = 200) -> Response[Any]:
 
 def definition(table: TableDef, row_count: int) -> TableDefinition:
     return TableDefinition(
-        Id=table.id, TableName=table.name, KeyColumnName=table.key_column,
-        KeyDataTypeId=int(table.key_type), KeyColumnLength=table.key_length,
-        Columns=list(table.columns), ReadRoles=list(table.read_roles),
-        SaveRoles=list(table.save_roles), RowCount=row_count,
-        CreatedAt=table.created_at, UpdatedAt=table.updated_at,
+        Id=table.id,
+        TableName=table.name,
+        KeyColumnName=table.key_column,
+        KeyDataTypeId=int(table.key_type),
+        KeyColumnLength=table.key_length,
+        Columns=list(table.columns),
+        ReadRoles=list(table.read_roles),
+        SaveRoles=list(table.save_roles),
+        RowCount=row_count,
+        CreatedAt=table.created_at,
+        UpdatedAt=table.updated_at,
     )
 
 
 def row_out(table: PreparedTable, values: list[Any]) -> RowOut:
     columns = table.ordered
     return RowOut(
-        TableName=table.definition.name, KeyValue=values[0], KeyColumnName=table.key.name,
+        TableName=table.definition.name,
+        KeyValue=values[0],
+        KeyColumnName=table.key.name,
         KeyDataTypeId=int(table.key.type_id),
         Columns=[
             ColumnValueOut(column.name, int(column.type_id), value)
@@ -48,15 +56,23 @@ def _row_shaper(table: PreparedTable, flat: bool) -> Any:
     specs = [(column.name, int(column.type_id)) for column in table.ordered[1:]]
 
     def shape(values: list[Any]) -> RowOut:
-        return RowOut(name, values[0], key_name, key_type, [
-            ColumnValueOut(column, type_id, value)
-            for (column, type_id), value in zip(specs, values[1:], strict=True)
-        ])
+        return RowOut(
+            name,
+            values[0],
+            key_name,
+            key_type,
+            [
+                ColumnValueOut(column, type_id, value)
+                for (column, type_id), value in zip(specs, values[1:], strict=True)
+            ],
+        )
 
     return shape
 
 
-def json_rows(table: PreparedTable, partitions: Iterator[list[list[Any]]], flat: bool) -> Iterator[bytes]:
+def json_rows(
+    table: PreparedTable, partitions: Iterator[list[list[Any]]], flat: bool
+) -> Iterator[bytes]:
     """A JSON array, written a partition at a time."""
     shape = _row_shaper(table, flat)
     yield b"["

@@ -53,7 +53,9 @@ def parse(body: RawBody, dec: msgspec.json.Decoder[Any]) -> Any:
         raise decode_error(exc) from None
 
 
-def operation(value: int | str, kind: type[rows.WriteOperation] | type[rows.DeleteOperation]) -> Any:
+def operation(
+    value: int | str, kind: type[rows.WriteOperation] | type[rows.DeleteOperation]
+) -> Any:
     """An OperationType given by number or by name (any case)."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value)
@@ -82,39 +84,56 @@ class CustomTablesController(Controller):
     def list_tables(self, principal: PrincipalDep, tenancy: TenancyDep) -> list[TableDefinition]:
         space = tenancy.space(principal.tenant)
         with space.read() as conn:
-            return [shapes.definition(t, shapes.count_rows(conn, prepare(space, t)))
-                    for t in catalog.list_tables(conn)]
+            return [
+                shapes.definition(t, shapes.count_rows(conn, prepare(space, t)))
+                for t in catalog.list_tables(conn)
+            ]
 
     @get("/custom-tables/{table_name:str}", sync_to_thread=True)
-    def get_table(self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep) -> TableDefinition:
+    def get_table(
+        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep
+    ) -> TableDefinition:
         space = tenancy.space(principal.tenant)
         with space.read() as conn:
             table = catalog.get_table(conn, table_name)
             return shapes.definition(table, shapes.count_rows(conn, prepare(space, table)))
 
-    @post("/custom-tables/{table_name:str}", sync_to_thread=True,
-          operation_class=body_of(CreateTableRequest),
-          responses=None, status_code=201)
+    @post(
+        "/custom-tables/{table_name:str}",
+        sync_to_thread=True,
+        operation_class=body_of(CreateTableRequest),
+        responses=None,
+        status_code=201,
+    )
     def create_table(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> Response[TableDefinition]:
         request: CreateTableRequest = parse(body, _create)
         spec = schema.check_spec(
-            table_name, request.KeyColumnName, request.KeyDataTypeId, request.KeyColumnLength,
+            table_name,
+            request.KeyColumnName,
+            request.KeyDataTypeId,
+            request.KeyColumnLength,
             [(c.ColumnName, c.ColumnDataTypeId, c.ColumnLength) for c in request.Columns],
-            request.ReadRoles, request.SaveRoles,
+            request.ReadRoles,
+            request.SaveRoles,
         )
         space = tenancy.space(principal.tenant)
         table, created, _ = schema.create_or_extend(space, principal.caller, spec)
         return Response(describe(space, table), status_code=201 if created else 200)
 
     @delete("/custom-tables/{table_name:str}", sync_to_thread=True, status_code=200)
-    def drop_table(self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep) -> DropResult:
+    def drop_table(
+        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep
+    ) -> DropResult:
         schema.drop_table(tenancy.space(principal.tenant), principal.caller, table_name)
         return DropResult(Dropped=True)
 
-    @put("/custom-tables/{table_name:str}/rows", sync_to_thread=True,
-         operation_class=body_of(WriteRowsRequest))
+    @put(
+        "/custom-tables/{table_name:str}/rows",
+        sync_to_thread=True,
+        operation_class=body_of(WriteRowsRequest),
+    )
     def write_rows(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> Response[WriteRowsResult]:
@@ -125,20 +144,32 @@ class CustomTablesController(Controller):
         elif kind is rows.WriteOperation.UPDATE_MANY:
             batch, model = request.UpdateManyModel, "UpdateManyModel"
         else:
-            batch = request.UpsertManyModel if request.UpsertManyModel is not None \
+            batch = (
+                request.UpsertManyModel
+                if request.UpsertManyModel is not None
                 else request.UpdateManyModel
+            )
             model = "UpsertManyModel"
         if batch is None:
             raise ValidationError(f"OperationType {kind.name.title()} needs {model}")
         result = rows.write_rows(
-            tenancy.space(principal.tenant), principal.caller, table_name, kind, batch,
+            tenancy.space(principal.tenant),
+            principal.caller,
+            table_name,
+            kind,
+            batch,
             tenancy.settings.max_batch_rows,
         )
         return shapes.json_response(
-            WriteRowsResult(result.inserted, result.updated, result.key_values))
+            WriteRowsResult(result.inserted, result.updated, result.key_values)
+        )
 
-    @delete("/custom-tables/{table_name:str}/rows", sync_to_thread=True, status_code=200,
-            operation_class=body_of(DeleteRowsRequest))
+    @delete(
+        "/custom-tables/{table_name:str}/rows",
+        sync_to_thread=True,
+        status_code=200,
+        operation_class=body_of(DeleteRowsRequest),
+    )
     def delete_rows(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeleteRowsResult:
@@ -155,24 +186,34 @@ class CustomTablesController(Controller):
                 raise ValidationError("OperationType DeleteMany needs DeleteManyModel")
             keys = request.DeleteManyModel.KeyValues
             key_column = request.DeleteManyModel.KeyColumnName
-        deleted = rows.delete_rows(tenancy.space(principal.tenant), principal.caller,
-                                   table_name, kind, keys, key_column)
+        deleted = rows.delete_rows(
+            tenancy.space(principal.tenant), principal.caller, table_name, kind, keys, key_column
+        )
         return DeleteRowsResult(Deleted=deleted)
 
     @get("/custom-tables/{table_name:str}/rows/values", sync_to_thread=True)
     def row_values(
-        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep,
+        self,
+        table_name: TableName,
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
         top: Annotated[int | None, QueryParameter(name="Top", ge=0)] = None,
         skip: Annotated[int | None, QueryParameter(name="Skip", ge=0)] = None,
-        order_by: Annotated[str | None, QueryParameter(name="OrderBy",
-                                                  description="'Column' or 'Column desc'")] = None,
-        format: Annotated[str | None, QueryParameter(name="Format",
-                                                description="'flat' for plain objects")] = None,
+        order_by: Annotated[
+            str | None, QueryParameter(name="OrderBy", description="'Column' or 'Column desc'")
+        ] = None,
+        format: Annotated[
+            str | None, QueryParameter(name="Format", description="'flat' for plain objects")
+        ] = None,
     ) -> Stream:
         if format is not None and format.lower() not in ("flat", "rows"):
             raise ValidationError("Format must be 'flat' or left out")
         table, partitions = reads.stream_rows(
-            tenancy.space(principal.tenant), principal.caller, table_name, top=top, skip=skip,
+            tenancy.space(principal.tenant),
+            principal.caller,
+            table_name,
+            top=top,
+            skip=skip,
             order_by=reads.OrderBy.parse(order_by) if order_by else None,
         )
         flat = format is not None and format.lower() == "flat"
@@ -180,30 +221,46 @@ class CustomTablesController(Controller):
 
     @get("/custom-tables/{table_name:str}/row", sync_to_thread=True)
     def get_row(
-        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep,
+        self,
+        table_name: TableName,
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
         key_value: Annotated[str, QueryParameter(name="KeyValue")],
     ) -> Response[RowOut]:
-        table, values = reads.get_row(tenancy.space(principal.tenant), principal.caller,
-                                      table_name, key_value)
+        table, values = reads.get_row(
+            tenancy.space(principal.tenant), principal.caller, table_name, key_value
+        )
         return shapes.json_response(shapes.row_out(table, values))
 
     @get("/custom-tables/{table_name:str}/rows/columnValue", sync_to_thread=True)
     def column_value(
-        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep,
+        self,
+        table_name: TableName,
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
         key_value: Annotated[str, QueryParameter(name="KeyValue")],
         column_name: Annotated[str, QueryParameter(name="ColumnName")],
     ) -> Response[ColumnValueOut]:
         column, value = reads.get_column_value(
-            tenancy.space(principal.tenant), principal.caller, table_name, key_value, column_name)
+            tenancy.space(principal.tenant), principal.caller, table_name, key_value, column_name
+        )
         return shapes.json_response(ColumnValueOut(column.name, int(column.type_id), value))
 
-    @put("/custom-table-definitions/{definition_id:str}", sync_to_thread=True,
-         operation_class=body_of(RolesRequest))
+    @put(
+        "/custom-table-definitions/{definition_id:str}",
+        sync_to_thread=True,
+        operation_class=body_of(RolesRequest),
+    )
     def set_roles(
-        self, definition_id: DefinitionId, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
+        self,
+        definition_id: DefinitionId,
+        body: RawBody,
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
     ) -> TableDefinition:
         request: RolesRequest = parse(body, _roles)
         space = tenancy.space(principal.tenant)
-        table = schema.set_roles(space, principal.caller, definition_id,
-                                 request.ReadRoles, request.SaveRoles)
+        table = schema.set_roles(
+            space, principal.caller, definition_id, request.ReadRoles, request.SaveRoles
+        )
         return describe(space, table)
