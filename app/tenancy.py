@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+import ddl.audit  # noqa: F401  (registers the audit table among the internal tables)
 from app import migrate
 from app.metadata import tenants
 from app.settings import Settings
