@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -23,6 +24,15 @@ def bootstrap(tenancy: Tenancy) -> str | None:
     )
 
 
+def tune_gc() -> None:
+    """A 10,000-row batch allocates ~10^5 objects; with the default thresholds that triggers
+    full collections that walk every long-lived object of the server each time. Freezing what
+    exists after start-up and collecting the young generation less often halves a batch's time."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def _serve(args: argparse.Namespace, tenancy: Tenancy) -> None:
     import uvicorn
 
@@ -33,6 +43,7 @@ def _serve(args: argparse.Namespace, tenancy: Tenancy) -> None:
         print("Created tenant 'default'. Its Admin token (shown once, keep it):", flush=True)
         print(token, flush=True)
     app = create_app(tenancy.settings, tenancy)
+    tune_gc()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,20 @@ class CompiledStatement:
             return values
         return tuple(values[name] for name in self.order)
 
+    def row_builder(self, names: Sequence[str]) -> Callable[[Sequence[Any]], Any]:
+        """A function from values given in `names` order to this statement's parameters: a tuple
+        (positional styles) or a dict (named styles), built without per-row name look-ups."""
+        if self.order is None:
+            keys = tuple(names)
+            return lambda values: dict(zip(keys, values, strict=True))
+        if tuple(names) == self.order:
+            return tuple
+        permutation = [list(names).index(name) for name in self.order]
+        if len(permutation) == 1:
+            only = permutation[0]
+            return lambda values: (values[only],)
+        return itemgetter(*permutation)
+
 
 @dataclass(slots=True)
 class PreparedTable:
@@ -53,7 +68,14 @@ class PreparedTable:
     key: PreparedColumn
     columns: dict[str, PreparedColumn]  # folded name → column, key excluded
     ordered: tuple[PreparedColumn, ...]  # key first, then columns in definition order
+    by_spelling: dict[str, PreparedColumn]  # defined name → column, key excluded
     _statements: dict[Any, CompiledStatement] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> PreparedColumn | None:
+        """A non-key column by name: the spelling as defined first (no folding on the hot path),
+        then any case."""
+        column = self.by_spelling.get(name)
+        return column if column is not None else self.columns.get(fold(name))
 
     def column(self, name: str) -> PreparedColumn | None:
         folded = fold(name)
@@ -130,6 +152,7 @@ def prepare(space: TenantSpace, definition: TableDef) -> PreparedTable:
         key=key,
         columns={fold(column.name): column for column in columns},
         ordered=(key, *columns),
+        by_spelling={column.name: column for column in columns},
     )
     with _cache_lock:
         _cache[cache_key] = prepared

@@ -6,7 +6,7 @@ cursor on PostgreSQL), so memory stays flat whatever the table size.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,11 +37,24 @@ class OrderBy:
         raise ValidationError(f"OrderBy must be 'Column' or 'Column desc', got {text!r}")
 
 
-def to_json_row(columns: tuple[PreparedColumn, ...], row: sa.Row | tuple[Any, ...]) -> list[Any]:
-    return [
-        value if value is None or column.to_json is None else column.to_json(value)
-        for column, value in zip(columns, row, strict=True)
-    ]
+def row_converter(columns: tuple[PreparedColumn, ...]) -> Callable[[Any], list[Any]]:
+    """A function from a database row to JSON-ready values, touching only the columns whose
+    type needs converting (the hot loop of every read)."""
+    converting = [(i, c.to_json) for i, c in enumerate(columns) if c.to_json is not None]
+
+    def convert(row: Any) -> list[Any]:
+        values = list(row)
+        for index, to_json in converting:
+            value = values[index]
+            if value is not None:
+                values[index] = to_json(value)
+        return values
+
+    return convert
+
+
+def to_json_row(columns: tuple[PreparedColumn, ...], row: Any) -> list[Any]:
+    return row_converter(columns)(row)
 
 
 def open_table(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
@@ -133,15 +146,10 @@ def stream_rows(
 
 
 def _partitions(
-    space: TenantSpace, table: PreparedTable, query: sa.Select
+    space: TenantSpace, table: PreparedTable, query: sa.Select[Any]
 ) -> Iterator[list[list[Any]]]:
-    columns = table.ordered
-    converters = [column.to_json for column in columns]
-    plain = all(convert is None for convert in converters)
+    convert = row_converter(table.ordered)
     with space.read() as conn:
         result = conn.execution_options(stream_results=True, yield_per=PARTITION).execute(query)
         for partition in result.partitions(PARTITION):
-            if plain:
-                yield [list(row) for row in partition]
-            else:
-                yield [to_json_row(columns, row) for row in partition]
+            yield [convert(row) for row in partition]

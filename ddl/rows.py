@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import msgspec
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from ddl import catalog
 from ddl.access import Caller, require_save
@@ -90,23 +91,36 @@ def _key_value(table: PreparedTable, index: int, raw: Any, generate: bool) -> An
         raise InvalidValue(index, key.name, error.expected, error.detail) from None
 
 
-def _row_columns(table: PreparedTable, index: int, row: RowLike) -> dict[PreparedColumn, Any]:
-    values: dict[PreparedColumn, Any] = {}
+def _unknown_column(table: PreparedTable, index: int, name: str) -> PreparedColumn:
+    """The slow path of a column look-up: any case, else a 400 naming the column."""
+    column = table.lookup(name)
+    if column is not None:
+        return column
+    if fold(name) == fold(table.key.name):
+        raise InvalidValue(index, name, "a non-key column", "give the key as KeyValue")
+    raise InvalidValue(
+        index,
+        name,
+        "a column of the table",
+        f"custom table '{table.definition.name}' has no such column",
+    )
+
+
+def _repeated_column(table: PreparedTable, index: int, row: RowLike) -> None:
+    seen: set[PreparedColumn] = set()
     for item in row.Columns:
-        column = table.columns.get(fold(item.ColumnName))
-        if column is None:
-            if fold(item.ColumnName) == fold(table.key.name):
-                raise InvalidValue(
-                    index, item.ColumnName, "a non-key column", "give the key as KeyValue"
-                )
-            raise InvalidValue(
-                index,
-                item.ColumnName,
-                "a column of the table",
-                f"custom table '{table.definition.name}' has no such column",
-            )
-        if column in values:
+        column = _unknown_column(table, index, item.ColumnName)
+        if column in seen:
             raise InvalidValue(index, column.name, "each column once", "listed twice")
+        seen.add(column)
+
+
+def _row_columns(table: PreparedTable, index: int, row: RowLike) -> dict[PreparedColumn, Any]:
+    """The row's columns converted for the database (the hot loop of every write)."""
+    values: dict[PreparedColumn, Any] = {}
+    spelled = table.by_spelling.get
+    for item in row.Columns:
+        column = spelled(item.ColumnName) or _unknown_column(table, index, item.ColumnName)
         value = item.Value
         if value is not None:
             try:
@@ -114,6 +128,8 @@ def _row_columns(table: PreparedTable, index: int, row: RowLike) -> dict[Prepare
             except BadValue as error:
                 raise InvalidValue(index, column.name, error.expected, error.detail) from None
         values[column] = value
+    if len(values) != len(row.Columns):
+        _repeated_column(table, index, row)
     return values
 
 
@@ -139,7 +155,28 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
 
 
 def existing_keys(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]) -> set[Any]:
+    """Which of `keys` exist: one statement per call on SQLite (a JSON array of keys) and
+    PostgreSQL (an array parameter), IN-list chunks elsewhere."""
     column = table.table.c[table.key.name]
+    dialect = table.space.dialect
+    if dialect == "sqlite":
+
+        def build() -> sa.Select[Any]:
+            given = sa.func.json_each(sa.bindparam("keys")).table_valued("value")
+            return sa.select(column).select_from(given.join(table.table, column == given.c.value))
+
+        statement = table.compiled("existing", build)
+
+        rows = conn.exec_driver_sql(statement.sql, (msgspec.json.encode(list(keys)).decode(),))
+        return {row[0] for row in rows}
+    if dialect == "postgresql":
+        statement = table.compiled(
+            "existing",
+            lambda: sa.select(column).where(
+                column == sa.any_(sa.bindparam("keys", type_=postgresql.ARRAY(column.type)))
+            ),
+        )
+        return {row[0] for row in conn.exec_driver_sql(statement.sql, {"keys": list(keys)})}
     query = sa.select(column).where(column.in_(sa.bindparam("keys", expanding=True)))
     found: set[Any] = set()
     for chunk in _chunks(keys):
@@ -156,19 +193,13 @@ def _execute_grouped(
 ) -> None:
     groups: dict[tuple[PreparedColumn, ...], list[Any]] = {}
     for key, values in rows.items():
-        columns = tuple(sorted(values, key=lambda column: column.name))
-        groups.setdefault(columns, []).append(key)
+        groups.setdefault(tuple(values), []).append(key)  # same columns, same order: one group
     for columns, keys in groups.items():
         statement = table.compiled(
             (kind, tuple(c.name for c in columns)), lambda cs=columns: build(table, cs)
         )
-        params = []
-        for key in keys:
-            values = rows[key]
-            bound = {KEY_BIND: key}
-            for i, column in enumerate(columns):
-                bound[bind_name(i)] = values[column]
-            params.append(statement.params(bound))
+        to_params = statement.row_builder([KEY_BIND, *(bind_name(i) for i in range(len(columns)))])
+        params = [to_params([key, *map(rows[key].__getitem__, columns)]) for key in keys]
         conn.exec_driver_sql(statement.sql, params)
 
 

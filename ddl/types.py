@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -63,7 +64,7 @@ STRING_TYPES = frozenset(
 MAX_COLUMN_LENGTH = 4000
 MAX_KEY_LENGTH = 450
 MONEY_QUANTUM = Decimal("0.0001")
-MONEY_LIMIT = Decimal("1000000000000000")  # DECIMAL(19,4): 15 digits before the point
+MONEY_DIGITS = 15  # DECIMAL(19,4): 15 digits before the point
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -198,16 +199,24 @@ def _integer_in(_dialect: str) -> Converter:
 
 def money_value(value: Any) -> Decimal:
     """Exact DECIMAL(19,4); more than 4 places round half away from zero, as SQL Server does."""
-    if type(value) is bool or not isinstance(value, int | float | Decimal | str):
+    kind = type(value)
+    if kind is Decimal:
+        number = value
+    elif kind is int:
+        number = Decimal(value)
+    elif kind is float:
+        number = Decimal(repr(value))
+    elif kind is str:
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise BadValue("a number or numeric string") from None
+    else:
         raise BadValue("a number or numeric string")
-    try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise BadValue("a number or numeric string") from None
     if not number.is_finite():
         raise BadValue("a finite number")
     number = number.quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP)
-    if abs(number) >= MONEY_LIMIT:
+    if number.adjusted() >= MONEY_DIGITS:
         raise BadValue("a Money value below 10^15", "out of range")
     return number
 
@@ -233,22 +242,30 @@ def _string_in(limit: int | None) -> Converter:
     return convert
 
 
-def uuid_value(value: Any) -> uuid.UUID:
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def uuid_text(value: Any) -> str:
+    """Lower-case hyphenated UUID text; the common canonical form skips uuid.UUID (5x slower)."""
     if not isinstance(value, str):
         raise BadValue("a UUID string")
+    if _CANONICAL_UUID.fullmatch(value):
+        return value.lower()
     text = value.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     try:
-        return uuid.UUID(text)
+        return str(uuid.UUID(text))
     except ValueError:
         raise BadValue("a UUID string") from None
 
 
 def _uuid_in(dialect: str) -> Converter:
     if dialect == "postgresql":
-        return uuid_value
-    return lambda value: str(uuid_value(value))
+        return lambda value: uuid.UUID(uuid_text(value))
+    return uuid_text
 
 
 def _binary_in(_dialect: str) -> Converter:
@@ -301,6 +318,8 @@ def money_out(value: Any) -> Decimal | None:
     """Exact Decimal without trailing zeros: 39.99 stays 39.99 (never 39.990000000000002)."""
     if value is None:
         return None
+    if type(value) is str and "." in value:  # SQLite keeps the exact text we wrote
+        return Decimal(value.rstrip("0").rstrip("."))
     number = value if isinstance(value, Decimal) else Decimal(str(value))
     number = number.quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP)
     if number == number.to_integral_value():

@@ -27,12 +27,12 @@ class CreateTableRequest(msgspec.Struct):
     SaveRoles: list[str] = msgspec.field(default_factory=list)
 
 
-class ColumnValueIn(msgspec.Struct):
+class ColumnValueIn(msgspec.Struct, gc=False):
     ColumnName: str
     Value: Any = None
 
 
-class UpdateModel(msgspec.Struct):
+class UpdateModel(msgspec.Struct, gc=False):
     """One row of a write: its key and the columns to set."""
 
     KeyValue: Any = msgspec.UNSET
@@ -101,13 +101,13 @@ class DropResult(msgspec.Struct):
     Dropped: bool
 
 
-class ColumnValueOut(msgspec.Struct):
+class ColumnValueOut(msgspec.Struct, gc=False):
     ColumnName: str
     ColumnDataTypeId: int
     Value: Any
 
 
-class RowOut(msgspec.Struct):
+class RowOut(msgspec.Struct, gc=False):
     TableName: str
     KeyValue: Any
     KeyColumnName: str
