@@ -115,37 +115,43 @@ def _repeated_column(table: PreparedTable, index: int, row: RowLike) -> None:
         seen.add(column)
 
 
-def _row_columns(table: PreparedTable, index: int, row: RowLike) -> dict[PreparedColumn, Any]:
-    """The row's columns converted for the database (the hot loop of every write)."""
-    values: dict[PreparedColumn, Any] = {}
-    spelled = table.by_spelling.get
-    for item in row.Columns:
-        column = spelled(item.ColumnName) or _unknown_column(table, index, item.ColumnName)
-        value = item.Value
-        if value is not None:
-            try:
-                value = column.to_db(value)
-            except BadValue as error:
-                raise InvalidValue(index, column.name, error.expected, error.detail) from None
-        values[column] = value
-    if len(values) != len(row.Columns):
-        _repeated_column(table, index, row)
-    return values
-
-
 def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys: bool) -> _Batch:
-    """Check and convert every row; the first bad one raises with its index and column."""
+    """Check and convert every row; the first bad one raises with its index and column.
+
+    This is the hot loop of every write, so the common case (the key and columns spelled as
+    defined, good values) runs inline and every anomaly takes a slow path that explains it."""
     keys: list[Any] = []
     merged: dict[Any, dict[PreparedColumn, Any]] = {}
+    key = table.key
+    key_name, key_type, key_to_db = key.name, int(key.type_id), key.to_db
+    spelled = table.by_spelling.get
     for index, row in enumerate(rows):
-        _check_key_model(table, index, row)
-        key = _key_value(table, index, row.KeyValue, generate_keys)
-        values = _row_columns(table, index, row)
-        keys.append(key)
-        if key in merged:
-            merged[key].update(values)
+        if (row.KeyColumnName not in (None, key_name)) or (
+            row.KeyDataTypeId not in (None, key_type)
+        ):
+            _check_key_model(table, index, row)
+        raw = row.KeyValue
+        try:
+            key_value = key_to_db(raw)
+        except (BadValue, TypeError, AttributeError):
+            key_value = _key_value(table, index, raw, generate_keys)
+        values: dict[PreparedColumn, Any] = {}
+        for item in row.Columns:
+            column = spelled(item.ColumnName) or _unknown_column(table, index, item.ColumnName)
+            value = item.Value
+            if value is not None:
+                try:
+                    value = column.to_db(value)
+                except BadValue as error:
+                    raise InvalidValue(index, column.name, error.expected, error.detail) from None
+            values[column] = value
+        if len(values) != len(row.Columns):
+            _repeated_column(table, index, row)
+        keys.append(key_value)
+        if key_value in merged:
+            merged[key_value].update(values)
         else:
-            merged[key] = values
+            merged[key_value] = values
     return _Batch(keys, merged)
 
 
@@ -154,29 +160,36 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
         yield items[start : start + size]
 
 
-def existing_keys(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]) -> set[Any]:
-    """Which of `keys` exist: one statement per call on SQLite (a JSON array of keys) and
-    PostgreSQL (an array parameter), IN-list chunks elsewhere."""
+def count_existing(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]) -> int:
+    """How many of the distinct `keys` exist: one statement per batch on SQLite (a JSON array
+    of keys, joined to the key index) and PostgreSQL (an array parameter), IN-list chunks
+    elsewhere."""
     column = table.table.c[table.key.name]
     dialect = table.space.dialect
     if dialect == "sqlite":
 
         def build() -> sa.Select[Any]:
             given = sa.func.json_each(sa.bindparam("keys")).table_valued("value")
-            return sa.select(column).select_from(given.join(table.table, column == given.c.value))
+            joined = given.join(table.table, column == given.c.value)
+            return sa.select(sa.func.count()).select_from(joined)
 
-        statement = table.compiled("existing", build)
-
-        rows = conn.exec_driver_sql(statement.sql, (msgspec.json.encode(list(keys)).decode(),))
-        return {row[0] for row in rows}
+        statement = table.compiled("count_existing", build)
+        encoded = msgspec.json.encode(list(keys)).decode()
+        return int(conn.exec_driver_sql(statement.sql, (encoded,)).scalar_one())
     if dialect == "postgresql":
         statement = table.compiled(
-            "existing",
-            lambda: sa.select(column).where(
+            "count_existing",
+            lambda: sa.select(sa.func.count()).where(
                 column == sa.any_(sa.bindparam("keys", type_=postgresql.ARRAY(column.type)))
             ),
         )
-        return {row[0] for row in conn.exec_driver_sql(statement.sql, {"keys": list(keys)})}
+        return int(conn.exec_driver_sql(statement.sql, {"keys": list(keys)}).scalar_one())
+    return len(existing_keys(conn, table, keys))
+
+
+def existing_keys(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]) -> set[Any]:
+    """Which of `keys` exist (IN-list chunks; used where the keys themselves are needed)."""
+    column = table.table.c[table.key.name]
     query = sa.select(column).where(column.in_(sa.bindparam("keys", expanding=True)))
     found: set[Any] = set()
     for chunk in _chunks(keys):
@@ -198,8 +211,12 @@ def _execute_grouped(
         statement = table.compiled(
             (kind, tuple(c.name for c in columns)), lambda cs=columns: build(table, cs)
         )
-        to_params = statement.row_builder([KEY_BIND, *(bind_name(i) for i in range(len(columns)))])
-        params = [to_params([key, *map(rows[key].__getitem__, columns)]) for key in keys]
+        names = [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
+        if statement.order is not None and tuple(names) == statement.order:
+            params: list[Any] = [(key, *map(rows[key].__getitem__, columns)) for key in keys]
+        else:
+            to_params = statement.row_builder(names)
+            params = [to_params([key, *map(rows[key].__getitem__, columns)]) for key in keys]
         conn.exec_driver_sql(statement.sql, params)
 
 
@@ -255,10 +272,11 @@ def write_batch(
 ) -> WriteResult:
     """Write a validated batch inside the caller's transaction."""
     distinct = list(batch.rows)
-    existing = existing_keys(conn, table, distinct) if distinct else set()
+    updated = count_existing(conn, table, distinct) if distinct else 0
     if operation is WriteOperation.UPDATE:
-        missing = [key for key in distinct if key not in existing]
-        if missing:
+        if updated != len(distinct):
+            existing = existing_keys(conn, table, distinct)
+            missing = [key for key in distinct if key not in existing]
             shown = _key_json(table, missing[:1])[0]
             raise NotFound(
                 f"Row with {table.key.name} = '{shown}' does not exist in custom "
@@ -268,7 +286,6 @@ def write_batch(
         _execute_grouped(conn, table, rows, update_statement, "update")
     else:
         _execute_grouped(conn, table, batch.rows, upsert_statement, "upsert")
-    updated = len(existing)
     return WriteResult(len(distinct) - updated, updated, _key_json(table, batch.keys))
 
 
