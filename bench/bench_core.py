@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from bench.common import live_server
+from bench.common import live_server, server_env
 
 TABLE = {
     "KeyColumnName": "Oid",
@@ -118,7 +118,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     n = args.rows
-    with tempfile.TemporaryDirectory() as tmp, live_server(Path(tmp)) as (base, token):
+    with tempfile.TemporaryDirectory() as tmp, live_server(server_env(Path(tmp))) as server:
+        base, token = server.base_url, server.first_token
         client = httpx.Client(
             base_url=f"{base}/api/v3", headers={"X-AccessToken": token}, timeout=120
         )

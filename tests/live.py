@@ -1,0 +1,91 @@
+"""Run `customtables serve` as a real process on a free port (for multi-process, crash and
+benchmark runs); shared by tests and bench/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    process: subprocess.Popen[str]
+    base_url: str
+    first_token: str | None  # printed only by the first start on an empty database
+
+
+def server_env(data_dir: Path, database_url: str = "", **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CUSTOMTABLES_DATA_DIR": str(data_dir),
+        "CUSTOMTABLES_DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+@contextmanager
+def live_server(env: dict[str, str], timeout: float = 30.0) -> Iterator[LiveServer]:
+    """Start a server process, wait until /health answers, stop it (SIGTERM) afterwards."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"server exited: {process.stdout.read() if process.stdout else ''}"
+                )
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not become healthy")
+            time.sleep(0.1)
+        yield LiveServer(process, base, _first_token(process))
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _first_token(process: subprocess.Popen[str]) -> str | None:
+    """The Admin token a first start prints (its line starts with the token prefix)."""
+    import select
+
+    assert process.stdout is not None
+    token = None
+    while select.select([process.stdout], [], [], 0.2)[0]:
+        line = process.stdout.readline()
+        if not line:
+            break
+        if line.startswith("ct_"):
+            token = line.strip()
+    return token
