@@ -77,15 +77,16 @@ def live_server(env: dict[str, str], timeout: float = 30.0) -> Iterator[LiveServ
 
 
 def _first_token(process: subprocess.Popen[str]) -> str | None:
-    """The Admin token a first start prints (its line starts with the token prefix)."""
-    import select
-
+    """The Admin token a first start prints before serving (a line with the token prefix).
+    Read without blocking: the server keeps its stdout open."""
     assert process.stdout is not None
-    token = None
-    while select.select([process.stdout], [], [], 0.2)[0]:
-        line = process.stdout.readline()
-        if not line:
-            break
-        if line.startswith("ct_"):
-            token = line.strip()
-    return token
+    descriptor = process.stdout.fileno()
+    os.set_blocking(descriptor, False)
+    output = b""
+    try:
+        while chunk := os.read(descriptor, 65536):
+            output += chunk
+    except BlockingIOError:
+        pass
+    lines = [line.strip() for line in output.decode().splitlines()]
+    return next((line for line in lines if line.startswith("ct_")), None)
