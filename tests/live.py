@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ class LiveServer:
     process: subprocess.Popen[str]
     base_url: str
     first_token: str | None  # printed only by the first start on an empty database
+    log: Path  # everything the server printed
 
 
 def server_env(data_dir: Path, database_url: str = "", **extra: str) -> dict[str, str]:
@@ -42,10 +44,11 @@ def server_env(data_dir: Path, database_url: str = "", **extra: str) -> dict[str
 def live_server(env: dict[str, str], timeout: float = 30.0) -> Iterator[LiveServer]:
     """Start a server process, wait until /health answers, stop it (SIGTERM) afterwards."""
     port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", prefix="customtables-", suffix=".log")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
@@ -55,9 +58,7 @@ def live_server(env: dict[str, str], timeout: float = 30.0) -> Iterator[LiveServ
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {process.stdout.read() if process.stdout else ''}"
-                )
+                raise RuntimeError(f"server exited: {Path(log.name).read_text()}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
@@ -66,7 +67,7 @@ def live_server(env: dict[str, str], timeout: float = 30.0) -> Iterator[LiveServ
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not become healthy")
             time.sleep(0.1)
-        yield LiveServer(process, base, _first_token(process))
+        yield LiveServer(process, base, _first_token(Path(log.name)), Path(log.name))
     finally:
         if process.poll() is None:
             process.terminate()
@@ -74,19 +75,10 @@ def live_server(env: dict[str, str], timeout: float = 30.0) -> Iterator[LiveServ
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        log.close()
 
 
-def _first_token(process: subprocess.Popen[str]) -> str | None:
-    """The Admin token a first start prints before serving (a line with the token prefix).
-    Read without blocking: the server keeps its stdout open."""
-    assert process.stdout is not None
-    descriptor = process.stdout.fileno()
-    os.set_blocking(descriptor, False)
-    output = b""
-    try:
-        while chunk := os.read(descriptor, 65536):
-            output += chunk
-    except BlockingIOError:
-        pass
-    lines = [line.strip() for line in output.decode().splitlines()]
+def _first_token(log: Path) -> str | None:
+    """The Admin token a first start prints before serving (a line with the token prefix)."""
+    lines = [line.strip() for line in log.read_text().splitlines()]
     return next((line for line in lines if line.startswith("ct_")), None)
