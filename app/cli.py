@@ -16,12 +16,13 @@ from ddl.errors import CustomTablesError
 def bootstrap(tenancy: Tenancy) -> str | None:
     """Migrate; on an empty database create tenant `default` and return its first Admin token."""
     tenancy.migrate()
-    if tenancy.has_tenants():
-        return None
-    tenancy.create_tenant(DEFAULT_TENANT)
-    return create_token(
-        tenancy, DEFAULT_TENANT, "admin", ["Admin"], ["workflows:read", "workflows:write"]
-    )
+    with tenancy.exclusive():  # several processes may start on one new database at once
+        if tenancy.has_tenants():
+            return None
+        tenancy.create_tenant(DEFAULT_TENANT)
+        return create_token(
+            tenancy, DEFAULT_TENANT, "admin", ["Admin"], ["workflows:read", "workflows:write"]
+        )
 
 
 def tune_gc() -> None:

@@ -6,8 +6,11 @@ database named by CUSTOMTABLES_DATABASE_URL, whose tenant schemas then live besi
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +57,31 @@ class Tenancy:
 
     def migrate(self) -> None:
         migrate.upgrade(self.meta)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold a lock shared by every process on this database (first-start bootstrap):
+        an advisory lock on PostgreSQL, a file lock beside the SQLite files."""
+        if self.meta.dialect.name == "postgresql":
+            with self.meta.connect() as conn:
+                conn.exec_driver_sql("SELECT pg_advisory_lock(724110319)")
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql("SELECT pg_advisory_unlock(724110319)")
+                    conn.commit()
+            return
+        lock_path = Path(self.settings.url.removeprefix("sqlite:///")).parent / ".bootstrap.lock"
+        if not self.settings.is_sqlite:
+            yield
+            return
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def dispose(self) -> None:
         for space in self._spaces.values():
