@@ -4,7 +4,7 @@ one executemany per column set. Nothing is written when any row is wrong."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Protocol
@@ -59,10 +59,23 @@ class WriteResult:
     key_values: list[Any]
 
 
+ParamRows = list[Sequence[Any]]  # (key, value of each column), in the group's column order
+
+
 @dataclass(slots=True)
-class _Batch:
+class Batch:
+    """A validated batch, ready for executemany: distinct rows grouped by the columns they set."""
+
     keys: list[Any]  # database values, request order (repeats kept)
-    rows: dict[Any, dict[PreparedColumn, Any]]  # distinct key → merged columns (last wins)
+    distinct: list[Any]  # each key once
+    groups: dict[tuple[PreparedColumn, ...], ParamRows]
+
+
+def grouped(keys: list[Any], merged: dict[Any, dict[PreparedColumn, Any]]) -> Batch:
+    groups: dict[tuple[PreparedColumn, ...], ParamRows] = {}
+    for key, values in merged.items():  # same columns in the same order: one group
+        groups.setdefault(tuple(values), []).append((key, *values.values()))
+    return Batch(keys, list(merged), groups)
 
 
 def _check_key_model(table: PreparedTable, index: int, row: RowLike) -> None:
@@ -115,7 +128,7 @@ def _repeated_column(table: PreparedTable, index: int, row: RowLike) -> None:
         seen.add(column)
 
 
-def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys: bool) -> _Batch:
+def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys: bool) -> Batch:
     """Check and convert every row; the first bad one raises with its index and column.
 
     This is the hot loop of every write, so the common case (the key and columns spelled as
@@ -152,7 +165,7 @@ def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys:
             merged[key_value].update(values)
         else:
             merged[key_value] = values
-    return _Batch(keys, merged)
+    return grouped(keys, merged)
 
 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
@@ -200,24 +213,22 @@ def existing_keys(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]
 def _execute_grouped(
     conn: sa.Connection,
     table: PreparedTable,
-    rows: dict[Any, dict[PreparedColumn, Any]],
+    groups: dict[tuple[PreparedColumn, ...], ParamRows],
     build: Any,
     kind: str,
 ) -> None:
-    groups: dict[tuple[PreparedColumn, ...], list[Any]] = {}
-    for key, values in rows.items():
-        groups.setdefault(tuple(values), []).append(key)  # same columns, same order: one group
-    for columns, keys in groups.items():
+    for columns, rows in groups.items():
+        if not rows:
+            continue
         statement = table.compiled(
             (kind, tuple(c.name for c in columns)), lambda cs=columns: build(table, cs)
         )
         names = [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
         if statement.order is not None and tuple(names) == statement.order:
-            params: list[Any] = [(key, *map(rows[key].__getitem__, columns)) for key in keys]
+            conn.exec_driver_sql(statement.sql, rows)
         else:
             to_params = statement.row_builder(names)
-            params = [to_params([key, *map(rows[key].__getitem__, columns)]) for key in keys]
-        conn.exec_driver_sql(statement.sql, params)
+            conn.exec_driver_sql(statement.sql, [to_params(row) for row in rows])
 
 
 def _load(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
@@ -244,6 +255,14 @@ def _key_json(table: PreparedTable, keys: list[Any]) -> list[Any]:
     return keys if convert is None else [convert(key) for key in keys]
 
 
+BatchBuilder = Callable[[PreparedTable], tuple[WriteOperation, Batch]]
+
+
+def check_batch_size(count: int, max_rows: int) -> None:
+    if count > max_rows:
+        raise PayloadTooLarge(f"A batch has at most {max_rows} rows; this one has {count}")
+
+
 def write_rows(
     space: TenantSpace,
     caller: Caller,
@@ -252,11 +271,24 @@ def write_rows(
     rows: Sequence[RowLike],
     max_rows: int,
 ) -> WriteResult:
-    if len(rows) > max_rows:
-        raise PayloadTooLarge(f"A batch has at most {max_rows} rows; this one has {len(rows)}")
+    check_batch_size(len(rows), max_rows)
+    return write_built(
+        space,
+        caller,
+        name,
+        lambda table: (
+            operation,
+            validate_batch(table, rows, operation is not WriteOperation.UPDATE),
+        ),
+    )
+
+
+def write_built(space: TenantSpace, caller: Caller, name: str, build: BatchBuilder) -> WriteResult:
+    """Validate against the current definition (outside the write lock), then write in one
+    transaction; a definition changed in between (another process added a column) retries."""
     for _attempt in range(3):
         table = _load(space, caller, name)
-        batch = validate_batch(table, rows, operation is not WriteOperation.UPDATE)
+        operation, batch = build(table)
         try:
             with space.write() as conn:
                 table = _current(conn, space, name, table.definition)
@@ -268,10 +300,10 @@ def write_rows(
 
 
 def write_batch(
-    conn: sa.Connection, table: PreparedTable, operation: WriteOperation, batch: _Batch
+    conn: sa.Connection, table: PreparedTable, operation: WriteOperation, batch: Batch
 ) -> WriteResult:
     """Write a validated batch inside the caller's transaction."""
-    distinct = list(batch.rows)
+    distinct = batch.distinct
     updated = count_existing(conn, table, distinct) if distinct else 0
     if operation is WriteOperation.UPDATE:
         if updated != len(distinct):
@@ -282,10 +314,10 @@ def write_batch(
                 f"Row with {table.key.name} = '{shown}' does not exist in custom "
                 f"table '{table.definition.name}'"
             )
-        rows = {key: values for key, values in batch.rows.items() if values}
-        _execute_grouped(conn, table, rows, update_statement, "update")
+        changing = {columns: rows for columns, rows in batch.groups.items() if columns}
+        _execute_grouped(conn, table, changing, update_statement, "update")
     else:
-        _execute_grouped(conn, table, batch.rows, upsert_statement, "upsert")
+        _execute_grouped(conn, table, batch.groups, upsert_statement, "upsert")
     return WriteResult(len(distinct) - updated, updated, _key_json(table, batch.keys))
 
 

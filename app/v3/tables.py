@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
-from app.errors import decode_error
 from app.openapi import body_of
 from app.tenancy import Tenancy
 from app.tokens import Principal
-from app.v3 import shapes
+from app.v3 import shapes, writes
+from app.v3.bodies import parse
 from app.v3.schemas import (
     ColumnValueOut,
     CreateTableRequest,
@@ -34,7 +33,6 @@ from ddl.prepared import prepare
 from ddl.space import TenantSpace
 
 _create = decoder(CreateTableRequest)
-_write = decoder(WriteRowsRequest)
 _delete = decoder(DeleteRowsRequest)
 _roles = decoder(RolesRequest)
 
@@ -42,32 +40,6 @@ TableName = Annotated[str, PathParameter(description="Custom table name (case-in
 DefinitionId = Annotated[str, PathParameter(description="The Id of a table definition")]
 TenancyDep = NamedDependency[Tenancy]
 PrincipalDep = NamedDependency[Principal]
-
-
-def parse(body: RawBody, dec: msgspec.json.Decoder[Any]) -> Any:
-    if not body.strip():
-        raise ValidationError("A JSON body is required")
-    try:
-        return dec.decode(body)
-    except msgspec.MsgspecError as exc:
-        raise decode_error(exc) from None
-
-
-def operation(
-    value: int | str, kind: type[rows.WriteOperation] | type[rows.DeleteOperation]
-) -> Any:
-    """An OperationType given by number or by name (any case)."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, int) and value in kind._value2member_map_:
-        return kind(value)
-    if isinstance(value, str):
-        wanted = value.replace("_", "").lower()
-        for member in kind:
-            if member.name.replace("_", "").lower() == wanted:
-                return member
-    names = ", ".join(f"{''.join(p.title() for p in m.name.split('_'))} ({m.value})" for m in kind)
-    raise ValidationError(f"Unknown OperationType {value!r}; use one of {names}")
 
 
 def describe(space: TenantSpace, table: catalog.TableDef) -> TableDefinition:
@@ -137,28 +109,11 @@ class CustomTablesController(Controller):
     def write_rows(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> Response[WriteRowsResult]:
-        request: WriteRowsRequest = parse(body, _write)
-        kind = operation(request.OperationType, rows.WriteOperation)
-        if kind is rows.WriteOperation.UPDATE:
-            batch, model = ([request.UpdateModel] if request.UpdateModel else None), "UpdateModel"
-        elif kind is rows.WriteOperation.UPDATE_MANY:
-            batch, model = request.UpdateManyModel, "UpdateManyModel"
-        else:
-            batch = (
-                request.UpsertManyModel
-                if request.UpsertManyModel is not None
-                else request.UpdateManyModel
-            )
-            model = "UpsertManyModel"
-        if batch is None:
-            raise ValidationError(f"OperationType {kind.name.title()} needs {model}")
-        result = rows.write_rows(
+        result = rows.write_built(
             tenancy.space(principal.tenant),
             principal.caller,
             table_name,
-            kind,
-            batch,
-            tenancy.settings.max_batch_rows,
+            writes.batch_builder(body, tenancy.settings.max_batch_rows),
         )
         return shapes.json_response(
             WriteRowsResult(result.inserted, result.updated, result.key_values)
@@ -174,7 +129,7 @@ class CustomTablesController(Controller):
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeleteRowsResult:
         request: DeleteRowsRequest = parse(body, _delete)
-        kind = operation(request.OperationType, rows.DeleteOperation)
+        kind = writes.operation(request.OperationType, rows.DeleteOperation)
         keys: list[Any] = []
         key_column = None
         if kind is rows.DeleteOperation.DELETE:

@@ -1,0 +1,95 @@
+"""Decoding a `PUT …/rows` body into a validated batch: first with the table's typed decoder
+(values checked and converted by msgspec in C), and, when the body is not in canonical form,
+with the general decoder and the engine's Python validation, which explains every error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from app.v3.bodies import parse
+from app.v3.schemas import WriteRowsRequest, decoder
+from ddl import rows
+from ddl.errors import ValidationError
+from ddl.prepared import PreparedTable
+from ddl.typed import typed_batch, typed_rows
+
+_general = decoder(WriteRowsRequest)
+_NUL = b"\\u0000"  # strings with NUL are refused; the general path names the row and column
+
+
+def operation(
+    value: int | str, kind: type[rows.WriteOperation] | type[rows.DeleteOperation]
+) -> Any:
+    """An OperationType given by number or by name (any case)."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, int) and value in kind._value2member_map_:
+        return kind(value)
+    if isinstance(value, str):
+        wanted = value.replace("_", "").lower()
+        for member in kind:
+            if member.name.replace("_", "").lower() == wanted:
+                return member
+    names = ", ".join(f"{''.join(p.title() for p in m.name.split('_'))} ({m.value})" for m in kind)
+    raise ValidationError(f"Unknown OperationType {value!r}; use one of {names}")
+
+
+def model_rows(request: Any) -> tuple[rows.WriteOperation, list[Any]]:
+    """The operation and its rows; UpsertMany also takes an UpdateManyModel."""
+    kind = operation(request.OperationType, rows.WriteOperation)
+    if kind is rows.WriteOperation.UPDATE:
+        batch = [request.UpdateModel] if request.UpdateModel is not None else None
+        model = "UpdateModel"
+    elif kind is rows.WriteOperation.UPDATE_MANY:
+        batch, model = request.UpdateManyModel, "UpdateManyModel"
+    else:
+        batch = request.UpsertManyModel
+        if batch is None:
+            batch = request.UpdateManyModel
+        model = "UpsertManyModel"
+    if batch is None:
+        name = "".join(part.title() for part in kind.name.split("_"))
+        raise ValidationError(f"OperationType {name} needs {model}")
+    return kind, batch
+
+
+def _typed_decoder(table: PreparedTable) -> msgspec.json.Decoder[Any]:
+    cached = table.extras.get("v3_write_decoder")
+    if cached is None:
+        row = typed_rows(table).row_type
+        request = msgspec.defstruct(
+            "TypedWriteRowsRequest",
+            [
+                ("OperationType", int | str),
+                ("UpdateModel", row | None, None),
+                ("UpdateManyModel", list[row] | None, None),  # type: ignore[valid-type]
+                ("UpsertManyModel", list[row] | None, None),  # type: ignore[valid-type]
+            ],
+        )
+        cached = table.extras["v3_write_decoder"] = msgspec.json.Decoder(request)
+    return cached
+
+
+def batch_builder(body: bytes, max_rows: int) -> rows.BatchBuilder:
+    """The function the engine calls with the current table definition to get the batch."""
+
+    def build(table: PreparedTable) -> tuple[rows.WriteOperation, rows.Batch]:
+        if _NUL not in body:
+            try:
+                typed = _typed_decoder(table).decode(body)
+            except msgspec.MsgspecError:
+                typed = None
+            if typed is not None:
+                kind, batch_rows = model_rows(typed)
+                rows.check_batch_size(len(batch_rows), max_rows)
+                batch = typed_batch(table, batch_rows)
+                if batch is not None:
+                    return kind, batch
+        kind, batch_rows = model_rows(parse(body, _general))
+        rows.check_batch_size(len(batch_rows), max_rows)
+        generate_keys = kind is not rows.WriteOperation.UPDATE
+        return kind, rows.validate_batch(table, batch_rows, generate_keys)
+
+    return build

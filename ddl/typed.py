@@ -1,0 +1,136 @@
+"""Typed rows: per table version, msgspec types that validate and convert a write's values in C
+when they come in their canonical JSON forms (names spelled as defined, values of the exact JSON
+type, keys present and distinct). Anything else is left to the general path of ddl/rows.py,
+which accepts the lenient forms (0/1 booleans, 3.0 integers, braces around UUIDs, any-case
+names) and explains every error; both paths bind the same database values."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from ddl.prepared import PreparedColumn, PreparedTable
+from ddl.rows import Batch, ParamRows
+from ddl.types import INT64_MAX, INT64_MIN, BadValue, TypeId
+
+_LOWER_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_POST_CONVERTED = frozenset({TypeId.DATE, TypeId.MONEY})  # exact JSON type, still converted
+
+
+def _value_type(column: PreparedColumn, dialect: str) -> Any:
+    match column.type_id:
+        case TypeId.BOOLEAN:
+            return bool
+        case TypeId.FLOAT:
+            return float
+        case TypeId.INTEGER:
+            return Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
+        case TypeId.MONEY:
+            return Decimal
+        case TypeId.UNIQUEIDENTIFIER if dialect == "postgresql":
+            return uuid.UUID
+        case TypeId.UNIQUEIDENTIFIER:
+            return Annotated[str, msgspec.Meta(pattern=_LOWER_UUID)]
+        case TypeId.VARBINARY:
+            return bytes
+        case TypeId.DATE:
+            return str
+    if column.length is None and column.type_id in (TypeId.VARCHARMAX, TypeId.TEXT):
+        return str
+    return Annotated[str, msgspec.Meta(max_length=column.length or _fixed(column.type_id))]
+
+
+def _fixed(type_id: TypeId) -> int:
+    return {TypeId.VARCHAR50: 50, TypeId.VARCHAR100: 100, TypeId.VARCHAR200: 200}[type_id]
+
+
+class TypedRows:
+    """The typed row struct of one table version, and how its column structs map back."""
+
+    def __init__(self, table: PreparedTable) -> None:
+        dialect = table.space.dialect
+        self.column_of: dict[type, PreparedColumn] = {}
+        self.convert: dict[type, Any] = {}
+        for index, column in enumerate(table.ordered[1:]):
+            struct = msgspec.defstruct(
+                f"Column{index}",
+                [("Value", _value_type(column, dialect) | None, None)],
+                tag_field="ColumnName",
+                tag=column.name,
+                gc=False,
+            )
+            self.column_of[struct] = column
+            if column.type_id in _POST_CONVERTED:
+                self.convert[struct] = column.to_db
+        item = Any if not self.column_of else _union(tuple(self.column_of))
+        key = table.key
+        self.row_type = msgspec.defstruct(
+            "TypedRow",
+            [
+                ("KeyValue", _value_type(key, dialect)),
+                ("KeyColumnName", Literal[key.name] | None, None),  # type: ignore[valid-type]
+                ("KeyDataTypeId", Literal[int(key.type_id)] | None, None),  # type: ignore[valid-type]
+                ("Columns", list[item], msgspec.field(default_factory=list)),  # type: ignore[valid-type]
+            ],
+            gc=False,
+        )
+        self._signatures: dict[tuple[type, ...], tuple[PreparedColumn, ...] | None] = {}
+
+    def columns(self, signature: tuple[type, ...]) -> tuple[PreparedColumn, ...] | None:
+        """The columns a row sets, or None when one is listed twice (the general path says so)."""
+        if signature not in self._signatures:
+            columns = tuple(self.column_of[struct] for struct in signature)
+            self._signatures[signature] = columns if len(set(columns)) == len(columns) else None
+        return self._signatures[signature]
+
+
+def _union(types: tuple[type, ...]) -> Any:
+    result: Any = types[0]
+    for kind in types[1:]:
+        result = result | kind
+    return result
+
+
+def typed_rows(table: PreparedTable) -> TypedRows:
+    """Built once per table version (cached with its compiled statements)."""
+    cached = table.extras.get("typed_rows")
+    if cached is None:
+        cached = table.extras["typed_rows"] = TypedRows(table)
+    return cached
+
+
+def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> Batch | None:
+    """A batch from rows of `typed_rows(table).row_type`, or None when the general path must
+    decide (a key repeated in the batch, a column listed twice in a row)."""
+    typed = typed_rows(table)
+    convert = typed.convert
+    keys: list[Any] = []
+    seen: set[Any] = set()
+    groups: dict[tuple[PreparedColumn, ...], ParamRows] = {}
+    for row in rows:
+        key = row.KeyValue
+        if key in seen:
+            return None
+        seen.add(key)
+        keys.append(key)
+        items = row.Columns
+        columns = typed.columns(tuple(map(type, items)))
+        if columns is None:
+            return None
+        values = [key]
+        for item in items:
+            value = item.Value
+            if value is not None and convert:
+                post = convert.get(type(item))
+                if post is not None:
+                    try:
+                        value = post(value)
+                    except BadValue:
+                        return None
+            values.append(value)
+        groups.setdefault(columns, []).append(tuple(values))
+    return Batch(keys, keys, groups)

@@ -1,0 +1,141 @@
+"""Writes take one of two paths (ddl/typed.py in C for canonical bodies, ddl/rows.py in Python
+for everything else); both must store the same values and the general one explains errors."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from ddl import catalog
+from ddl.prepared import prepare
+from ddl.typed import typed_rows
+from tests.conftest import Api, TenantCtx
+
+COLUMNS = [
+    ("B", 0),
+    ("D", 1),
+    ("F", 2),
+    ("I", 3),
+    ("M", 4),
+    ("V50", 5),
+    ("V100", 6),
+    ("VMax", 7),
+    ("T", 8),
+    ("U", 9),
+    ("V200", 10),
+    ("VO", 11),
+    ("Bin", 12),
+]
+CANONICAL = {
+    "B": True,
+    "D": "2026-01-15T10:00:00+02:00",
+    "F": 1.5,
+    "I": 42,
+    "M": 39.99,
+    "V50": "fifty",
+    "V100": "hundred",
+    "VMax": "max",
+    "T": "text",
+    "U": "a1b2c3d4-0000-0000-0000-00000000000a",
+    "V200": "two hundred",
+    "VO": "other",
+    "Bin": "aGVsbG8=",
+}
+LENIENT = {  # the same values in forms only the general path accepts
+    "B": 1,
+    "D": "2026-01-15T08:00:00Z",
+    "F": 1.5,
+    "I": 42.0,
+    "M": "39.99",
+    "V50": "fifty",
+    "V100": "hundred",
+    "VMax": "max",
+    "T": "text",
+    "U": "{A1B2C3D4-0000-0000-0000-00000000000A}",
+    "V200": "two hundred",
+    "VO": "other",
+    "Bin": "aGVsbG8=",
+}
+
+
+@pytest.fixture
+def everything(api: Api) -> str:
+    columns = [{"ColumnName": name, "ColumnDataTypeId": type_id} for name, type_id in COLUMNS]
+    columns[11]["ColumnLength"] = 20
+    response = api.post(
+        "custom-tables/Everything",
+        json={"KeyColumnName": "Id", "KeyDataTypeId": 3, "Columns": columns},
+    )
+    assert response.status_code == 201, response.text
+    return "Everything"
+
+
+def _upsert(api: Api, table: str, key: object, values: dict[str, object]) -> object:
+    return api.put(
+        f"custom-tables/{table}/rows",
+        json={
+            "OperationType": "UpsertMany",
+            "UpsertManyModel": [
+                {
+                    "KeyValue": key,
+                    "KeyColumnName": "Id",
+                    "KeyDataTypeId": 3,
+                    "Columns": [{"ColumnName": k, "Value": v} for k, v in values.items()],
+                }
+            ],
+        },
+    )
+
+
+def test_both_paths_store_the_same_values(api: Api, everything: str) -> None:
+    assert _upsert(api, everything, 1, CANONICAL).status_code == 200
+    assert _upsert(api, everything, 2, LENIENT).status_code == 200
+    rows = api.get(f"custom-tables/{everything}/rows/values", params={"Format": "flat"}).json()
+    assert [row.pop("Id") for row in rows] == [1, 2]
+    assert rows[0] == rows[1]
+    assert rows[0]["D"] == "2026-01-15T08:00:00Z"
+    assert rows[0]["M"] == 39.99
+    assert rows[0]["U"] == "a1b2c3d4-0000-0000-0000-00000000000a"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "fragment"),
+    [
+        ("V50", "x" * 51, "Row 1, column 'V50': expected a string of at most 50 characters"),
+        ("I", 2**63, "Row 1, column 'I': expected a 64-bit integer"),
+        ("M", 1e16, "Row 1, column 'M': expected a Money value below 10^15"),
+        ("D", "not a date", "Row 1, column 'D': expected an ISO-8601"),
+        ("T", "nul\u0000inside", "Row 1, column 'T': expected a string"),
+        ("Nope", 1, "Row 1, column 'Nope'"),
+    ],
+)
+def test_canonical_body_with_a_bad_value_is_explained(
+    api: Api, everything: str, column: str, value: object, fragment: str
+) -> None:
+    good = {"KeyValue": 1, "Columns": [{"ColumnName": "T", "Value": "ok"}]}
+    bad = {"KeyValue": 2, "Columns": [{"ColumnName": column, "Value": value}]}
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "UpsertMany", "UpsertManyModel": [good, bad]},
+    )
+    assert response.status_code == 400
+    assert fragment in response.json()["Message"]
+    assert api.get(f"custom-tables/{everything}/rows/values").json() == []
+
+
+def test_canonical_and_lenient_bodies_take_different_paths(
+    tenant: TenantCtx, everything: str
+) -> None:
+    """Guards the test above: it only proves something if the two rows went different ways."""
+    space = tenant.tenancy.space(tenant.tenancy.get_tenant(tenant.name))
+    with space.read() as conn:
+        table = prepare(space, catalog.get_table(conn, everything))
+    row_type = typed_rows(table).row_type
+
+    def row(values: dict[str, object]) -> bytes:
+        columns = [{"ColumnName": k, "Value": v} for k, v in values.items()]
+        return msgspec.json.encode({"KeyValue": 1, "Columns": columns})
+
+    assert msgspec.json.decode(row(CANONICAL), type=row_type).KeyValue == 1
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(row(LENIENT), type=row_type)
