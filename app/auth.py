@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 
 from app.tenancy import Tenancy
 from app.tokens import Principal, authenticate
+from ddl.errors import NotAuthenticated
 
 
 def provide_tenancy(state: State) -> Tenancy:
@@ -21,4 +22,7 @@ def principal_v3(request: Request[Any, Any, Any], tenancy: NamedDependency[Tenan
 
 
 def principal_v1(request: Request[Any, Any, Any], tenancy: NamedDependency[Tenancy]) -> Principal:
-    return authenticate(tenancy, request.headers.get("x-api-key"))
+    key = request.headers.get("x-api-key")
+    if not key:
+        raise NotAuthenticated("An API key (header x-api-key) is required")
+    return authenticate(tenancy, key)

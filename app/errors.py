@@ -107,6 +107,11 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         message = f"Method {request.method} is not allowed on {request.url.path}"
     elif status == 413:
         message = "The request body is too large"
+    elif status == 429:
+        headers = dict(exc.headers or {})
+        retry = headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))
+        message = f"Rate limit exceeded; retry after {retry} seconds"
+        return error_response(request, status, None, message, headers)
     else:
         message = exc.detail if isinstance(exc.detail, str) else "Request failed"
     return error_response(request, status, None, message, exc.headers)

@@ -16,6 +16,7 @@ from app.openapi import document_bodies
 from app.query_case import query_case_middleware
 from app.settings import Settings
 from app.tenancy import Tenancy
+from app.v1 import tables as v1
 from app.v3.tables import CustomTablesController
 
 ROUTERS: list[object] = [CustomTablesController]
@@ -36,7 +37,8 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
         tenancy.dispose()
 
     config = AppConfig(
-        route_handlers=[health, *ROUTERS],
+        route_handlers=[health, *ROUTERS, v1.router(settings)],
+        stores=v1.stores(settings),
         dependencies={
             "tenancy": Provide(provide_tenancy, sync_to_thread=False),
             "principal": Provide(principal_v3, sync_to_thread=True),

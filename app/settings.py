@@ -28,6 +28,7 @@ class Settings:
     query_max_rows: int = 10_000
     rate_limit_reads: int = 1000
     rate_limit_writes: int = 100
+    rate_limit_window: str = "minute"
     redis_url: str = ""
     log_level: str = "INFO"
     extra: dict[str, str] = field(default_factory=dict)
@@ -54,6 +55,7 @@ class Settings:
             "query_max_rows": _int("QUERY_MAX_ROWS", 10_000),
             "rate_limit_reads": _int("RATE_LIMIT_READS", 1000),
             "rate_limit_writes": _int("RATE_LIMIT_WRITES", 100),
+            "rate_limit_window": env("CUSTOMTABLES_RATE_LIMIT_WINDOW") or "minute",
             "redis_url": env("CUSTOMTABLES_REDIS_URL", ""),
             "log_level": env("CUSTOMTABLES_LOG_LEVEL", "INFO"),
         }

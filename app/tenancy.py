@@ -26,6 +26,7 @@ from ddl.catalog import create_internal_tables, now_text
 from ddl.errors import Conflict, NotFound
 from ddl.names import check_tenant_name
 from ddl.space import CATALOG_SCHEMA, TenantSpace
+from ddl.v1 import catalog as _v1_catalog  # noqa: F401  (registers the v1 catalog table)
 
 DEFAULT_TENANT = "default"
 

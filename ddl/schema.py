@@ -18,6 +18,7 @@ from ddl.names import check_name, fold
 from ddl.prepared import build_sql_table, prepare
 from ddl.space import TenantSpace
 from ddl.types import KEY_TYPES, MAX_COLUMN_LENGTH, MAX_KEY_LENGTH, TypeId, type_name
+from ddl.v1 import names as v1_names
 
 MAX_COLUMNS = 1000
 
@@ -139,6 +140,7 @@ def add_columns(
 
 
 def create_table(conn: sa.Connection, space: TenantSpace, spec: TableSpec) -> TableDef:
+    v1_names.refuse_if_v1(conn, space, spec.name)  # one namespace for v1 and v3 SQL names
     definition = catalog.new_definition(
         spec.name,
         spec.key_column,

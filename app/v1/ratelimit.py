@@ -1,0 +1,83 @@
+"""Rate limits of the v1 API: per API key, one bucket for reads (GET, HEAD) and one for writes,
+counted by Litestar's RateLimitMiddleware in a Litestar store (in memory, or Redis when
+CUSTOMTABLES_REDIS_URL is set, so that several server processes share the counts).
+
+Both middlewares key their history as `RateLimitMiddleware::<identifier>`, so the identifier
+carries the bucket. The key itself is hashed: the store never sees a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, get_args
+
+from litestar import Request
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_remote_address
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+
+from app.settings import Settings
+
+STORE_NAME = "v1_rate_limit"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _identifier(bucket: str) -> Any:
+    def identify(request: Request[Any, Any, Any]) -> str:
+        key = request.headers.get("x-api-key")
+        if key:
+            who = hashlib.sha256(key.encode()).hexdigest()[:32]
+        else:  # requests without a key are refused (401) but still counted, per address
+            who = f"addr:{get_remote_address(request)}"
+        return f"v1:{bucket}:{who}"
+
+    return identify
+
+
+def _is_read(request: Request[Any, Any, Any]) -> bool:
+    return request.method in READ_METHODS
+
+
+def _is_write(request: Request[Any, Any, Any]) -> bool:
+    return request.method not in READ_METHODS
+
+
+def _window(settings: Settings) -> DurationUnit:
+    window = settings.rate_limit_window
+    if window not in get_args(DurationUnit):
+        raise ValueError(
+            f"CUSTOMTABLES_RATE_LIMIT_WINDOW must be one of {get_args(DurationUnit)}, "
+            f"not {window!r}"
+        )
+    return window  # type: ignore[return-value]
+
+
+def middleware(settings: Settings) -> list[DefineMiddleware]:
+    window = _window(settings)
+    buckets = (
+        ("reads", settings.rate_limit_reads, _is_read),
+        ("writes", settings.rate_limit_writes, _is_write),
+    )
+    return [
+        RateLimitConfig(
+            rate_limit=(window, limit),
+            identifier_for_request=_identifier(bucket),
+            check_throttle_handler=applies,
+            store=STORE_NAME,
+        ).middleware
+        for bucket, limit, applies in buckets
+    ]
+
+
+def stores(settings: Settings) -> dict[str, Store]:
+    """The rate-limit store: Redis when configured (needs the `redis` extra), else memory."""
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return {
+            STORE_NAME: RedisStore.with_client(
+                url=settings.redis_url, namespace="customtables:v1_rate_limit"
+            )
+        }
+    return {STORE_NAME: MemoryStore()}
