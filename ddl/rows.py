@@ -304,6 +304,9 @@ def write_batch(
 ) -> WriteResult:
     """Write a validated batch inside the caller's transaction."""
     distinct = batch.distinct
+    if operation is not WriteOperation.UPDATE and table.space.dialect == "sqlite":
+        inserted = _upsert_counting_new_rowids(conn, table, batch)
+        return WriteResult(inserted, len(distinct) - inserted, _key_json(table, batch.keys))
     updated = count_existing(conn, table, distinct) if distinct else 0
     if operation is WriteOperation.UPDATE:
         if updated != len(distinct):
@@ -319,6 +322,34 @@ def write_batch(
     else:
         _execute_grouped(conn, table, batch.groups, upsert_statement, "upsert")
     return WriteResult(len(distinct) - updated, updated, _key_json(table, batch.keys))
+
+
+_ROWID_LIMIT = 2**63 - 1 - 10**9  # past it SQLite picks new rowids at random
+
+
+def _upsert_counting_new_rowids(conn: sa.Connection, table: PreparedTable, batch: Batch) -> int:
+    """Upsert on SQLite and return how many rows were new. Under the write lock SQLite gives a
+    new row the next rowid above the largest one, so the rows above the largest rowid before
+    the write are exactly the inserted ones: two index look-ups instead of a key join."""
+    rowid = sa.literal_column("rowid")
+    last = table.compiled(
+        "max_rowid", lambda: sa.select(sa.func.max(rowid)).select_from(table.table)
+    )
+    before = conn.exec_driver_sql(last.sql).scalar()
+    if before is not None and before > _ROWID_LIMIT:
+        inserted = len(batch.distinct) - count_existing(conn, table, batch.distinct)
+        _execute_grouped(conn, table, batch.groups, upsert_statement, "upsert")
+        return inserted
+    _execute_grouped(conn, table, batch.groups, upsert_statement, "upsert")
+    if before is None:
+        return len(batch.distinct)
+    newer = table.compiled(
+        "count_newer",
+        lambda: (
+            sa.select(sa.func.count()).select_from(table.table).where(rowid > sa.bindparam("rowid"))
+        ),
+    )
+    return int(conn.exec_driver_sql(newer.sql, (before,)).scalar_one())
 
 
 def _delete_keys(table: PreparedTable, index: int | None, raw_keys: Sequence[Any]) -> list[Any]:

@@ -139,3 +139,28 @@ def test_canonical_and_lenient_bodies_take_different_paths(
     assert msgspec.json.decode(row(CANONICAL), type=row_type).KeyValue == 1
     with pytest.raises(msgspec.ValidationError):
         msgspec.json.decode(row(LENIENT), type=row_type)
+
+
+def test_inserted_and_updated_counts_after_deletes(api: Api, everything: str) -> None:
+    """Counts stay right when the newest rows were deleted first (SQLite reuses their rowids)."""
+
+    def upsert(keys: list[int]) -> dict[str, object]:
+        rows = [{"KeyValue": k, "Columns": [{"ColumnName": "I", "Value": k}]} for k in keys]
+        response = api.put(
+            f"custom-tables/{everything}/rows",
+            json={"OperationType": "UpsertMany", "UpsertManyModel": rows},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert upsert([1, 2, 3, 4, 5])["Inserted"] == 5
+    deleted = api.delete(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "DeleteMany", "DeleteManyModel": {"KeyValues": [4, 5]}},
+    )
+    assert deleted.json() == {"Deleted": 2}
+    result = upsert([3, 4, 5, 6, 2, 3])
+    assert (result["Inserted"], result["Updated"]) == (3, 2)
+    assert result["KeyValues"] == [3, 4, 5, 6, 2, 3]
+    result = upsert([6, 7])
+    assert (result["Inserted"], result["Updated"]) == (1, 1)
