@@ -10,19 +10,48 @@ from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# Several processes may start at once: one migrates, the others wait for it. Each server has a
+# transaction-scoped lock for that; constant statements, no input.
+MIGRATION_LOCKS = {
+    "postgresql": "SELECT pg_advisory_xact_lock(724110318)",
+    "mssql": (
+        "DECLARE @granted int; "
+        "EXEC @granted = sp_getapplock @Resource = N'customtables-migrate', "
+        "@LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 120000; "
+        "IF @granted < 0 THROW 50000, N'customtables: timed out waiting for a migration', 1;"
+    ),
+}
+
+
+def config() -> Config:
+    result = Config()
+    result.set_main_option("script_location", str(MIGRATIONS))
+    return result
+
 
 def upgrade(engine: sa.Engine) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    settings = config()
     with engine.connect() as conn:
         conn.execution_options(ct_write=True)
-        if conn.dialect.name == "postgresql":
-            # Several processes may start at once: one migrates, the others wait for it.
+        lock = MIGRATION_LOCKS.get(conn.dialect.name)
+        if lock is not None:
             with conn.begin():
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(724110318)")
-                config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+                conn.exec_driver_sql(lock)
+                settings.attributes["connection"] = conn
+                command.upgrade(settings, "head")
             return
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        settings.attributes["connection"] = conn
+        command.upgrade(settings, "head")
         conn.commit()
+
+
+def upgrade_sql(dialect: str) -> str:
+    """The SQL of `upgrade head` for `dialect`, without a database (`alembic upgrade --sql`):
+    for a DBA who reviews DDL first, and for the tests that check each backend's DDL."""
+    settings = config()
+    settings.set_main_option("dialect_name", dialect)
+    output: list[str] = []
+    settings.print_stdout = lambda *_: None  # type: ignore[method-assign]
+    settings.attributes["output"] = output
+    command.upgrade(settings, "head", sql=True)
+    return "".join(output)

@@ -21,7 +21,7 @@ import ddl.audit  # noqa: F401  (registers the audit table among the internal ta
 from app import migrate
 from app.metadata import tenants
 from app.settings import Settings
-from ddl.backend import server_engine, sqlite_engine
+from ddl.backend import create_schema, server_engine, sqlite_engine
 from ddl.catalog import create_internal_tables, now_text
 from ddl.errors import Conflict, NotFound
 from ddl.names import check_tenant_name
@@ -152,7 +152,7 @@ class Tenancy:
         space = self.space(tenant)
         with space.write() as conn:
             if not self.settings.is_sqlite:
-                conn.execute(sa.schema.CreateSchema(tenant.schema_name, if_not_exists=True))
+                conn.execute(create_schema(conn.dialect.name, tenant.schema_name))
             create_internal_tables(conn)
         with self.meta.connect() as conn:
             conn.execution_options(ct_write=True)
