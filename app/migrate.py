@@ -8,19 +8,17 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from ddl.mssql import TRANSACTION_APPLOCK
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Several processes may start at once: one migrates, the others wait for it. Each server has a
 # transaction-scoped lock for that; constant statements, no input.
 MIGRATION_LOCKS = {
     "postgresql": "SELECT pg_advisory_xact_lock(724110318)",
-    "mssql": (
-        "DECLARE @granted int; "
-        "EXEC @granted = sp_getapplock @Resource = N'customtables-migrate', "
-        "@LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 120000; "
-        "IF @granted < 0 THROW 50000, N'customtables: timed out waiting for a migration', 1;"
-    ),
+    "mssql": TRANSACTION_APPLOCK,
 }
+LOCK_PARAMETERS = {"mssql": ("customtables-migrate",)}
 
 
 def config() -> Config:
@@ -36,7 +34,7 @@ def upgrade(engine: sa.Engine) -> None:
         lock = MIGRATION_LOCKS.get(conn.dialect.name)
         if lock is not None:
             with conn.begin():
-                conn.exec_driver_sql(lock)
+                conn.exec_driver_sql(lock, LOCK_PARAMETERS.get(conn.dialect.name, ()))
                 settings.attributes["connection"] = conn
                 command.upgrade(settings, "head")
             return

@@ -24,6 +24,7 @@ from app.settings import Settings
 from ddl.backend import create_schema, server_engine, sqlite_engine
 from ddl.catalog import create_internal_tables, now_text
 from ddl.errors import Conflict, NotFound
+from ddl.mssql import SESSION_APPLOCK, SESSION_APPUNLOCK
 from ddl.names import check_tenant_name
 from ddl.space import CATALOG_SCHEMA, TenantSpace
 from ddl.v1 import catalog as _v1_catalog  # noqa: F401  (registers the v1 catalog table)
@@ -70,6 +71,16 @@ class Tenancy:
                     yield
                 finally:
                     conn.exec_driver_sql("SELECT pg_advisory_unlock(724110319)")
+                    conn.commit()
+            return
+        if self.meta.dialect.name == "mssql":  # an application lock held by the session
+            with self.meta.connect() as conn:
+                conn.exec_driver_sql(SESSION_APPLOCK, ("customtables-bootstrap",))
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(SESSION_APPUNLOCK, ("customtables-bootstrap",))
                     conn.commit()
             return
         lock_path = Path(self.settings.url.removeprefix("sqlite:///")).parent / ".bootstrap.lock"

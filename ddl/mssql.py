@@ -1,5 +1,5 @@
 """SQL Server statements SQLAlchemy does not build: MERGE upsert, the existing-keys probe, CREATE
-SCHEMA when missing, and the catalog's lock hints.
+SCHEMA when missing, the catalog's lock hints and application locks.
 
 Each is a small ClauseElement compiled by the mssql dialect itself: identifiers (already
 checked against the SPEC pattern) go through the dialect's identifier preparer, values are
@@ -27,6 +27,19 @@ KEYS_ALIAS, KEYS_COLUMN = "j", "k"
 # HOLDLOCK covers the key range too, so two creates of one name queue instead of colliding.
 SHARE_HINT = "WITH (HOLDLOCK, ROWLOCK)"
 EXCLUSIVE_HINT = "WITH (XLOCK, HOLDLOCK, ROWLOCK)"
+
+
+# Locks shared by every process on one database (migrations, first-start bootstrap): an
+# application lock; its name is the one parameter. A timeout is an error, not a silent "no".
+_APPLOCK = (
+    "DECLARE @granted int; "
+    "EXEC @granted = sp_getapplock @Resource = ?, @LockMode = N'Exclusive', "
+    "@LockOwner = N'{owner}', @LockTimeout = 120000; "
+    "IF @granted < 0 THROW 50000, N'customtables: timed out waiting for a lock', 1;"
+)
+TRANSACTION_APPLOCK = _APPLOCK.format(owner="Transaction")
+SESSION_APPLOCK = _APPLOCK.format(owner="Session")
+SESSION_APPUNLOCK = "EXEC sp_releaseapplock @Resource = ?, @LockOwner = N'Session';"
 
 
 class _TSql(Executable, ClauseElement):

@@ -29,7 +29,7 @@ from app.v3.schemas import ColumnValueIn, UpdateModel
 from ddl import audit, catalog
 from ddl.backend import create_schema, server_engine
 from ddl.catalog import TableDef, definition_query
-from ddl.errors import ValidationError
+from ddl.errors import NotFound, ValidationError
 from ddl.mssql import MergeUpsert
 from ddl.prepared import PreparedTable, build_sql_table, prepare
 from ddl.reads import OrderBy, rows_query
@@ -102,6 +102,9 @@ class _NoRows:
     def first(self) -> None:
         return None
 
+    def scalar_one(self) -> int:
+        return 0
+
     def __iter__(self) -> Any:
         return iter(())
 
@@ -124,9 +127,9 @@ class RecordingConnection:
         self.log.append((str(result).strip(), result.construct_params(parameters)))
         return _NoRows()
 
-    def exec_driver_sql(self, sql: str, parameters: Any = None) -> list[Any]:
+    def exec_driver_sql(self, sql: str, parameters: Any = None) -> _NoRows:
         self.log.append((sql, parameters))
-        return []
+        return _NoRows()
 
 
 # --- engine and types ---------------------------------------------------------------------------
@@ -325,7 +328,7 @@ def test_batch_upsert_binds_what_pyodbc_needs(space: TenantSpace) -> None:
 
     (probe, probe_params), *merges = connection.log
     assert probe == (
-        "SELECT j.k FROM OPENJSON(?) WITH (k NVARCHAR(36) '$') AS j\n"
+        "SELECT count(*) FROM OPENJSON(?) WITH (k NVARCHAR(36) '$') AS j\n"
         f"WHERE EXISTS (SELECT 1 FROM {SCHEMA}.[Product] AS t WHERE t.[Oid] = j.k)"
     )
     generated = result.key_values[-1]
@@ -351,6 +354,21 @@ def test_batch_upsert_binds_what_pyodbc_needs(space: TenantSpace) -> None:
         "[Oid], [Name]": [(generated, None)],
     }
     assert all(sql.startswith(f"MERGE INTO {TABLE} WITH (HOLDLOCK)") for sql, _ in merges)
+
+
+def test_update_of_missing_rows_names_one_given_key(space: TenantSpace) -> None:
+    """`Update` counts the keys first; when some are missing it asks which, and SQL Server
+    answers with the keys as we sent them (not upper-case GUIDs), so the message is right."""
+    table = prepare(space, definition(PRODUCT))
+    key = "a1b2c3d4-0000-0000-0000-00000000000a"
+    batch = validate_batch(table, [_row(key.upper(), Name="x")], generate_keys=False)
+    connection: Any = RecordingConnection(space)
+    with pytest.raises(NotFound, match=f"Oid = '{key}'"):
+        write_batch(connection, table, WriteOperation.UPDATE, batch)
+    (count, count_params), (which, which_params) = connection.log
+    assert count.startswith("SELECT count(*) FROM OPENJSON(?)")
+    assert which.startswith("SELECT j.k FROM OPENJSON(?) WITH (k NVARCHAR(36) '$') AS j\n")
+    assert count_params == which_params == (f'["{key}"]',)
 
 
 @pytest.mark.parametrize(
