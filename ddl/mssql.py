@@ -27,6 +27,13 @@ KEYS_ALIAS, KEYS_COLUMN = "j", "k"
 # HOLDLOCK covers the key range too, so two creates of one name queue instead of colliding.
 SHARE_HINT = "WITH (HOLDLOCK, ROWLOCK)"
 EXCLUSIVE_HINT = "WITH (XLOCK, HOLDLOCK, ROWLOCK)"
+# v1 tables also serialise row inserts and deletes (the row cap) while letting shared holders
+# in, like PostgreSQL's FOR NO KEY UPDATE against FOR KEY SHARE: an update lock.
+V1_LOCK_HINTS = {
+    "share": SHARE_HINT,
+    "rows": "WITH (UPDLOCK, HOLDLOCK, ROWLOCK)",
+    "change": EXCLUSIVE_HINT,
+}
 
 
 # Locks shared by every process on one database (migrations, first-start bootstrap): an

@@ -37,6 +37,8 @@ from ddl.rows import WriteOperation, delete_statement, validate_batch, write_bat
 from ddl.schema import add_physical_columns, check_spec, count_query
 from ddl.space import CATALOG_SCHEMA, TenantSpace
 from ddl.upsert import update_statement, upsert_statement
+from ddl.v1 import catalog as v1_catalog
+from ddl.v1 import names as v1_names
 
 SCHEMA = "customtables_acme"
 TABLE = f"{SCHEMA}.[Product]"
@@ -484,3 +486,54 @@ def test_metadata_migration_as_sql_server_sql() -> None:
         in sql
     )
     assert sql.count("\nGO\n") >= 4
+
+
+# --- v1 tables ----------------------------------------------------------------------------------
+
+
+def test_v1_table_ddl(space: TenantSpace) -> None:
+    table = v1_catalog.V1Table(
+        id="0b7e4c1a-0000-0000-0000-000000000001",
+        name="Processed Invoices",
+        sql_name="Processed_Invoices",
+        description=None,
+        schema={},
+        metadata={},
+        max_rows=10,
+        row_count=0,
+        created_at="",
+        updated_at="",
+    )
+    sql, _ = compiled(space, CreateTable(v1_catalog.physical_table(table, SCHEMA)))
+    assert _column_types(sql) == {
+        "id": "VARCHAR(36) NOT NULL",
+        "data": "NVARCHAR(max) NOT NULL",
+        "position": "FLOAT NULL",
+        "createdAt": "DATETIME NOT NULL",
+        "updatedAt": "DATETIME NOT NULL",
+    }
+
+
+@pytest.mark.parametrize(
+    ("lock", "hint"),
+    [
+        ("share", "WITH (HOLDLOCK, ROWLOCK)"),
+        ("rows", "WITH (UPDLOCK, HOLDLOCK, ROWLOCK)"),
+        ("change", "WITH (XLOCK, HOLDLOCK, ROWLOCK)"),
+    ],
+)
+def test_v1_catalog_locks_are_table_hints(space: TenantSpace, lock: str, hint: str) -> None:
+    connection: Any = RecordingConnection(space)
+    assert v1_catalog.find(connection, "some-id", lock=lock) is None
+    ((sql, params),) = connection.log
+    assert f"FROM {SCHEMA}._ct_v1_tables {hint} \nWHERE" in sql
+    assert params == {"id_1": "some-id"}
+
+
+def test_v1_name_claims_take_an_application_lock(space: TenantSpace) -> None:
+    connection: Any = RecordingConnection(space)
+    v1_names.lock_names(connection, space)
+    ((sql, params),) = connection.log
+    assert "EXEC @granted = sp_getapplock @Resource = ?, @LockMode = N'Exclusive'" in sql
+    assert "@LockOwner = N'Transaction'" in sql
+    assert params == (f"customtables.names:{SCHEMA}",)
