@@ -21,9 +21,10 @@ import ddl.audit  # noqa: F401  (registers the audit table among the internal ta
 from app import migrate
 from app.metadata import tenants
 from app.settings import Settings
-from ddl.backend import server_engine, sqlite_engine
+from ddl.backend import create_schema, server_engine, sqlite_engine
 from ddl.catalog import create_internal_tables, now_text
 from ddl.errors import Conflict, NotFound
+from ddl.mssql import SESSION_APPLOCK, SESSION_APPUNLOCK
 from ddl.names import check_tenant_name
 from ddl.space import CATALOG_SCHEMA, TenantSpace
 from ddl.v1 import catalog as _v1_catalog  # noqa: F401  (registers the v1 catalog table)
@@ -70,6 +71,16 @@ class Tenancy:
                     yield
                 finally:
                     conn.exec_driver_sql("SELECT pg_advisory_unlock(724110319)")
+                    conn.commit()
+            return
+        if self.meta.dialect.name == "mssql":  # an application lock held by the session
+            with self.meta.connect() as conn:
+                conn.exec_driver_sql(SESSION_APPLOCK, ("customtables-bootstrap",))
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(SESSION_APPUNLOCK, ("customtables-bootstrap",))
                     conn.commit()
             return
         lock_path = Path(self.settings.url.removeprefix("sqlite:///")).parent / ".bootstrap.lock"
@@ -152,7 +163,7 @@ class Tenancy:
         space = self.space(tenant)
         with space.write() as conn:
             if not self.settings.is_sqlite:
-                conn.execute(sa.schema.CreateSchema(tenant.schema_name, if_not_exists=True))
+                conn.execute(create_schema(conn.dialect.name, tenant.schema_name))
             create_internal_tables(conn)
         with self.meta.connect() as conn:
             conn.execution_options(ct_write=True)

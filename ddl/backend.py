@@ -17,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
+from ddl.mssql import CreateSchemaIfMissing
+
 SQLITE_ALIAS = "customtables"
 SQLITE_PRAGMAS = (
     "journal_mode=WAL",
@@ -76,6 +78,13 @@ def server_engine(url: str, **kwargs: Any) -> Engine:
         options["fast_executemany"] = True
     options.update(kwargs)
     return sa.create_engine(url, **options)
+
+
+def create_schema(dialect: str, schema: str) -> sa.Executable:
+    """CREATE SCHEMA when missing, as each server spells it (SQL Server has no IF NOT EXISTS)."""
+    if dialect == "mssql":
+        return CreateSchemaIfMissing(schema)
+    return sa.schema.CreateSchema(schema, if_not_exists=True)
 
 
 def dialect_name(engine: Engine) -> str:

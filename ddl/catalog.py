@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
 
+from ddl import mssql
 from ddl.errors import TableNotFound
 from ddl.names import fold
 from ddl.space import CATALOG_SCHEMA
@@ -140,12 +142,22 @@ def _values(table: TableDef) -> dict[str, object]:
     }
 
 
+def definition_query(dialect: str, name: str, lock: str | None = None) -> sa.Select[Any]:
+    """The catalog row of `name` (any case); `lock` "share" (writers: held against DDL until
+    commit) or "exclusive" (a schema change). SQLite needs none: its writers are serialised.
+    SQL Server gets table hints, as it has no FOR UPDATE outside cursors."""
+    query = sa.select(catalog_tables).where(catalog_tables.c.name_key == fold(name))
+    if lock is None or dialect == "sqlite":
+        return query
+    if dialect == "mssql":
+        hint = mssql.SHARE_HINT if lock == "share" else mssql.EXCLUSIVE_HINT
+        return query.with_hint(catalog_tables, hint, "mssql")
+    return query.with_for_update(read=lock == "share")
+
+
 def find_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef | None:
     """The definition of `name` (any case), or None. `lock` holds it against concurrent DDL."""
-    query = sa.select(catalog_tables).where(catalog_tables.c.name_key == fold(name))
-    if lock and conn.dialect.name != "sqlite":
-        query = query.with_for_update(read=True)
-    row = conn.execute(query).first()
+    row = conn.execute(definition_query(conn.dialect.name, name, "share" if lock else None)).first()
     return _from_row(row) if row else None
 
 
@@ -158,10 +170,7 @@ def get_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef
 
 def lock_for_change(conn: sa.Connection, name: str) -> TableDef | None:
     """Read a definition for a schema change, holding an exclusive lock until commit."""
-    query = sa.select(catalog_tables).where(catalog_tables.c.name_key == fold(name))
-    if conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    row = conn.execute(definition_query(conn.dialect.name, name, "exclusive")).first()
     return _from_row(row) if row else None
 
 

@@ -137,12 +137,20 @@ def stream_rows(
     an iterator of partitions of JSON-ready rows."""
     _check_paging(top, skip)
     table = open_table(space, caller, name)
+    return table, _partitions(space, table, rows_query(table, top, skip, order_by))
+
+
+def rows_query(
+    table: PreparedTable, top: int | None, skip: int | None, order_by: OrderBy | None
+) -> sa.Select[Any]:
+    """SELECT of every column in a total order (the key breaks ties), paged by Top/Skip
+    (LIMIT/OFFSET, or TOP / OFFSET … FETCH on SQL Server)."""
     query = sa.select(*table.table.columns).order_by(*_ordering(table, order_by))
     if top is not None:
         query = query.limit(top)
     if skip:
         query = query.offset(skip)
-    return table, _partitions(space, table, query)
+    return query
 
 
 def _partitions(

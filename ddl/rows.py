@@ -17,6 +17,7 @@ from ddl import catalog
 from ddl.access import Caller, require_save
 from ddl.catalog import TableDef
 from ddl.errors import InvalidValue, NotFound, PayloadTooLarge, ValidationError
+from ddl.mssql import ExistingKeys
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
@@ -175,8 +176,8 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
 
 def count_existing(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]) -> int:
     """How many of the distinct `keys` exist: one statement per batch on SQLite (a JSON array
-    of keys, joined to the key index) and PostgreSQL (an array parameter), IN-list chunks
-    elsewhere."""
+    of keys, joined to the key index), PostgreSQL (an array parameter) and SQL Server (a JSON
+    array), IN-list chunks elsewhere."""
     column = table.table.c[table.key.name]
     dialect = table.space.dialect
     if dialect == "sqlite":
@@ -197,12 +198,28 @@ def count_existing(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any
             ),
         )
         return int(conn.exec_driver_sql(statement.sql, {"keys": list(keys)}).scalar_one())
+    if dialect == "mssql":
+        return int(_probe_mssql(conn, table, keys, count=True).scalar_one())
     return len(existing_keys(conn, table, keys))
 
 
+def _probe_mssql(
+    conn: sa.Connection, table: PreparedTable, keys: Sequence[Any], *, count: bool
+) -> sa.CursorResult[Any]:
+    """The keys (or their count) that exist, from one JSON array parameter (OPENJSON); the
+    database compares, so GUID case and the key column's collation are its own."""
+    statement = table.compiled(
+        ("existing", count), lambda: ExistingKeys(table.table, table.key.name, "keys", count)
+    )
+    return conn.exec_driver_sql(statement.sql, (msgspec.json.encode(list(keys)).decode(),))
+
+
 def existing_keys(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]) -> set[Any]:
-    """Which of `keys` exist (IN-list chunks; used where the keys themselves are needed)."""
+    """Which of `keys` exist (used where the keys themselves are needed): on SQL Server the keys
+    as given, elsewhere as stored (IN-list chunks)."""
     column = table.table.c[table.key.name]
+    if table.space.dialect == "mssql":
+        return {row[0] for row in _probe_mssql(conn, table, keys, count=False)}
     query = sa.select(column).where(column.in_(sa.bindparam("keys", expanding=True)))
     found: set[Any] = set()
     for chunk in _chunks(keys):
@@ -360,6 +377,13 @@ def _delete_keys(table: PreparedTable, index: int | None, raw_keys: Sequence[Any
     return list(dict.fromkeys(keys))
 
 
+def delete_statement(physical: sa.Table, key: str | None = None) -> sa.Delete:
+    """DELETE of the rows whose key is in the expanding parameter `keys`, or of all rows."""
+    if key is None:
+        return physical.delete()
+    return physical.delete().where(physical.c[key].in_(sa.bindparam("keys", expanding=True)))
+
+
 def delete_rows(
     space: TenantSpace,
     caller: Caller,
@@ -385,9 +409,8 @@ def delete_rows(
         require_save(caller, definition)
         physical = prepare(space, definition).table
         if operation is DeleteOperation.DELETE_ALL:
-            return conn.execute(physical.delete()).rowcount
-        column = physical.c[table.key.name]
-        statement = physical.delete().where(column.in_(sa.bindparam("keys", expanding=True)))
+            return conn.execute(delete_statement(physical)).rowcount
+        statement = delete_statement(physical, table.key.name)
         deleted = sum(
             conn.execute(statement, {"keys": list(chunk)}).rowcount for chunk in _chunks(keys)
         )

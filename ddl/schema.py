@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
@@ -131,12 +132,19 @@ def add_columns(
         return table
     extended = replace(table, columns=table.columns + tuple(columns))
     physical = build_sql_table(extended, space.schema, space.dialect)
-    operations = Operations(MigrationContext.configure(conn))
+    add_physical_columns(Operations(MigrationContext.configure(conn)), physical, columns)
+    return catalog.save_definition(conn, extended)
+
+
+def add_physical_columns(
+    operations: Operations, physical: sa.Table, columns: Sequence[ColumnDef]
+) -> None:
+    """ALTER TABLE … ADD for each column, through Alembic (which knows each dialect's form);
+    `physical` is the extended table, so each column carries its final SQL type."""
     for column in columns:
         operations.add_column(
-            table.name, physical.c[column.ColumnName]._copy(), schema=space.schema
+            physical.name, physical.c[column.ColumnName]._copy(), schema=physical.schema
         )
-    return catalog.save_definition(conn, extended)
 
 
 def create_table(conn: sa.Connection, space: TenantSpace, spec: TableSpec) -> TableDef:
@@ -212,5 +220,8 @@ def set_roles(
 
 
 def row_count(conn: sa.Connection, space: TenantSpace, table: TableDef) -> int:
-    physical = prepare(space, table).table
-    return int(conn.execute(sa.select(sa.func.count()).select_from(physical)).scalar_one())
+    return int(conn.execute(count_query(prepare(space, table).table)).scalar_one())
+
+
+def count_query(physical: sa.Table) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(physical)

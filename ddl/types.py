@@ -115,7 +115,11 @@ def sql_type(type_id: TypeId, length: int | None = None) -> sa.types.TypeEngine[
         case TypeId.INTEGER:
             return sa.BigInteger()
         case TypeId.MONEY:
-            return sa.Numeric(19, 4, asdecimal=True).with_variant(SqliteDecimalText(), "sqlite")
+            return (
+                sa.Numeric(19, 4, asdecimal=True)
+                .with_variant(SqliteDecimalText(), "sqlite")
+                .with_variant(mssql.DECIMAL(19, 4, asdecimal=True), "mssql")
+            )
         case TypeId.VARCHARMAX | TypeId.TEXT:
             return sa.UnicodeText().with_variant(mssql.NVARCHAR(None), "mssql")
         case TypeId.UNIQUEIDENTIFIER:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ddl.mssql import MergeUpsert
 from ddl.prepared import PreparedColumn, PreparedTable
 
 KEY_BIND = "_k"  # user names cannot start with "_", so binds never clash
@@ -35,9 +36,20 @@ def _on_conflict(
     )
 
 
+def _merge(table: PreparedTable, columns: Sequence[PreparedColumn]) -> sa.Executable:
+    return MergeUpsert(
+        table.table,
+        table.key.name,
+        [column.name for column in columns],
+        KEY_BIND,
+        [bind_name(i) for i in range(len(columns))],
+    )
+
+
 UPSERT_BUILDERS: dict[str, Callable[[PreparedTable, Sequence[PreparedColumn]], sa.Executable]] = {
     "sqlite": lambda table, columns: _on_conflict(sqlite.insert, table, columns),
     "postgresql": lambda table, columns: _on_conflict(postgresql.insert, table, columns),
+    "mssql": _merge,
 }
 
 

@@ -2,7 +2,8 @@
 run), each test in a tenant of its own, through HTTP (Litestar's test client) into the database.
 
 PostgreSQL is not optional: when it cannot be reached the PostgreSQL half fails, it is never
-skipped. Set CUSTOMTABLES_TEST_PG_URL to point at another server.
+skipped. Set CUSTOMTABLES_TEST_PG_URL to point at another server. With
+CUSTOMTABLES_TEST_MSSQL_URL set, the whole suite runs a third time on SQL Server.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ PG_ADMIN_URL = os.environ.get(
     "CUSTOMTABLES_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgresql"]
+# SQL Server joins the suite only when one is named (it cannot run everywhere): a login that may
+# CREATE DATABASE, e.g. mssql+pyodbc://sa:pw@host:1433/master?driver=ODBC+Driver+18+for+SQL+Server
+MSSQL_ADMIN_URL = os.environ.get("CUSTOMTABLES_TEST_MSSQL_URL", "")
+if MSSQL_ADMIN_URL:
+    BACKENDS.append("mssql")
 
 
 @dataclass
@@ -52,6 +58,25 @@ def _pg_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _mssql_database() -> Iterator[str]:
+    """A fresh database on the SQL Server of CUSTOMTABLES_TEST_MSSQL_URL, dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"ct_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(MSSQL_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    quoted = admin.dialect.identifier_preparer.quote_identifier(name)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    try:
+        url = sa.make_url(MSSQL_ADMIN_URL).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"ALTER DATABASE {quoted} SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
+            conn.exec_driver_sql(f"DROP DATABASE {quoted}")
+        admin.dispose()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -59,6 +84,10 @@ def backend(
     data_dir = tmp_path_factory.mktemp(f"data_{request.param}")
     if request.param == "sqlite":
         yield Backend("sqlite", Settings.from_env(data_dir=data_dir, database_url=""))
+        return
+    if request.param == "mssql":
+        for url in _mssql_database():
+            yield Backend("mssql", Settings.from_env(data_dir=data_dir, database_url=url))
         return
     for url in _pg_database():
         yield Backend("postgresql", Settings.from_env(data_dir=data_dir, database_url=url))

@@ -15,6 +15,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from ddl import mssql
 from ddl.catalog import internal_metadata
 from ddl.errors import NotFound
 from ddl.names import fold
@@ -105,7 +106,9 @@ def find(conn: sa.Connection, table_id: str, *, lock: str | None = None) -> V1Ta
     touching the physical table, so locks are always taken in the same order.
     """
     query = sa.select(v1_tables).where(v1_tables.c.id == table_id)
-    if lock and conn.dialect.name != "sqlite":
+    if lock and conn.dialect.name == "mssql":  # no FOR UPDATE there: table hints
+        query = query.with_hint(v1_tables, mssql.V1_LOCK_HINTS[lock], "mssql")
+    elif lock and conn.dialect.name != "sqlite":
         if lock == "share":
             query = query.with_for_update(read=True, key_share=True)
         elif lock == "rows":

@@ -13,7 +13,7 @@ import unicodedata
 
 import sqlalchemy as sa
 
-from ddl import catalog
+from ddl import catalog, mssql
 from ddl.errors import Conflict
 from ddl.names import NAME_PATTERN
 from ddl.space import TenantSpace
@@ -23,10 +23,14 @@ MAX_LENGTH = 63
 
 
 def lock_names(conn: sa.Connection, space: TenantSpace) -> None:
-    """Hold the tenant's table-name lock until the transaction ends (PostgreSQL only)."""
+    """Hold the tenant's table-name lock until the transaction ends (SQLite writers are
+    serialised already)."""
     if conn.dialect.name == "postgresql":
         key = sa.func.hashtext(sa.literal(f"customtables.names:{space.schema}"))
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    elif conn.dialect.name == "mssql":
+        resource = f"customtables.names:{space.schema}"
+        conn.exec_driver_sql(mssql.TRANSACTION_APPLOCK, (resource,))
 
 
 def base_name(name: str) -> str:
