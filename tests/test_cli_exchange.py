@@ -40,7 +40,9 @@ def test_export_and_import_between_tenants(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     api = tenant.admin
-    assert api.put("custom-tables/ProductCatalog/import", json=product_file(1500)).status_code == 200
+    assert (
+        api.put("custom-tables/ProductCatalog/import", json=product_file(1500)).status_code == 200
+    )
     target = tmp_path / "products.json"
     assert run("export", "productcatalog", "-o", str(target), "--tenant", tenant.name) == 0
     captured = capsys.readouterr()
