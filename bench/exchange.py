@@ -1,6 +1,6 @@
 """Benchmark: import and export of a large table through a live server (rows/s, peak RSS).
 
-    .venv/bin/python bench/exchange.py [--rows 1000000] [--database-url postgresql+psycopg://…]
+    .venv/bin/python -m bench.exchange [--rows 1000000] [--database-url postgresql+psycopg://…]
 
 Starts `customtables serve` as a subprocess on a free port (SQLite in a temporary directory
 unless a database URL is given), uploads a generated export file of 6 columns with
@@ -12,10 +12,6 @@ not mix; the baseline is a fresh server's VmHWM after one small request.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -29,6 +25,7 @@ from app.cli import bootstrap
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.tokens import create_token
+from bench.common import live_server, rss_mb, server_env
 
 TABLE = {
     "TableName": "Bench",
@@ -66,41 +63,6 @@ def write_file(path: Path, rows: int) -> None:
         out.write(b"]}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-class Server:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(300):
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise SystemExit("the server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -108,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"CUSTOMTABLES_DATA_DIR": tmp, "CUSTOMTABLES_DATABASE_URL": args.database_url}
+        env = server_env(Path(tmp), args.database_url)
         settings = Settings.from_env(data_dir=Path(tmp), database_url=args.database_url)
         tenancy = Tenancy(settings)
         bootstrap(tenancy)
@@ -124,43 +86,39 @@ def main() -> None:
         size_mb = source.stat().st_size / 1e6
         print(f"backend {backend}, {args.rows:,} rows, file {size_mb:.1f} MB")
 
-        server = Server(env)
-        httpx.get(f"{server.url}/api/v3/custom-tables", headers=headers)
-        baseline = peak_rss_mb(server.process.pid)
-        print(f"server peak RSS after start: {baseline:.0f} MB")
-        started = time.perf_counter()
-        with source.open("rb") as body:
-            response = httpx.put(
-                f"{server.url}/api/v3/custom-tables/Bench/import",
-                content=body,
-                headers={**headers, "Content-Type": "application/json"},
-                timeout=3600,
+        with live_server(env) as server:
+            httpx.get(f"{server.base_url}/api/v3/custom-tables", headers=headers)
+            print(f"server peak RSS after start: {rss_mb(server.process.pid):.0f} MB")
+            started = time.perf_counter()
+            with source.open("rb") as body:
+                response = httpx.put(
+                    f"{server.base_url}/api/v3/custom-tables/Bench/import",
+                    content=body,
+                    headers={**headers, "Content-Type": "application/json"},
+                    timeout=3600,
+                )
+            seconds = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            assert response.json()["Inserted"] == args.rows, response.text
+            print(
+                f"import: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, "
+                f"server peak RSS {rss_mb(server.process.pid):.0f} MB"
             )
-        seconds = time.perf_counter() - started
-        assert response.status_code == 200, response.text
-        assert response.json()["Inserted"] == args.rows, response.text
-        print(
-            f"import: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, "
-            f"server peak RSS {peak_rss_mb(server.process.pid):.0f} MB"
-        )
-        server.stop()
 
-        server = Server(env)
-        httpx.get(f"{server.url}/api/v3/custom-tables", headers=headers)
-        started = time.perf_counter()
-        received = 0
-        with httpx.stream(
-            "GET", f"{server.url}/api/v3/custom-tables/Bench/export", headers=headers, timeout=3600
-        ) as stream:
-            assert stream.status_code == 200
-            for chunk in stream.iter_raw():
-                received += len(chunk)
-        seconds = time.perf_counter() - started
-        print(
-            f"export: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, "
-            f"{received / 1e6:.1f} MB, server peak RSS {peak_rss_mb(server.process.pid):.0f} MB"
-        )
-        server.stop()
+        with live_server(env) as server:  # a fresh process, so its peak RSS is the export's
+            httpx.get(f"{server.base_url}/api/v3/custom-tables", headers=headers)
+            url = f"{server.base_url}/api/v3/custom-tables/Bench/export"
+            started = time.perf_counter()
+            received = 0
+            with httpx.stream("GET", url, headers=headers, timeout=3600) as stream:
+                assert stream.status_code == 200
+                for chunk in stream.iter_raw():
+                    received += len(chunk)
+            seconds = time.perf_counter() - started
+            print(
+                f"export: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, "
+                f"{received / 1e6:.1f} MB, server peak RSS {rss_mb(server.process.pid):.0f} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -4,94 +4,46 @@ either fully imported or untouched, with the catalog and the physical schema in 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from app.tenancy import Tenancy
 from app.tokens import create_token
 from ddl import catalog
 from tests.conftest import PRODUCT_CATALOG, Backend
+from tests.live import LiveServer, live_server, server_env
 
 ROWS = 200_000
 STARTED = "writing rows"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _wait_for_log(server: LiveServer, text: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in server.log.read_text():
+        assert time.monotonic() < deadline, f"no {text!r} in the log: {server.log.read_text()}"
+        time.sleep(0.01)
 
 
-@dataclass
-class Server:
-    backend: Backend
-    port: int = field(default_factory=_free_port)
-    process: subprocess.Popen[str] | None = None
-    log: list[str] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "CUSTOMTABLES_DATA_DIR": str(self.backend.settings.data_dir),
-            "CUSTOMTABLES_DATABASE_URL": self.backend.settings.database_url,
-            "CUSTOMTABLES_LOG_LEVEL": "INFO",
-        }
-        self.log = []
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        stderr = self.process.stderr
-        assert stderr is not None
-        threading.Thread(target=lambda: self.log.extend(stderr), daemon=True).start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError(f"the server did not start: {''.join(self.log)}")
-
-    def wait_for_log(self, text: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(text in line for line in self.log):
-            assert time.monotonic() < deadline, f"no {text!r} in the log: {''.join(self.log)}"
-            time.sleep(0.01)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
+def _kill_9(server: LiveServer) -> None:
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait(timeout=30)
 
 
-@pytest.fixture
-def server(backend: Backend) -> Iterator[Server]:
-    live = Server(backend)
-    live.start()
-    yield live
-    if live.process and live.process.poll() is None:
-        live.kill()
+@contextmanager
+def _serve(backend: Backend) -> Iterator[LiveServer]:
+    settings = backend.settings
+    env = server_env(settings.data_dir, settings.database_url, CUSTOMTABLES_LOG_LEVEL="INFO")
+    with live_server(env) as server:
+        yield server
 
 
 def _file(count: int, extra: bool) -> bytes:
@@ -156,21 +108,19 @@ def _schema_state(backend: Backend, tenant: str, table: str) -> tuple[Any, Any, 
         tenancy.dispose()
 
 
-def test_kill_9_during_an_import_leaves_all_or_nothing(
-    backend: Backend, tenancy: Tenancy, server: Server
-) -> None:
+def test_kill_9_during_an_import_leaves_all_or_nothing(backend: Backend, tenancy: Tenancy) -> None:
     tenant = f"crash{uuid.uuid4().hex[:8]}"
     tenancy.create_tenant(tenant)
     token = create_token(tenancy, tenant, "admin", ["Admin"])
-    url = f"{server.url}/api/v3/custom-tables/Big/import"
+    path = "/api/v3/custom-tables/Big/import"
 
     # 1. A missing table: after the crash it is absent, catalog and schema alike (or complete).
-    outcome = _import_in_background(url, token, _file(ROWS, extra=False))
-    server.wait_for_log(STARTED, timeout=120)
-    time.sleep(0.3)
-    server.kill()
-    outcome["thread"].join(timeout=30)
-    server.start()
+    with _serve(backend) as server:
+        outcome = _import_in_background(server.base_url + path, token, _file(ROWS, extra=False))
+        _wait_for_log(server, STARTED, timeout=120)
+        time.sleep(0.3)
+        _kill_9(server)
+        outcome["thread"].join(timeout=30)
     logical, physical, count = _schema_state(backend, tenant, "Big")
     assert logical == physical
     if "status" in outcome:  # the import finished before the kill: then it is all there
@@ -179,45 +129,52 @@ def test_kill_9_during_an_import_leaves_all_or_nothing(
         assert (logical, count) == (None, None)
 
     # 2. An existing table, replace mode adding a column: old rows and columns, or all new.
-    small = httpx.put(url, content=_file(1000, extra=False), headers={"X-AccessToken": token})
-    assert small.status_code == 200, small.text
-    before = _schema_state(backend, tenant, "Big")
-    assert before[2] == 1000
-    outcome = _import_in_background(f"{url}?Mode=replace", token, _file(ROWS, extra=True))
-    server.wait_for_log(STARTED, timeout=120)
-    time.sleep(0.3)
-    server.kill()
-    outcome["thread"].join(timeout=30)
-    server.start()
+    with _serve(backend) as server:
+        url = server.base_url + path
+        small = httpx.put(url, content=_file(1000, extra=False), headers={"X-AccessToken": token})
+        assert small.status_code == 200, small.text
+        before = _schema_state(backend, tenant, "Big")
+        assert before[2] == 1000
+        outcome = _import_in_background(f"{url}?Mode=replace", token, _file(ROWS, extra=True))
+        _wait_for_log(server, STARTED, timeout=120)
+        time.sleep(0.3)
+        _kill_9(server)
+        outcome["thread"].join(timeout=30)
     after = _schema_state(backend, tenant, "Big")
     assert after[0] == after[1]
-    if "status" in outcome:
-        assert outcome["status"] == 200
-        assert after == (before[0] + ["Extra"], before[1] + ["Extra"], ROWS)
-    else:
-        assert after == before
-        rows = httpx.get(
-            f"{server.url}/api/v3/custom-tables/Big/rows/values",
-            params={"Format": "flat", "Top": 2},
+    with _serve(backend) as server:
+        url = server.base_url + path
+        if "status" in outcome:
+            assert outcome["status"] == 200
+            assert after == (before[0] + ["Extra"], before[1] + ["Extra"], ROWS)
+        else:
+            assert after == before
+            rows = httpx.get(
+                f"{server.base_url}/api/v3/custom-tables/Big/rows/values",
+                params={"Format": "flat", "Top": 2},
+                headers={"X-AccessToken": token},
+            ).json()
+            assert rows[0] == {
+                "Oid": str(uuid.UUID(int=1)),
+                "Name": "Product 0",
+                "Price": 10.25,
+                "IsActive": True,
+            }
+        # The restarted server is usable: the same import now runs to the end.
+        done = httpx.put(
+            f"{url}?Mode=replace",
+            content=_file(5000, extra=True),
             headers={"X-AccessToken": token},
-        ).json()
-        assert rows[0] == {
-            "Oid": str(uuid.UUID(int=1)),
-            "Name": "Product 0",
-            "Price": 10.25,
-            "IsActive": True,
-        }
-    # The server is usable again: the same import now runs to the end.
-    done = httpx.put(
-        f"{url}?Mode=replace", content=_file(5000, extra=True), headers={"X-AccessToken": token}
+        )
+        assert done.status_code == 200, done.text
+    assert _schema_state(backend, tenant, "Big") == (
+        before[0] + ["Extra"],
+        before[1] + ["Extra"],
+        5000,
     )
-    assert done.status_code == 200, done.text
-    assert _schema_state(backend, tenant, "Big")[2] == 5000
 
 
-def test_an_upload_cut_off_by_the_client_writes_nothing(
-    backend: Backend, tenancy: Tenancy, server: Server
-) -> None:
+def test_an_upload_cut_off_by_the_client_writes_nothing(backend: Backend, tenancy: Tenancy) -> None:
     tenant = f"drop{uuid.uuid4().hex[:8]}"
     tenancy.create_tenant(tenant)
     token = create_token(tenancy, tenant, "admin", ["Admin"])
@@ -227,12 +184,14 @@ def test_an_upload_cut_off_by_the_client_writes_nothing(
         f"Host: 127.0.0.1\r\nX-AccessToken: {token}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     )
-    with socket.create_connection(("127.0.0.1", server.port)) as sock:
-        sock.sendall(head.encode() + body[: len(body) // 2])
-        time.sleep(0.2)
-    time.sleep(0.5)
-    headers = {"X-AccessToken": token}
-    assert httpx.get(f"{server.url}/api/v3/custom-tables/Big", headers=headers).status_code == 404
+    with _serve(backend) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(head.encode() + body[: len(body) // 2])
+            time.sleep(0.2)
+        time.sleep(0.5)
+        headers = {"X-AccessToken": token}
+        table = httpx.get(f"{server.base_url}/api/v3/custom-tables/Big", headers=headers)
+        assert table.status_code == 404
+        assert server.process.poll() is None
     assert _schema_state(backend, tenant, "Big") == (None, None, None)
-    assert server.process is not None
-    assert server.process.poll() is None
