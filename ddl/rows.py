@@ -168,7 +168,7 @@ def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys:
     return grouped(keys, merged)
 
 
-def validate_flat(table: PreparedTable, start: int, rows: Sequence[dict[str, Any]]) -> _Batch:
+def validate_flat(table: PreparedTable, start: int, rows: Sequence[dict[str, Any]]) -> Batch:
     """Check and convert flat rows (`{"Column": value}`, key included, as in an export file);
     row indexes in errors count from `start`. A UniqueIdentifier key left out gets a new UUID."""
     keys: list[Any] = []
@@ -208,7 +208,7 @@ def validate_flat(table: PreparedTable, start: int, rows: Sequence[dict[str, Any
             merged[key].update(values)
         else:
             merged[key] = values
-    return _Batch(keys, merged)
+    return grouped(keys, merged)
 
 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
