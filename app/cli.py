@@ -1,16 +1,27 @@
-"""The `customtables` command: serve, tenant create, token create / revoke."""
+"""The `customtables` command: serve, tenant create, token create / revoke, export, import."""
 
 from __future__ import annotations
 
 import argparse
 import gc
+import getpass
+import os
+import shutil
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
 
+from app.progress import ProgressBar
 from app.settings import Settings
 from app.tenancy import DEFAULT_TENANT, Tenancy
 from app.tokens import create_token, revoke_token
-from ddl.errors import CustomTablesError
+from ddl import catalog, exchange, schema
+from ddl.access import Caller
+from ddl.errors import CustomTablesError, ValidationError
+from ddl.exchange_file import count_rows, read_header
 
 
 def bootstrap(tenancy: Tenancy) -> str | None:
@@ -57,7 +68,13 @@ def _tenant_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
 def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
     bootstrap(tenancy)
     token = create_token(
-        tenancy, args.tenant, args.user, args.role or [], args.scope or [], args.expires_in
+        tenancy,
+        args.tenant,
+        args.user,
+        args.role or [],
+        args.scope or [],
+        args.expires_in,
+        actor=_actor(),
     )
     print(f"Token for user '{args.user}' of tenant '{args.tenant}' (shown once):")
     print(token)
@@ -65,8 +82,90 @@ def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
 
 def _token_revoke(args: argparse.Namespace, tenancy: Tenancy) -> None:
     tenancy.migrate()
-    revoke_token(tenancy, args.token)
+    revoke_token(tenancy, args.token, actor=_actor())
     print("Revoked")
+
+
+def _actor() -> str:
+    """Who the audit log names for work done from the command line."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _cli_caller() -> Caller:
+    """The command line works directly on the database, with the rights of an Admin."""
+    return Caller.of(_actor(), ["Admin"])
+
+
+def _export(args: argparse.Namespace, tenancy: Tenancy) -> None:
+    tenancy.migrate()
+    space = tenancy.space(tenancy.get_tenant(args.tenant))
+    with space.read() as conn:
+        total = schema.row_count(conn, space, catalog.get_table(conn, args.table))
+    bar = ProgressBar(f"export {args.table}", total)
+    definition, chunks = exchange.export_table(space, _cli_caller(), args.table, bar.update)
+    target = Path(args.output) if args.output else None
+    # Written beside the target and renamed at the end: a failed export leaves no partial file.
+    out: IO[bytes] = (
+        tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below)
+            dir=target.parent, prefix=f".{target.name}.", delete=False
+        )
+        if target
+        else sys.stdout.buffer
+    )
+    try:
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+        if target:
+            out.close()
+            os.replace(out.name, target)
+    except BaseException:
+        if target:
+            out.close()
+            Path(out.name).unlink(missing_ok=True)
+        raise
+    bar.finish(f"Exported {bar.done:,} rows of '{definition.name}' to {target or 'stdout'}")
+
+
+def _import(args: argparse.Namespace, tenancy: Tenancy) -> None:
+    tenancy.migrate()
+    space = tenancy.space(tenancy.get_tenant(args.tenant))
+    mode = exchange.ImportMode.parse(args.mode)
+    with _open_source(args.file) as source:
+        name = args.table
+        if name is None:
+            header = read_header(source)
+            name = header.table.TableName if header.table else None
+            if not name:
+                raise ValidationError("The file names no table: give one with --table")
+        bar = ProgressBar(f"import {name}", count_rows(source) if sys.stderr.isatty() else None)
+        started = time.monotonic()
+        result = exchange.import_table(
+            space, _cli_caller(), name, source, mode, progress=bar.update
+        )
+        seconds = time.monotonic() - started
+        bar.finish(
+            f"Imported {bar.done:,} rows into '{result.table.name}' in {seconds:.1f} s "
+            f"(inserted {result.inserted:,}, updated {result.updated:,})"
+        )
+    print(
+        f"Imported into '{result.table.name}': created={result.created} "
+        f"columns_added={result.columns_added} inserted={result.inserted} "
+        f"updated={result.updated} deleted={result.deleted}"
+    )
+
+
+def _open_source(path: str) -> IO[bytes]:
+    """The file to import, seekable; `-` reads standard input (spooled to a temporary file)."""
+    if path != "-":
+        return open(path, "rb")
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
+    shutil.copyfileobj(sys.stdin.buffer, spool)
+    spool.seek(0)
+    return spool
 
 
 def parser() -> argparse.ArgumentParser:
@@ -97,6 +196,19 @@ def parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token (the token or its id)")
     revoke.add_argument("token")
     revoke.set_defaults(run=_token_revoke)
+
+    export = commands.add_parser("export", help="export a table to a JSON file (SPEC §4)")
+    export.add_argument("table")
+    export.add_argument("-o", "--output", metavar="FILE", help="the file (default: stdout)")
+    export.add_argument("--tenant", required=True)
+    export.set_defaults(run=_export)
+
+    load = commands.add_parser("import", help="import a JSON export file, all or nothing")
+    load.add_argument("file", help="the export file, or - for standard input")
+    load.add_argument("--tenant", required=True)
+    load.add_argument("--table", metavar="NAME", help="the table (default: the file's)")
+    load.add_argument("--mode", choices=["upsert", "replace"], default="upsert")
+    load.set_defaults(run=_import)
     return top
 
 

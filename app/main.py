@@ -17,9 +17,11 @@ from app.query_case import query_case_middleware
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.v1 import tables as v1
+from app.v3.audit import AuditController
+from app.v3.exchange import ExchangeController
 from app.v3.tables import CustomTablesController
 
-ROUTERS: list[object] = [CustomTablesController]
+ROUTERS: list[object] = [CustomTablesController, ExchangeController, AuditController]
 
 
 @get("/health", include_in_schema=True, tags=["Service"])

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from app.metadata import tokens
 from app.tenancy import Tenancy, Tenant
+from ddl import audit
 from ddl.access import Caller
 from ddl.catalog import now_text
 from ddl.errors import NotAuthenticated, NotFound, ValidationError
@@ -49,8 +50,11 @@ def create_token(
     roles: Sequence[str],
     scopes: Sequence[str] = (),
     expires_in_days: float | None = None,
+    *,
+    actor: str = "system",
 ) -> str:
-    """Create a token and return it; only its hash is kept."""
+    """Create a token and return it; only its hash is kept. `actor` (who asked) goes into the
+    tenant's audit log."""
     tenant = tenancy.get_tenant(tenant_name)
     if not user.strip():
         raise ValidationError("A token needs a user name")
@@ -64,41 +68,88 @@ def create_token(
             raise ValidationError("--expires-in must be a positive number of days")
         moment = datetime.now(UTC) + timedelta(days=expires_in_days)
         expires = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    token_id = str(uuid.uuid4())
+    values = {
+        "user_name": user.strip(),
+        "prefix": token[:10],
+        "roles": list(dict.fromkeys(roles)),
+        "scopes": sorted(set(scopes)),
+        "expires_at": expires,
+    }
     with tenancy.meta.connect() as conn:
         conn.execution_options(ct_write=True)
         with conn.begin():
             conn.execute(
                 tokens.insert().values(
-                    id=str(uuid.uuid4()),
+                    id=token_id,
                     tenant_id=tenant.id,
-                    user_name=user.strip(),
+                    user_name=values["user_name"],
                     token_hash=_hash(token),
-                    prefix=token[:10],
-                    roles=msgspec.json.encode(list(dict.fromkeys(roles))).decode(),
-                    scopes=msgspec.json.encode(sorted(set(scopes))).decode(),
+                    prefix=values["prefix"],
+                    roles=msgspec.json.encode(values["roles"]).decode(),
+                    scopes=msgspec.json.encode(values["scopes"]).decode(),
                     created_at=now_text(),
                     expires_at=expires,
                 )
             )
+    _audit(tenancy, tenant, actor, audit.TOKEN_CREATED, token_id, values)
     return token
 
 
-def revoke_token(tenancy: Tenancy, token_or_id: str) -> None:
-    """Revoke by the token itself or by its id; revoking twice is harmless."""
+def _audit(
+    tenancy: Tenancy,
+    tenant: Tenant,
+    actor: str,
+    action: str,
+    token_id: str,
+    values: dict[str, object],
+) -> None:
+    """Tokens live in the metadata database and the audit log in the tenant's space, so no one
+    transaction holds both: the event is written in its own transaction right after the token
+    change commits (never the token or its hash, only its id, prefix, user and grants)."""
+    details = {
+        "UserName": values.get("user_name"),
+        "Prefix": values.get("prefix"),
+        "Roles": values.get("roles"),
+        "Scopes": values.get("scopes"),
+        "ExpiresAt": values.get("expires_at"),
+    }
+    with tenancy.space(tenant).write() as conn:
+        audit.record(
+            conn,
+            actor,
+            action,
+            audit.TOKEN,
+            resource_id=token_id,
+            resource_name=str(values.get("user_name") or ""),
+            details=details,
+        )
+
+
+def revoke_token(tenancy: Tenancy, token_or_id: str, *, actor: str = "system") -> None:
+    """Revoke by the token itself or by its id; revoking twice is harmless (and logged once)."""
     condition = sa.or_(tokens.c.token_hash == _hash(token_or_id), tokens.c.id == token_or_id)
     with tenancy.meta.connect() as conn:
         conn.execution_options(ct_write=True)
         with conn.begin():
+            row = conn.execute(sa.select(tokens).where(condition)).first()
+            if row is None:
+                raise NotFound("No such token")
             changed = conn.execute(
                 tokens.update()
-                .where(condition, tokens.c.revoked_at.is_(None))
+                .where(tokens.c.id == row.id, tokens.c.revoked_at.is_(None))
                 .values(revoked_at=now_text())
             ).rowcount
-            if (
-                not changed
-                and conn.execute(sa.select(tokens.c.id).where(condition)).first() is None
-            ):
-                raise NotFound("No such token")
+    if changed:
+        values = {
+            "user_name": row.user_name,
+            "prefix": row.prefix,
+            "roles": msgspec.json.decode(row.roles),
+            "scopes": msgspec.json.decode(row.scopes),
+            "expires_at": row.expires_at,
+        }
+        tenant = tenancy.tenant_by_id(row.tenant_id)
+        _audit(tenancy, tenant, actor, audit.TOKEN_REVOKED, row.id, values)
 
 
 def authenticate(tenancy: Tenancy, token: str | None) -> Principal:

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ddl.catalog import internal_metadata, now_text
+from ddl.catalog import TableDef, internal_metadata, now_text
 
 audit_events = sa.Table(
     "_ct_audit",
@@ -25,6 +25,19 @@ audit_events = sa.Table(
     sa.Column("resource_name", sa.String(255), index=True),
     sa.Column("details", sa.UnicodeText, nullable=False),
 )
+
+
+# Actions of the v3 engine (resource type "custom_table") and of tokens (resource type "token").
+CUSTOM_TABLE = "custom_table"
+TOKEN = "token"  # noqa: S105 (a resource type, not a secret)
+TABLE_CREATED = "table.created"
+COLUMNS_ADDED = "table.columns_added"
+TABLE_DROPPED = "table.dropped"
+PERMISSIONS_CHANGED = "table.permissions_changed"
+ROWS_IMPORTED = "rows.imported"
+ROWS_DELETED_ALL = "rows.deleted_all"
+TOKEN_CREATED = "token.created"  # noqa: S105
+TOKEN_REVOKED = "token.revoked"  # noqa: S105
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +77,27 @@ def record(
     )
 
 
+def record_table(
+    conn: sa.Connection, user: str, action: str, table: TableDef, details: dict[str, Any]
+) -> None:
+    """An event about a v3 custom table, named by its id and its current spelling."""
+    record(
+        conn,
+        user,
+        action,
+        CUSTOM_TABLE,
+        resource_id=table.id,
+        resource_name=table.name,
+        details=details,
+    )
+
+
 def list_events(
     conn: sa.Connection,
     *,
     actions: list[str] | None = None,
     resource_type: str | None = None,
+    resource_types: list[str] | None = None,
     resource_name: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -82,6 +111,8 @@ def list_events(
         query = query.where(table.c.action.in_(actions))
     if resource_type:
         query = query.where(table.c.resource_type == resource_type)
+    if resource_types:
+        query = query.where(table.c.resource_type.in_(resource_types))
     if resource_name:
         query = query.where(sa.func.lower(table.c.resource_name) == resource_name.lower())
     if since:

@@ -138,10 +138,12 @@ _cache_lock = threading.Lock()
 _CACHE_SIZE = 2048
 
 
-def prepare(space: TenantSpace, definition: TableDef) -> PreparedTable:
+def prepare(space: TenantSpace, definition: TableDef, *, cache: bool = True) -> PreparedTable:
+    """`cache=False` for a definition not yet committed (one made inside a running transaction):
+    if that transaction rolled back, its version number would be reused by another change."""
     cache_key = (str(space.engine.url), space.schema, definition.id, definition.version)
     with _cache_lock:
-        prepared = _cache.get(cache_key)
+        prepared = _cache.get(cache_key) if cache else None
         if prepared is not None:
             _cache.move_to_end(cache_key)
             return prepared
@@ -155,6 +157,8 @@ def prepare(space: TenantSpace, definition: TableDef) -> PreparedTable:
         ordered=(key, *columns),
         by_spelling={column.name: column for column in columns},
     )
+    if not cache:
+        return prepared
     with _cache_lock:
         _cache[cache_key] = prepared
         while len(_cache) > _CACHE_SIZE:

@@ -13,7 +13,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import catalog
+from ddl import audit, catalog
 from ddl.access import Caller, require_save
 from ddl.catalog import TableDef
 from ddl.errors import InvalidValue, NotFound, PayloadTooLarge, ValidationError
@@ -166,6 +166,49 @@ def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys:
             merged[key_value].update(values)
         else:
             merged[key_value] = values
+    return grouped(keys, merged)
+
+
+def validate_flat(table: PreparedTable, start: int, rows: Sequence[dict[str, Any]]) -> Batch:
+    """Check and convert flat rows (`{"Column": value}`, key included, as in an export file);
+    row indexes in errors count from `start`. A UniqueIdentifier key left out gets a new UUID."""
+    keys: list[Any] = []
+    merged: dict[Any, dict[PreparedColumn, Any]] = {}
+    lookup: dict[str, PreparedColumn | None] = {}
+    key_column = table.key
+    for index, row in enumerate(rows, start):
+        values: dict[PreparedColumn, Any] = {}
+        raw_key: Any = msgspec.UNSET
+        for name, value in row.items():
+            column = lookup.get(name, msgspec.UNSET)  # type: ignore[arg-type]
+            if column is msgspec.UNSET:
+                column = lookup[name] = table.column(name)
+            if column is None:
+                raise InvalidValue(
+                    index,
+                    name,
+                    "a column of the table",
+                    f"custom table '{table.definition.name}' has no such column",
+                )
+            if column is key_column:
+                if raw_key is not msgspec.UNSET:
+                    raise InvalidValue(index, column.name, "each column once", "listed twice")
+                raw_key = value
+                continue
+            if column in values:
+                raise InvalidValue(index, column.name, "each column once", "listed twice")
+            if value is not None:
+                try:
+                    value = column.to_db(value)
+                except BadValue as error:
+                    raise InvalidValue(index, column.name, error.expected, error.detail) from None
+            values[column] = value
+        key = _key_value(table, index, raw_key, generate=True)
+        keys.append(key)
+        if key in merged:
+            merged[key].update(values)
+        else:
+            merged[key] = values
     return grouped(keys, merged)
 
 
@@ -409,7 +452,11 @@ def delete_rows(
         require_save(caller, definition)
         physical = prepare(space, definition).table
         if operation is DeleteOperation.DELETE_ALL:
-            return conn.execute(delete_statement(physical)).rowcount
+            deleted = conn.execute(delete_statement(physical)).rowcount
+            audit.record_table(
+                conn, caller.user, audit.ROWS_DELETED_ALL, definition, {"Deleted": deleted}
+            )
+            return deleted
         statement = delete_statement(physical, table.key.name)
         deleted = sum(
             conn.execute(statement, {"keys": list(chunk)}).rowcount for chunk in _chunks(keys)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from ddl import catalog
+from ddl import audit, catalog
 from ddl.access import Caller, require_admin
 from ddl.catalog import ColumnDef, TableDef
 from ddl.errors import Conflict, NotFound, TableNotFound, ValidationError
@@ -90,7 +90,7 @@ def check_spec(
     return TableSpec(table, key, kind, size, checked, tuple(read_roles), tuple(save_roles))
 
 
-def _new_columns(existing: TableDef, spec: TableSpec) -> list[ColumnDef]:
+def new_columns(existing: TableDef, spec: TableSpec) -> list[ColumnDef]:
     """Columns of `spec` that `existing` lacks; a clash of key or type is a 409."""
     if fold(spec.key_column) != fold(existing.key_column):
         raise Conflict(
@@ -171,9 +171,35 @@ def create_or_extend(
     with space.write() as conn:
         existing = catalog.lock_for_change(conn, spec.name)
         if existing is None:
-            return create_table(conn, space, spec), True, [c.ColumnName for c in spec.columns]
-        added = _new_columns(existing, spec)
-        return add_columns(conn, space, existing, added), False, [c.ColumnName for c in added]
+            created = create_table(conn, space, spec)
+            audit.record_table(
+                conn, caller.user, audit.TABLE_CREATED, created, created_details(created)
+            )
+            return created, True, [c.ColumnName for c in spec.columns]
+        added = new_columns(existing, spec)
+        extended = add_columns(conn, space, existing, added)
+        if added:
+            audit.record_table(
+                conn, caller.user, audit.COLUMNS_ADDED, extended, added_details(added)
+            )
+        return extended, False, [c.ColumnName for c in added]
+
+
+def created_details(table: TableDef) -> dict[str, object]:
+    details: dict[str, object] = {
+        "KeyColumnName": table.key_column,
+        "KeyDataTypeId": int(table.key_type),
+        "Columns": list(table.columns),
+        "ReadRoles": list(table.read_roles),
+        "SaveRoles": list(table.save_roles),
+    }
+    if table.key_length is not None:
+        details["KeyColumnLength"] = table.key_length
+    return details
+
+
+def added_details(columns: Sequence[ColumnDef]) -> dict[str, object]:
+    return {"Columns": list(columns)}
 
 
 def drop_table(space: TenantSpace, caller: Caller, name: str) -> None:
@@ -184,6 +210,9 @@ def drop_table(space: TenantSpace, caller: Caller, name: str) -> None:
             raise TableNotFound(name)
         prepare(space, existing).table.drop(conn)
         catalog.delete_definition(conn, existing)
+        audit.record_table(
+            conn, caller.user, audit.TABLE_DROPPED, existing, created_details(existing)
+        )
 
 
 def _roles(value: Sequence[object], what: str) -> tuple[str, ...]:
@@ -216,7 +245,24 @@ def set_roles(
             read_roles=current.read_roles if reads is None else reads,
             save_roles=current.save_roles if saves is None else saves,
         )
-        return catalog.save_definition(conn, changed)
+        stored = catalog.save_definition(conn, changed)
+        audit.record_table(
+            conn,
+            caller.user,
+            audit.PERMISSIONS_CHANGED,
+            stored,
+            {
+                "Before": {
+                    "ReadRoles": list(current.read_roles),
+                    "SaveRoles": list(current.save_roles),
+                },
+                "After": {
+                    "ReadRoles": list(stored.read_roles),
+                    "SaveRoles": list(stored.save_roles),
+                },
+            },
+        )
+        return stored
 
 
 def row_count(conn: sa.Connection, space: TenantSpace, table: TableDef) -> int:

@@ -1,0 +1,107 @@
+"""v3 export and import of a custom table (SPEC §4 file format): parse, authorise, call the
+engine, shape the answer."""
+
+from __future__ import annotations
+
+from typing import IO, Annotated, Any
+
+import anyio.to_thread
+import msgspec
+from litestar import Controller, Request, Response, get, put
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Stream
+
+from app.openapi import body_of
+from app.tenancy import Tenancy
+from app.tokens import Principal
+from app.uploads import spool_upload
+from app.v3 import shapes
+from ddl import exchange
+from ddl.exchange_file import FileTable
+
+TableName = Annotated[str, PathParameter(description="Custom table name (case-insensitive)")]
+TenancyDep = NamedDependency[Tenancy]
+PrincipalDep = NamedDependency[Principal]
+
+
+class ExportFile(msgspec.Struct):
+    """The export file: rows flat, keyed by column name, key included."""
+
+    Format: str
+    Table: FileTable
+    Rows: list[dict[str, Any]]
+
+
+class ImportResult(msgspec.Struct):
+    Created: bool
+    ColumnsAdded: list[str]
+    Inserted: int
+    Updated: int
+    Deleted: int
+
+
+class ExchangeController(Controller):
+    path = "/api/v3/custom-tables"
+    tags = ["Custom tables"]
+
+    @get(
+        "/{table_name:str}/export",
+        sync_to_thread=True,
+        description="The table as a JSON file (attachment), streamed in key order.",
+    )
+    def export_table(
+        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep
+    ) -> Stream:
+        definition, chunks = exchange.export_table(
+            tenancy.space(principal.tenant), principal.caller, table_name
+        )
+        return Stream(
+            chunks,
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{definition.name}.json"'},
+        )
+
+    @put(
+        "/{table_name:str}/import",
+        operation_class=body_of(ExportFile),
+        request_max_body_size=None,  # the upload limit is enforced while spooling (settings)
+        description=(
+            "Import an export file (raw JSON body, or multipart field `file`): creates the table "
+            "when missing, adds missing columns, upserts every row (Mode=replace deletes the old "
+            "rows first). All or nothing."
+        ),
+    )
+    async def import_table(
+        self,
+        table_name: TableName,
+        request: Request[Any, Any, Any],
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
+        mode: Annotated[
+            str | None, QueryParameter(name="Mode", description="'upsert' (default) or 'replace'")
+        ] = None,
+    ) -> Response[ImportResult]:
+        kind = exchange.ImportMode.parse(mode)
+        upload: IO[bytes] = await spool_upload(request, tenancy.settings.max_upload_bytes)
+        try:
+            result = await anyio.to_thread.run_sync(
+                lambda: exchange.import_table(
+                    tenancy.space(principal.tenant),
+                    principal.caller,
+                    table_name,
+                    upload,  # type: ignore[arg-type]
+                    kind,
+                )
+            )
+        finally:
+            upload.close()
+        return shapes.json_response(
+            ImportResult(
+                result.created,
+                result.columns_added,
+                result.inserted,
+                result.updated,
+                result.deleted,
+            )
+        )

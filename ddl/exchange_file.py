@@ -1,0 +1,192 @@
+"""The export file of SPEC §4 (`customtables/v1`): writing it, and reading it back incrementally.
+
+Reading uses ijson's C (yajl) backend so a file of a million rows is never decoded into Python
+objects at once: the header (`Format`, `Table`) is read first, then `Rows` are handed out in
+chunks. Numbers with a fraction come out as Decimal (never through a binary float), so Money
+stays exact. The source must be a seekable binary file (the web layer spools uploads to one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import ijson
+import msgspec
+
+from ddl.catalog import ColumnDef, TableDef
+from ddl.errors import ValidationError
+
+FORMAT = "customtables/v1"
+
+encoder = msgspec.json.Encoder(decimal_format="number")
+
+
+class FileTable(msgspec.Struct, omit_defaults=True):
+    """The `Table` object of an export file: what is needed to create the table again."""
+
+    TableName: str | None = None
+    KeyColumnName: str | None = None
+    KeyDataTypeId: int | None = None
+    KeyColumnLength: int | None = None
+    Columns: list[ColumnDef] = msgspec.field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    format: str | None
+    table: FileTable | None
+    has_rows: bool
+
+
+def file_table(definition: TableDef) -> FileTable:
+    return FileTable(
+        TableName=definition.name,
+        KeyColumnName=definition.key_column,
+        KeyDataTypeId=int(definition.key_type),
+        KeyColumnLength=definition.key_length,
+        Columns=list(definition.columns),
+    )
+
+
+def write_file(
+    definition: TableDef, names: list[str], partitions: Iterator[list[list[Any]]]
+) -> Iterator[bytes]:
+    """The file as chunks of bytes, one partition of rows at a time (rows flat, keyed by
+    column name, key included). Closes `partitions` however the consumer stops."""
+    head = encoder.encode({"Format": FORMAT, "Table": file_table(definition)})
+    yield head[:-1] + b',"Rows":['
+    first = True
+    try:
+        for partition in partitions:
+            if not partition:
+                continue
+            chunk = encoder.encode([dict(zip(names, values, strict=True)) for values in partition])
+            yield chunk[1:-1] if first else b"," + chunk[1:-1]
+            first = False
+    finally:
+        close = getattr(partitions, "close", None)
+        if close is not None:
+            close()
+    yield b"]}"
+
+
+def _json_error(error: Exception) -> ValidationError:
+    """ijson's message without the excerpt of the file it quotes on the following lines."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else "not valid JSON"
+    return ValidationError(f"The file is not valid JSON or is incomplete ({first})")
+
+
+def _skip_value(events: Iterator[tuple[str, str, Any]], event: str) -> None:
+    """Consume the rest of a value whose first event was `event`."""
+    if event not in ("start_map", "start_array"):
+        return
+    depth = 1
+    for _prefix, kind, _value in events:
+        if kind in ("start_map", "start_array"):
+            depth += 1
+        elif kind in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return
+
+
+def _build_value(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> Any:
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    if event in ("start_map", "start_array"):
+        depth = 1
+        for _prefix, kind, item in events:
+            builder.event(kind, item)
+            if kind in ("start_map", "start_array"):
+                depth += 1
+            elif kind in ("end_map", "end_array"):
+                depth -= 1
+                if depth == 0:
+                    break
+    return builder.value
+
+
+def _table_of(raw: Any) -> FileTable:
+    if not isinstance(raw, dict):
+        raise ValidationError("The file's Table must be an object")
+    try:
+        return msgspec.convert(raw, FileTable)
+    except msgspec.ValidationError as error:
+        raise ValidationError(f"The file's Table is not valid: {error}") from None
+
+
+def read_header(source: BinaryIO) -> Header:
+    """`Format` and `Table` of the file. They normally come before `Rows`; when they do not,
+    the rows are skipped over (parsed, not kept) to find them."""
+    source.seek(0)
+    events = ijson.parse(source)
+    found_format: str | None = None
+    table: FileTable | None = None
+    has_rows = False
+    try:
+        first = next(events, None)
+        if first is None or first[1] != "start_map":
+            raise ValidationError(
+                f"The file must be a JSON object with Format, Table and Rows ({FORMAT})"
+            )
+        for prefix, event, value in events:
+            if prefix == "" and event == "end_map":
+                break
+            if prefix != "" or event != "map_key":
+                continue
+            _, kind, item = next(events)
+            if value == "Format":
+                if kind != "string":
+                    raise ValidationError("The file's Format must be a string")
+                found_format = item
+            elif value == "Table":
+                table = _table_of(_build_value(events, kind, item))
+            elif value == "Rows":
+                if kind != "start_array":
+                    raise ValidationError("The file's Rows must be an array of objects")
+                has_rows = True
+                if table is not None:
+                    break  # the rows are read by read_rows
+                _skip_value(events, kind)
+            else:
+                _skip_value(events, kind)  # unknown keys are ignored
+    except ijson.JSONError as error:
+        raise _json_error(error) from None
+    if found_format is not None and found_format != FORMAT:
+        raise ValidationError(
+            f"The file's Format is {found_format!r}; this server reads {FORMAT!r}"
+        )
+    return Header(found_format, table, has_rows)
+
+
+def read_rows(source: BinaryIO, chunk_rows: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """(index of the first row, rows) chunks of `Rows`, in file order. The whole file is parsed
+    to its end, so a truncated file or trailing garbage raises after the last chunk."""
+    source.seek(0)
+    chunk: list[dict[str, Any]] = []
+    start = 0
+    try:
+        for index, row in enumerate(ijson.items(source, "Rows.item")):
+            if not isinstance(row, dict):
+                raise ValidationError(f"Row {index}: expected an object keyed by column name")
+            chunk.append(row)
+            if len(chunk) >= chunk_rows:
+                yield start, chunk
+                start, chunk = index + 1, []
+    except ijson.JSONError as error:
+        raise _json_error(error) from None
+    if chunk:
+        yield start, chunk
+
+
+def count_rows(source: BinaryIO) -> int:
+    """The number of rows in the file (for a progress bar); leaves the position at the start."""
+    source.seek(0)
+    try:
+        total = sum(1 for _ in ijson.items(source, "Rows.item"))
+    except ijson.JSONError:
+        total = 0
+    source.seek(0)
+    return total
