@@ -166,8 +166,23 @@ def create_table(conn: sa.Connection, space: TenantSpace, spec: TableSpec) -> Ta
 def create_or_extend(
     space: TenantSpace, caller: Caller, spec: TableSpec
 ) -> tuple[TableDef, bool, list[str]]:
-    """Create the table, or add the columns it lacks. Returns (definition, created, added)."""
+    """Create the table, or add the columns it lacks. Returns (definition, created, added).
+
+    Two requests creating the same new table at once both find no row to lock; the second
+    one's catalog insert then fails on the unique name, and it goes round again to extend."""
     require_admin(caller, "create or change custom tables")
+    for attempt in range(3):
+        try:
+            return _create_or_extend(space, caller, spec)
+        except sa.exc.IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_or_extend(
+    space: TenantSpace, caller: Caller, spec: TableSpec
+) -> tuple[TableDef, bool, list[str]]:
     with space.write() as conn:
         existing = catalog.lock_for_change(conn, spec.name)
         if existing is None:
