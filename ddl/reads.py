@@ -115,6 +115,8 @@ def _ordering(table: PreparedTable, order_by: OrderBy | None) -> list[Any]:
     if column.type_id is TypeId.MONEY and table.space.dialect == "sqlite":
         sql_column = sa.cast(sql_column, sa.Numeric)  # stored as exact text there
     first = sql_column.desc() if order_by.descending else sql_column.asc()
+    if table.space.dialect == "postgresql":  # NULL is the lowest value, as on SQL Server/SQLite
+        first = first.nulls_last() if order_by.descending else first.nulls_first()
     return [first] if column is table.key else [first, key]
 
 
