@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PRODUCT_CATALOG, Api, TenantCtx
-from tests.support import assert_error, column, create_table, upsert_ok, values
+from tests.support import assert_error, column, create_table, flat, row, upsert_ok, values
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -189,6 +189,11 @@ BAD_CREATES: list[tuple[str, dict[str, Any], int, str]] = [
     ("Bad%20Name", {"KeyColumnName": "Oid"}, 400, "Invalid table name 'Bad Name'"),
     ("Ünïcode", {"KeyColumnName": "Oid"}, 400, "Invalid table name"),
     ("A" * 64, {"KeyColumnName": "Oid"}, 400, "63 characters at most"),
+    ("sqlite_data", {"KeyColumnName": "Oid"}, 400, "Invalid table name 'sqlite_data'"),
+    ("SQLite_Master", {"KeyColumnName": "Oid"}, 400, "'sqlite_' are reserved"),
+    ("T", {"KeyColumnName": "ctid"}, 400, "Invalid key column name 'ctid'"),
+    ("T", {"KeyColumnName": "Oid", "Columns": [column("xmin", 3)]}, 400, "'xmin': it is reserved"),
+    ("T", {"KeyColumnName": "Oid", "Columns": [column("TableOid", 3)]}, 400, "reserved"),
 ]
 
 
@@ -376,3 +381,25 @@ def test_bad_set_roles(
 def test_set_roles_of_a_missing_definition_is_404(api: Api, definition_id: str) -> None:
     response = api.put(f"custom-table-definitions/{definition_id}", json={"ReadRoles": []})
     assert_error(response, 404, f"Custom table definition '{definition_id}' does not exist")
+
+
+def test_sql_keywords_and_catalog_like_names_are_ordinary_names(api: Api) -> None:
+    """Every name is quoted, so keywords and names that look like system objects just work."""
+    columns = [column("From", 6), column("User", 3), column("Desc", 4), column("oid", 5)]
+    for name in ("Order", "pg_class", "information_schema", "Select"):
+        create_table(api, name, key="Where", key_type=5, columns=columns)
+        upsert_ok(api, name, [row("b", From="x", User=1, Desc=2), row("a", From="y", User=2)])
+        assert flat(api, name, OrderBy="Desc desc", Top=1) == [
+            {"Where": "b", "From": "x", "User": 1, "Desc": 2, "oid": None}
+        ]
+        cell = api.get(f"custom-tables/{name}/rows/columnValue?KeyValue=a&ColumnName=user")
+        assert cell.json()["Value"] == 2
+        extended = api.post(
+            f"custom-tables/{name}",
+            json={"KeyColumnName": "Where", "KeyDataTypeId": 5, "Columns": [column("Group", 0)]},
+        )
+        assert extended.status_code == 200, extended.text
+        body = {"OperationType": "Delete", "DeleteModel": {"KeyValue": "a"}}
+        assert api.delete(f"custom-tables/{name}/rows", json=body).json() == {"Deleted": 1}
+        assert api.delete(f"custom-tables/{name}").json() == {"Dropped": True}
+    assert api.get("custom-tables").json() == []
