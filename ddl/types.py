@@ -159,7 +159,10 @@ def parse_datetime(value: Any) -> datetime:
     except ValueError:
         raise BadValue("an ISO-8601 date or date-time string") from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # e.g. 0001-01-01T00:30:00+01:00 is before year 1 in UTC
+            raise BadValue("an ISO-8601 date or date-time string", "out of range") from None
     return parsed
 
 
