@@ -168,9 +168,20 @@ def test_key_repeated_in_one_batch_last_wins(api: Api, products: str) -> None:
     ]
 
 
+@pytest.mark.parametrize("operation", ["UpsertMany", "UpdateMany"])
 @pytest.mark.parametrize("key", [..., None])
-def test_uuid_key_generated_when_left_out(api: Api, products: str, key: Any) -> None:
-    result = upsert_ok(api, products, [row(key, Name="new"), row(key, Name="newer")])
+def test_uuid_key_generated_when_left_out(
+    api: Api, products: str, key: Any, operation: str
+) -> None:
+    response = api.put(
+        f"custom-tables/{products}/rows",
+        json={
+            "OperationType": operation,
+            f"{operation}Model": [row(key, Name="new"), row(key, Name="newer")],
+        },
+    )
+    assert response.status_code == 200, response.text
+    result = response.json()
     generated = result["KeyValues"]
     assert len(generated) == 2
     assert generated[0] != generated[1]
@@ -472,6 +483,10 @@ def test_get_one_row(api: Api, products: str) -> None:
                 {"ColumnName": "IsActive", "ColumnDataTypeId": 0, "Value": True},
             ],
         }
+    bad = api.get(f"custom-tables/{products}/row", params={"KeyValue": "nope"})
+    assert_error(bad, 400, "Column 'Oid': expected a UUID")
+    braces = api.get(f"custom-tables/{products}/row", params={"KeyValue": "{" + K1 + "}"})
+    assert braces.json()["KeyValue"] == K1
 
 
 @pytest.mark.parametrize(
