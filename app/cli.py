@@ -12,7 +12,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
 from app.progress import ProgressBar
 from app.settings import Settings
@@ -45,28 +45,36 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def _bootstrap_and_announce(tenancy: Tenancy, stream: TextIO | None = None) -> None:
+    """Whichever command meets an empty database first shows the default Admin token: a token
+    created but never shown would be a live credential nobody has. `tenant` and `token`
+    commands show it on stderr, so their stdout stays their own answer (a new token last)."""
+    token = bootstrap(tenancy)
+    if token:
+        out = stream or sys.stdout
+        print("Created tenant 'default'. Its Admin token (shown once, keep it):", file=out)
+        print(token, file=out, flush=True)
+
+
 def _serve(args: argparse.Namespace, tenancy: Tenancy) -> None:
     import uvicorn
 
     from app.main import create_app
 
-    token = bootstrap(tenancy)
-    if token:
-        print("Created tenant 'default'. Its Admin token (shown once, keep it):", flush=True)
-        print(token, flush=True)
+    _bootstrap_and_announce(tenancy)
     app = create_app(tenancy.settings, tenancy)
     tune_gc()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
 
 def _tenant_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
-    bootstrap(tenancy)
+    _bootstrap_and_announce(tenancy, sys.stderr)
     tenancy.create_tenant(args.name)
     print(f"Created tenant '{args.name}'")
 
 
 def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
-    bootstrap(tenancy)
+    _bootstrap_and_announce(tenancy, sys.stderr)
     token = create_token(
         tenancy,
         args.tenant,

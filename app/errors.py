@@ -87,20 +87,31 @@ def domain_error(request: Request[Any, Any, Any], exc: domain.CustomTablesError)
     return error_response(request, status, exc.code, exc.message, headers)
 
 
-def _validation_message(exc: ValidationException) -> str:
+def _public_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name a client uses for a parameter (`Top`), not the handler's Python name (`top`)."""
+    try:
+        parameter = request.route_handler.parsed_fn_signature.parameters[key]
+    except (AttributeError, KeyError):
+        return key
+    return getattr(parameter.kwarg_definition, "name", None) or key
+
+
+def _validation_message(request: Request[Any, Any, Any], exc: ValidationException) -> str:
     details = exc.extra if isinstance(exc.extra, list) else []
     parts = []
     for item in details:
         if isinstance(item, dict):
             key, text = item.get("key"), item.get("message", "")
-            parts.append(f"{key}: {text}" if key else str(text))
+            parts.append(f"{_public_name(request, key)}: {text}" if key else str(text))
+    if not parts and isinstance(exc.detail, str) and exc.detail.startswith("Missing required"):
+        parts.append(exc.detail.split(" for path ")[0])  # e.g. the KeyValue query parameter
     return "; ".join(parts) or "The request is not valid"
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        message = _validation_message(exc)
+        message = _validation_message(request, exc)
     elif status == 404:
         message = f"No route {request.method} {request.url.path}"
     elif status == 405:

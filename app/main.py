@@ -9,6 +9,7 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, Reference, SecurityScheme
 
 from app.auth import principal_v3, provide_tenancy
 from app.errors import EXCEPTION_HANDLERS
@@ -22,6 +23,12 @@ from app.v3.exchange import ExchangeController
 from app.v3.tables import CustomTablesController
 
 ROUTERS: list[object] = [CustomTablesController, ExchangeController, AuditController]
+# Controllers name the scheme they use (`security = [{"AccessToken": []}]`), so OpenAPI shows it.
+SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
+    "AccessToken": SecurityScheme(
+        type="apiKey", name="X-AccessToken", security_scheme_in="header", description="v3 token"
+    ),
+}
 
 
 @get("/health", include_in_schema=True, tags=["Service"])
@@ -53,6 +60,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             version="0.1.0",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         on_shutdown=[on_shutdown],
         debug=False,

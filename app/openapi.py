@@ -11,18 +11,26 @@ from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, Operation, RequestBody
 
-_bodies: dict[str, tuple[type, str]] = {}
+_bodies: dict[type, str] = {}  # body class → media type
 REF = "#/components/schemas/{name}"
+
+
+def _components() -> tuple[dict[type, Any], dict[str, Any]]:
+    """Each body's $ref and the schemas they need. msgspec names components by class name and
+    qualifies them by module when two bodies share one (v1's and v3's CreateTableRequest)."""
+    kinds = list(_bodies)
+    refs, schemas = msgspec.json.schema_components(kinds, ref_template=REF)
+    return dict(zip(kinds, refs, strict=True)), schemas
 
 
 def body_of(kind: type, media_type: str = "application/json") -> type[Operation]:
     """An operation class whose request body is `kind` (pass as `operation_class=`)."""
-    _bodies[kind.__name__] = (kind, media_type)
+    _bodies[kind] = media_type
 
     @dataclass
     class BodyOperation(Operation):
         def __post_init__(self) -> None:
-            schema: Any = {"$ref": REF.format(name=kind.__name__)}
+            schema: Any = _components()[0][kind]
             self.request_body = RequestBody(
                 required=True, content={media_type: OpenAPIMediaType(schema=schema)}
             )
@@ -31,10 +39,7 @@ def body_of(kind: type, media_type: str = "application/json") -> type[Operation]
 
 
 def body_schemas() -> dict[str, Any]:
-    _, schemas = msgspec.json.schema_components(
-        [kind for kind, _ in _bodies.values()], ref_template=REF
-    )
-    return schemas
+    return _components()[1]
 
 
 class _WithBodySchemas(OpenAPIPlugin):

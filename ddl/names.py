@@ -25,6 +25,32 @@ def check_name(name: object, what: str = "name") -> str:
     return name
 
 
+# Names the SPEC pattern allows but a backend keeps for itself: SQLite refuses tables named
+# sqlite_*, PostgreSQL refuses columns named as its system columns. Refused on every backend
+# alike, so a table can move between backends (export/import).
+RESERVED_TABLE_PREFIX = "sqlite_"
+RESERVED_COLUMNS = frozenset({"tableoid", "xmin", "xmax", "cmin", "cmax", "ctid"})
+
+
+def check_table_name(name: object) -> str:
+    table = check_name(name, "table name")
+    if fold(table).startswith(RESERVED_TABLE_PREFIX):
+        raise ValidationError(
+            f"Invalid table name {table!r}: names starting with 'sqlite_' are reserved"
+        )
+    return table
+
+
+def check_column_name(name: object, what: str = "column name") -> str:
+    column = check_name(name, what)
+    if fold(column) in RESERVED_COLUMNS:
+        raise ValidationError(
+            f"Invalid {what} {column!r}: it is reserved "
+            f"({', '.join(sorted(RESERVED_COLUMNS))} are system column names)"
+        )
+    return column
+
+
 def check_tenant_name(name: str) -> str:
     if TENANT_PATTERN.fullmatch(name) is None:
         raise ValidationError(

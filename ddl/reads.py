@@ -17,7 +17,7 @@ from ddl.access import Caller, require_read
 from ddl.errors import InvalidValue, NotFound, ValidationError
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
-from ddl.types import BadValue, TypeId, key_from_text
+from ddl.types import INT64_MAX, BadValue, TypeId, key_from_text
 
 PARTITION = 1000
 
@@ -115,13 +115,15 @@ def _ordering(table: PreparedTable, order_by: OrderBy | None) -> list[Any]:
     if column.type_id is TypeId.MONEY and table.space.dialect == "sqlite":
         sql_column = sa.cast(sql_column, sa.Numeric)  # stored as exact text there
     first = sql_column.desc() if order_by.descending else sql_column.asc()
+    if table.space.dialect == "postgresql":  # NULL is the lowest value, as on SQL Server/SQLite
+        first = first.nulls_last() if order_by.descending else first.nulls_first()
     return [first] if column is table.key else [first, key]
 
 
 def _check_paging(top: int | None, skip: int | None) -> None:
     for value, what in ((top, "Top"), (skip, "Skip")):
-        if value is not None and value < 0:
-            raise ValidationError(f"{what} must be zero or more")
+        if value is not None and not 0 <= value <= INT64_MAX:  # LIMIT/OFFSET are 64-bit
+            raise ValidationError(f"{what} must be from 0 to {INT64_MAX}")
 
 
 def stream_rows(
@@ -137,7 +139,24 @@ def stream_rows(
     an iterator of partitions of JSON-ready rows."""
     _check_paging(top, skip)
     table = open_table(space, caller, name)
-    return table, _partitions(space, table, rows_query(table, top, skip, order_by))
+    partitions = _partitions(space, table, rows_query(table, top, skip, order_by))
+    # Run the query now: a database error then becomes a clean 500 instead of a 200 whose
+    # body breaks off after the headers have gone out.
+    first = next(partitions, None)
+    return table, _chain(first, partitions)
+
+
+def _chain(
+    first: list[list[Any]] | None, rest: Iterator[list[list[Any]]]
+) -> Iterator[list[list[Any]]]:
+    try:
+        if first is not None:
+            yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close:
+            close()
 
 
 def rows_query(

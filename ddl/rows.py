@@ -21,7 +21,7 @@ from ddl.mssql import ExistingKeys
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
-from ddl.types import BadValue, TypeId, type_name
+from ddl.types import BadValue, TypeId, key_from_text, type_name
 from ddl.upsert import KEY_BIND, bind_name, update_statement, upsert_statement
 
 IN_CHUNK = 500
@@ -100,6 +100,8 @@ def _key_value(table: PreparedTable, index: int, raw: Any, generate: bool) -> An
             return key.to_db(str(uuid.uuid4()))
         raise InvalidValue(index, key.name, "a key value", "the key cannot be missing or null")
     try:
+        if isinstance(raw, str):  # an Integer key may come as text, as it does in query strings
+            raw = key_from_text(key.type_id, raw)
         return key.to_db(raw)
     except BadValue as error:
         raise InvalidValue(index, key.name, error.expected, error.detail) from None

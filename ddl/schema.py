@@ -15,7 +15,7 @@ from ddl import audit, catalog
 from ddl.access import Caller, require_admin
 from ddl.catalog import ColumnDef, TableDef
 from ddl.errors import Conflict, NotFound, TableNotFound, ValidationError
-from ddl.names import check_name, fold
+from ddl.names import check_column_name, check_table_name, fold
 from ddl.prepared import build_sql_table, prepare
 from ddl.space import TenantSpace
 from ddl.types import KEY_TYPES, MAX_COLUMN_LENGTH, MAX_KEY_LENGTH, TypeId, type_name
@@ -54,7 +54,7 @@ def _length(type_id: TypeId, length: object, what: str, limit: int) -> int | Non
 
 
 def check_column(name: object, type_id: object, length: object) -> ColumnDef:
-    column = check_name(name, "column name")
+    column = check_column_name(name)
     kind = _type_id(type_id, f"ColumnDataTypeId of column '{column}'")
     size = _length(kind, length, f"ColumnLength of column '{column}'", MAX_COLUMN_LENGTH)
     return ColumnDef(column, int(kind), size)
@@ -70,10 +70,10 @@ def check_spec(
     save_roles: Sequence[str] = (),
 ) -> TableSpec:
     """Validate a create-or-extend request before anything touches the database."""
-    table = check_name(name, "table name")
+    table = check_table_name(name)
     if key_column is None:
         raise ValidationError("KeyColumnName is required")
-    key = check_name(key_column, "key column name")
+    key = check_column_name(key_column, "key column name")
     kind = _type_id(9 if key_type is None else key_type, "KeyDataTypeId")
     if kind not in KEY_TYPES:
         allowed = ", ".join(f"{int(t)} ({type_name(t)})" for t in sorted(KEY_TYPES))

@@ -159,7 +159,10 @@ def parse_datetime(value: Any) -> datetime:
     except ValueError:
         raise BadValue("an ISO-8601 date or date-time string") from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # e.g. 0001-01-01T00:30:00+01:00 is before year 1 in UTC
+            raise BadValue("an ISO-8601 date or date-time string", "out of range") from None
     return parsed
 
 
@@ -187,7 +190,14 @@ def integer_value(value: Any) -> int:
     if isinstance(value, int):
         result = value
     elif isinstance(value, float | Decimal):
-        if not (isinstance(value, Decimal) or math.isfinite(value)) or value != int(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BadValue("an integer", f"got {value}")
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise BadValue("an integer", f"got {value}")
+        # range first: int() of a JSON number like 1e10000000 would build a huge integer
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise BadValue("a 64-bit integer", "out of range")
+        if value != int(value):
             raise BadValue("an integer", f"got {value}")
         result = int(value)
     else:
@@ -219,6 +229,8 @@ def money_value(value: Any) -> Decimal:
         raise BadValue("a number or numeric string")
     if not number.is_finite():
         raise BadValue("a finite number")
+    if number.adjusted() >= MONEY_DIGITS:  # before quantize, which fails past 28 digits
+        raise BadValue("a Money value below 10^15", "out of range")
     number = number.quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP)
     if number.adjusted() >= MONEY_DIGITS:
         raise BadValue("a Money value below 10^15", "out of range")

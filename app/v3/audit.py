@@ -48,6 +48,7 @@ def _moment(value: str | None, what: str) -> str | None:
 class AuditController(Controller):
     path = "/api/v3"
     tags = ["Audit"]
+    security = [{"AccessToken": []}]
 
     @get(
         "/audit-logs",

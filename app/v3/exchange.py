@@ -44,6 +44,7 @@ class ImportResult(msgspec.Struct):
 class ExchangeController(Controller):
     path = "/api/v3/custom-tables"
     tags = ["Custom tables"]
+    security = [{"AccessToken": []}]
 
     @get(
         "/{table_name:str}/export",

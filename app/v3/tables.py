@@ -51,6 +51,7 @@ def describe(space: TenantSpace, table: catalog.TableDef) -> TableDefinition:
 class CustomTablesController(Controller):
     path = "/api/v3"
     tags = ["Custom tables"]
+    security = [{"AccessToken": []}]
 
     @get("/custom-tables", sync_to_thread=True)
     def list_tables(self, principal: PrincipalDep, tenancy: TenancyDep) -> list[TableDefinition]:
