@@ -76,6 +76,10 @@ def server_engine(url: str, **kwargs: Any) -> Engine:
     options: dict[str, Any] = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
     if url.startswith("mssql"):
         options["fast_executemany"] = True
+    if url.startswith("postgresql"):
+        # A backstop for a transaction left open by a vanished client: it would block DDL on
+        # the tables it read. Streams close their transaction themselves (app/streaming.py).
+        options["connect_args"] = {"options": "-c idle_in_transaction_session_timeout=600000"}
     options.update(kwargs)
     return sa.create_engine(url, **options)
 
@@ -85,7 +89,3 @@ def create_schema(dialect: str, schema: str) -> sa.Executable:
     if dialect == "mssql":
         return CreateSchemaIfMissing(schema)
     return sa.schema.CreateSchema(schema, if_not_exists=True)
-
-
-def dialect_name(engine: Engine) -> str:
-    return engine.dialect.name

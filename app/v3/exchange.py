@@ -13,6 +13,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
 from app.openapi import body_of
+from app.streaming import closing_stream
 from app.tenancy import Tenancy
 from app.tokens import Principal
 from app.uploads import spool_upload
@@ -57,7 +58,7 @@ class ExchangeController(Controller):
         definition, chunks = exchange.export_table(
             tenancy.space(principal.tenant), principal.caller, table_name
         )
-        return Stream(
+        return closing_stream(
             chunks,
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="{definition.name}.json"'},

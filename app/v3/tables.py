@@ -10,6 +10,7 @@ from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
 from app.openapi import body_of
+from app.streaming import closing_stream
 from app.tenancy import Tenancy
 from app.tokens import Principal
 from app.v3 import shapes, writes
@@ -173,7 +174,9 @@ class CustomTablesController(Controller):
             order_by=reads.OrderBy.parse(order_by) if order_by else None,
         )
         flat = format is not None and format.lower() == "flat"
-        return Stream(shapes.json_rows(table, partitions, flat), media_type="application/json")
+        return closing_stream(
+            shapes.json_rows(table, partitions, flat), media_type="application/json"
+        )
 
     @get("/custom-tables/{table_name:str}/row", sync_to_thread=True)
     def get_row(
