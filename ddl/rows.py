@@ -22,7 +22,13 @@ from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
 from ddl.types import BadValue, TypeId, key_from_text, type_name
-from ddl.upsert import KEY_BIND, bind_name, update_statement, upsert_statement
+from ddl.upsert import (
+    KEY_BIND,
+    bind_name,
+    counting_upsert_statement,
+    update_statement,
+    upsert_statement,
+)
 
 IN_CHUNK = 500
 
@@ -366,8 +372,8 @@ def write_batch(
 ) -> WriteResult:
     """Write a validated batch inside the caller's transaction."""
     distinct = batch.distinct
-    if operation is not WriteOperation.UPDATE and table.space.dialect == "sqlite":
-        inserted = _upsert_counting_new_rowids(conn, table, batch)
+    if operation is not WriteOperation.UPDATE and table.space.dialect in _COUNTING_UPSERTS:
+        inserted = _COUNTING_UPSERTS[table.space.dialect](conn, table, batch)
         return WriteResult(inserted, len(distinct) - inserted, _key_json(table, batch.keys))
     updated = count_existing(conn, table, distinct) if distinct else 0
     if operation is WriteOperation.UPDATE:
@@ -412,6 +418,36 @@ def _upsert_counting_new_rowids(conn: sa.Connection, table: PreparedTable, batch
         ),
     )
     return int(conn.exec_driver_sql(newer.sql, (before,)).scalar_one())
+
+
+def _upsert_returning_inserted(conn: sa.Connection, table: PreparedTable, batch: Batch) -> int:
+    """Upsert on PostgreSQL and count the rows the database says it inserted (executemany with
+    RETURNING, pipelined by psycopg): exact even while other requests write the same keys."""
+    inserted = 0
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for columns, rows in batch.groups.items():
+            statement = table.compiled(
+                ("counting_upsert", tuple(c.name for c in columns)),
+                lambda cs=columns: counting_upsert_statement(table, cs),
+            )
+            to_params = statement.row_builder(
+                [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
+            )
+            cursor.executemany(statement.sql, [to_params(row) for row in rows], returning=True)
+            while True:
+                inserted += sum(1 for (new,) in cursor.fetchall() if new)
+                if not cursor.nextset():
+                    break
+    finally:
+        cursor.close()
+    return inserted
+
+
+_COUNTING_UPSERTS: dict[str, Callable[[sa.Connection, PreparedTable, Batch], int]] = {
+    "sqlite": _upsert_counting_new_rowids,
+    "postgresql": _upsert_returning_inserted,
+}
 
 
 def _delete_keys(table: PreparedTable, index: int | None, raw_keys: Sequence[Any]) -> list[Any]:

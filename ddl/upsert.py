@@ -36,6 +36,23 @@ def _on_conflict(
     )
 
 
+def counting_upsert_statement(
+    table: PreparedTable, columns: Sequence[PreparedColumn]
+) -> sa.Executable:
+    """PostgreSQL upsert that says per row whether it inserted (`xmax = 0` on a new row version
+    that no transaction has replaced), so concurrent writers get exact Inserted/Updated counts.
+    A row setting no columns re-sets its key, so that it is returned too."""
+    values = {table.key.name: sa.bindparam(KEY_BIND)}
+    values.update({column.name: sa.bindparam(bind_name(i)) for i, column in enumerate(columns)})
+    statement = postgresql.insert(table.table).values(values)
+    excluded = statement.excluded
+    changed = [column.name for column in columns] or [table.key.name]
+    return statement.on_conflict_do_update(
+        index_elements=[table.table.c[table.key.name]],
+        set_={name: excluded[name] for name in changed},
+    ).returning(sa.literal_column("xmax = 0").label("inserted"))
+
+
 def _merge(table: PreparedTable, columns: Sequence[PreparedColumn]) -> sa.Executable:
     return MergeUpsert(
         table.table,
