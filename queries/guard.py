@@ -44,6 +44,8 @@ def _authorize(
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_READ:
         table = arg1 or ""
+        if db is None:  # a CTE or subquery; every real table belongs to a database
+            return sqlite3.SQLITE_OK
         if db == CATALOG_SCHEMA and not table.lower().startswith(INTERNAL_PREFIXES):
             return sqlite3.SQLITE_OK
         return sqlite3.SQLITE_DENY
