@@ -77,10 +77,10 @@ _READ_ONLY = "a saved query is one read-only SELECT (WITH and UNION allowed)"
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """A tree that passed every check, with what it names (table names folded)."""
+    """A tree that passed every check, with the tables and parameters it names."""
 
     tree: exp.Expression
-    tables: frozenset[str]
+    tables: tuple[str, ...]  # custom tables named, as first spelled in the SQL
     parameters: tuple[str, ...]  # as first spelled in the SQL
 
 
@@ -170,15 +170,14 @@ def check(tree: exp.Expression) -> Checked:
     """Refuse anything but one read-only SELECT over custom tables; say what was refused."""
     _root_query(tree)
     cte_names = {fold(cte.alias) for cte in tree.find_all(exp.CTE)}
-    tables: set[str] = set()
+    tables: dict[str, str] = {}
     parameters: dict[str, str] = {}
     for node in tree.walk():
         _check_node(node)
         if isinstance(node, exp.Table):
-            name = _check_table(node, cte_names)
-            if name is not None:
-                tables.add(name)
+            if _check_table(node, cte_names) is not None:
+                tables.setdefault(fold(node.name), node.name)
         elif isinstance(node, exp.Parameter):
             name = _parameter_name(node)
             parameters.setdefault(fold(name), name)
-    return Checked(tree, frozenset(tables), tuple(parameters.values()))
+    return Checked(tree, tuple(tables.values()), tuple(parameters.values()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -38,7 +38,7 @@ _PLAN_CACHE_SIZE = 1024
 class QueryInput:
     """A definition as a client sent it (unchecked)."""
 
-    name: str
+    name: str | None  # None on a replace: keep the current name
     namespace: str | None
     sql: str
     dialect: str | None
@@ -76,16 +76,17 @@ _plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
 _plans_lock = threading.Lock()
 
 
-def load_tables(conn: sa.Connection, names: frozenset[str]) -> dict[str, TableDef]:
-    """The tenant's definitions of `names`; a name it lacks is refused like any other table."""
+def load_tables(conn: sa.Connection, names: Sequence[str]) -> dict[str, TableDef]:
+    """The tenant's definitions of `names` by folded name; a name it lacks is refused like any
+    table outside the namespace (another tenant's table looks just the same)."""
     tables: dict[str, TableDef] = {}
-    for name in sorted(names):
+    for name in names:
         table = catalog.find_table(conn, name)
         if table is None:
             raise ValidationError(
                 f"Custom table '{name}' does not exist in the CustomTable namespace"
             )
-        tables[name] = table
+        tables[fold(name)] = table
     return tables
 
 
@@ -130,6 +131,8 @@ def _validated(
     space: TenantSpace, conn: sa.Connection, request: QueryInput, limits: Limits
 ) -> SavedQuery:
     """Everything a run would check, done at save time: 400 says what is not allowed."""
+    if request.name is None:
+        raise ValidationError("Name is required")
     name = check_name(request.name, "query name")
     namespace = _namespace(request.namespace)
     dialect = dialect_name(request.dialect)
@@ -170,6 +173,8 @@ def update(
         current = store.find(conn, name, lock=True)
         if current is None:
             raise QueryNotFound(name)
+        if request.name is None:
+            request = replace(request, name=current.name)
         query = _validated(space, conn, request, limits)
         if fold(query.name) != fold(current.name) and store.find(conn, query.name) is not None:
             raise Conflict(f"Saved query '{query.name}' already exists")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, TenantCtx
+from tests.conftest import Api
 
 EXAMPLE = (
     "SELECT Oid, Name, Price, IsActive\n"
@@ -226,7 +226,9 @@ def test_getdate_and_types(shop: Api) -> None:
     assert types["Oid"] == 9
     assert types["Nothing"] is None
     now = body["Rows"][0]["Now"]
-    assert now.startswith("20") and now.endswith("Z") and "+" not in now
+    assert now.startswith("20")
+    assert now.endswith("Z")
+    assert "+" not in now
 
 
 PRICED = (

@@ -76,9 +76,9 @@ def _out(query: SavedQuery) -> QueryOut:
     )
 
 
-def _input(request: QueryIn, name: str | None) -> service.QueryInput:
+def _input(request: QueryIn) -> service.QueryInput:
     return service.QueryInput(
-        name=request.Name if request.Name is not None else (name or ""),
+        name=request.Name,
         namespace=request.Namespace,
         sql=request.Sql,
         dialect=request.Dialect,
@@ -118,7 +118,7 @@ class QueriesController(Controller):
         query = service.create(
             tenancy.space(principal.tenant),
             principal.caller,
-            _input(request, None),
+            _input(request),
             _limits(tenancy),
         )
         return json_response(_out(query), status=201)
@@ -138,7 +138,7 @@ class QueriesController(Controller):
             tenancy.space(principal.tenant),
             principal.caller,
             name,
-            _input(request, name),
+            _input(request),
             _limits(tenancy),
         )
         return json_response(_out(query))
