@@ -100,13 +100,15 @@ def _run_sqlite(
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, sqlite3.Connection)
         try:
-            with guard.sqlite_guard(raw, deadline), conn.begin():
+            with guard.sqlite_guard(raw, deadline):
+                transaction = conn.begin()
                 cursor = raw.cursor()
                 try:
                     cursor.execute(sql, dict(params))
                     return _fetch(cursor, max_rows)
                 finally:
                     cursor.close()
+                    transaction.rollback()  # nothing a run did may persist
         except sqlite3.Error as error:
             raise _sqlite_error(error, timeout) from None
         except sa.exc.DBAPIError as error:
@@ -127,13 +129,19 @@ def _run_postgres(
     role = guard.ensure_reader(space, tables)
     started = time.monotonic()
     try:
-        with space.engine.connect() as conn, conn.begin():
-            guard.postgres_guard(conn, space, role, timeout * 1000)
-            raw = conn.connection.dbapi_connection
-            assert isinstance(raw, psycopg.Connection)
-            with raw.cursor(name="ct_saved_query") as cursor:
-                cursor.execute(sql, dict(params) if params else None)
-                result = _fetch(cursor, max_rows)
+        with space.engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                guard.postgres_guard(conn, space, role, timeout * 1000)
+                raw = conn.connection.dbapi_connection
+                assert isinstance(raw, psycopg.Connection)
+                # A named (server-side) cursor: PostgreSQL declares one only for a SELECT or
+                # VALUES, and FETCH hands over at most max_rows + 1 rows.
+                with raw.cursor(name="ct_saved_query") as cursor:
+                    cursor.execute(sql, dict(params) if params else None)
+                    result = _fetch(cursor, max_rows)
+            finally:
+                transaction.rollback()  # nothing a run did may persist
             if time.monotonic() - started > timeout:
                 raise _timeout(timeout)
             return result
