@@ -157,11 +157,13 @@ def forget_grant(space: TenantSpace, table_id: str) -> None:
 
 
 def postgres_guard(conn: sa.Connection, space: TenantSpace, role: str, timeout_ms: int) -> None:
-    """Open the run's transaction as read-only, time-limited, in the reader role, with only
-    the tenant schema on the search path. Everything reverts when the transaction ends."""
+    """Make the rest of the run's transaction (read-only since its first statement, see
+    queries/run.py `session`) time-limited, in the reader role, with only the tenant schema on
+    the search path. Everything reverts when the transaction ends."""
     engine = space.engine
-    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout_ms))}")
-    conn.exec_driver_sql(f"SET LOCAL ROLE {_quote(engine, role)}")
-    conn.exec_driver_sql(f"SET LOCAL search_path TO {_quote(engine, space.schema)}")
-    conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+    conn.exec_driver_sql(  # one round trip
+        f"SET LOCAL statement_timeout = {max(1, int(timeout_ms))}; "
+        f"SET LOCAL ROLE {_quote(engine, role)}; "
+        f"SET LOCAL search_path TO {_quote(engine, space.schema)}; "
+        "SET LOCAL TIME ZONE 'UTC'"
+    )

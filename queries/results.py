@@ -32,6 +32,8 @@ def _datetime(value: Any) -> Any:
 
 
 def _money(value: Any) -> Any:
+    if type(value) is Decimal:
+        return money_out(value)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         return _plain(value)
     try:
@@ -47,6 +49,8 @@ def _boolean(value: Any) -> Any:
 
 
 def _integer(value: Any) -> Any:
+    if type(value) is int:
+        return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, Decimal) and value == value.to_integral_value():
@@ -62,6 +66,8 @@ def _float(value: Any) -> Any:
 
 def _plain(value: Any) -> Any:
     """Any driver value as JSON-ready Python, by its own type."""
+    if type(value) in _READY:
+        return value
     if isinstance(value, datetime | date):
         return _datetime(value)
     if isinstance(value, time):
@@ -73,6 +79,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return money_out(value) if value.is_finite() else str(value)
     return value
+
+
+_READY = frozenset({str, int, float, bool})
+_TEXT = frozenset({TypeId.VARCHAR50, TypeId.VARCHAR100, TypeId.VARCHAR200, TypeId.VARCHAROTHER,
+                   TypeId.VARCHARMAX, TypeId.TEXT})  # fmt: skip
+
+
+def _text(value: Any) -> Any:
+    return value if type(value) is str else _plain(value)
 
 
 _SHAPERS: dict[TypeId, Shaper] = {
@@ -115,11 +130,13 @@ def shape(
         if type_id is None:
             sample = next((row[index] for row in rows if row[index] is not None), None)
             types[index] = infer_type(sample)
-    shapers = [_SHAPERS.get(t, _plain) if t is not None else _plain for t in types]
+    shapers = [
+        _text if t in _TEXT else _SHAPERS.get(t, _plain) if t is not None else _plain for t in types
+    ]
     names = [column.name for column in columns]
     out = [
         {
-            name: None if value is None else convert(value)
+            name: value if value is None else convert(value)
             for name, convert, value in zip(names, shapers, row, strict=True)
         }
         for row in rows

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from ddl.catalog import TableDef
 from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
-from ddl.space import TenantSpace
+from ddl.space import CATALOG_SCHEMA, TenantSpace
 from queries import guard
 
 REFUSED = (
@@ -92,59 +93,63 @@ def _fetch(cursor: Any, max_rows: int) -> RawResult:
     return RawResult(names, [tuple(row) for row in rows[:max_rows]], truncated)
 
 
-def _run_sqlite(
-    space: TenantSpace, sql: str, params: Mapping[str, Any], timeout: float, max_rows: int
-) -> RawResult:
-    deadline = time.monotonic() + timeout
+@contextmanager
+def session(space: TenantSpace) -> Iterator[sa.Connection]:
+    """One connection and one transaction for a whole run: the saved query and the catalog are
+    read in it, then the query runs under the guard. Read-only on PostgreSQL from its first
+    statement, and always rolled back, so nothing a run did can persist."""
     with space.engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        assert isinstance(raw, sqlite3.Connection)
+        options: dict[str, Any] = {"schema_translate_map": {CATALOG_SCHEMA: space.schema}}
+        if space.dialect == "postgresql":
+            # BEGIN READ ONLY; SQLAlchemy resets the connection when it returns to the pool.
+            options["postgresql_readonly"] = True
+        conn.execution_options(**options)
+        transaction = conn.begin()
         try:
-            with guard.sqlite_guard(raw, deadline):
-                transaction = conn.begin()
-                cursor = raw.cursor()
-                try:
-                    cursor.execute(sql, dict(params))
-                    return _fetch(cursor, max_rows)
-                finally:
-                    cursor.close()
-                    transaction.rollback()  # nothing a run did may persist
-        except sqlite3.Error as error:
-            raise _sqlite_error(error, timeout) from None
-        except sa.exc.DBAPIError as error:
-            if isinstance(error.orig, sqlite3.Error):
-                raise _sqlite_error(error.orig, timeout) from None
-            raise
+            yield conn
+        finally:
+            transaction.rollback()
+
+
+def _run_sqlite(
+    conn: sa.Connection, sql: str, params: Mapping[str, Any], timeout: float, max_rows: int
+) -> RawResult:
+    raw = conn.connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    try:
+        with guard.sqlite_guard(raw, time.monotonic() + timeout):
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql, dict(params))
+                return _fetch(cursor, max_rows)
+            finally:
+                cursor.close()
+    except sqlite3.Error as error:
+        raise _sqlite_error(error, timeout) from None
 
 
 def _run_postgres(
+    conn: sa.Connection,
     space: TenantSpace,
     sql: str,
     params: Mapping[str, Any],
-    timeout: float,
-    max_rows: int,
-    tables: Iterable[TableDef],
+    limits: tuple[float, int],
+    tables: list[TableDef],
+    stream: bool,
 ) -> RawResult:
-    tables = list(tables)
-    role = guard.ensure_reader(space, tables)
+    timeout, max_rows = limits
     started = time.monotonic()
     try:
-        with space.engine.connect() as conn:
-            transaction = conn.begin()
-            try:
-                guard.postgres_guard(conn, space, role, timeout * 1000)
-                raw = conn.connection.dbapi_connection
-                assert isinstance(raw, psycopg.Connection)
-                # A named (server-side) cursor: PostgreSQL declares one only for a SELECT or
-                # VALUES, and FETCH hands over at most max_rows + 1 rows.
-                with raw.cursor(name="ct_saved_query") as cursor:
-                    cursor.execute(sql, dict(params) if params else None)
-                    result = _fetch(cursor, max_rows)
-            finally:
-                transaction.rollback()  # nothing a run did may persist
-            if time.monotonic() - started > timeout:
-                raise _timeout(timeout)
-            return result
+        guard.postgres_guard(conn, space, guard.ensure_reader(space, tables), timeout * 1000)
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection)
+        # A named (server-side) cursor: PostgreSQL declares one only for a SELECT or VALUES,
+        # and FETCH hands over at most max_rows + 1 rows. A plan whose SQL carries the row
+        # limit saves the two extra round trips.
+        cursor_name = "ct_saved_query" if stream else None
+        with raw.cursor(name=cursor_name) as cursor:  # type: ignore[call-overload]
+            cursor.execute(sql, dict(params) if params else None)
+            result = _fetch(cursor, max_rows)
     except psycopg.Error as error:
         if error.sqlstate in ("42501", "42P01"):
             for table in tables:
@@ -154,6 +159,9 @@ def _run_postgres(
         if isinstance(error.orig, psycopg.Error):
             raise _postgres_error(error.orig, timeout) from None
         raise
+    if time.monotonic() - started > timeout:
+        raise _timeout(timeout)
+    return result
 
 
 def execute(
@@ -164,11 +172,21 @@ def execute(
     timeout: float,
     max_rows: int,
     tables: Iterable[TableDef] = (),
+    stream: bool = True,
+    conn: sa.Connection | None = None,
 ) -> RawResult:
-    """Run SQL already rendered for `space`'s backend. The database refuses anything but reads
-    of the tenant's custom tables; `tables` are those the reader role must be able to read."""
+    """Run SQL already rendered for `space`'s backend, in `conn` (a `session`) or a session of
+    its own. The database refuses anything but reads of the tenant's custom tables; `tables`
+    are those the reader role must be able to read. `stream=False` is for SQL that limits its
+    own rows (a plan with `limited`)."""
+    if space.dialect not in ("sqlite", "postgresql"):
+        raise ValidationError(f"Saved queries are not available on {space.dialect} yet")
+    if conn is None:
+        with session(space) as own:
+            return execute(
+                space, sql, params, timeout=timeout, max_rows=max_rows, tables=tables,
+                stream=stream, conn=own,
+            )  # fmt: skip
     if space.dialect == "sqlite":
-        return _run_sqlite(space, sql, params, timeout, max_rows)
-    if space.dialect == "postgresql":
-        return _run_postgres(space, sql, params, timeout, max_rows, tables)
-    raise ValidationError(f"Saved queries are not available on {space.dialect} yet")
+        return _run_sqlite(conn, sql, params, timeout, max_rows)
+    return _run_postgres(conn, space, sql, params, (timeout, max_rows), list(tables), stream)

@@ -79,15 +79,18 @@ _plans_lock = threading.Lock()
 def load_tables(conn: sa.Connection, names: Sequence[str]) -> dict[str, TableDef]:
     """The tenant's definitions of `names` by folded name; a name it lacks is refused like any
     table outside the namespace (another tenant's table looks just the same)."""
-    tables: dict[str, TableDef] = {}
-    for name in names:
-        table = catalog.find_table(conn, name)
-        if table is None:
+    wanted = {fold(name): name for name in names}
+    found: dict[str, TableDef] = {}
+    if wanted:
+        table = catalog.catalog_tables
+        query = sa.select(table).where(table.c.name_key.in_(sorted(wanted)))
+        found = {row.name_key: catalog.definition_of(row) for row in conn.execute(query)}
+    for key, name in wanted.items():
+        if key not in found:
             raise ValidationError(
                 f"Custom table '{name}' does not exist in the CustomTable namespace"
             )
-        tables[fold(name)] = table
-    return tables
+    return found
 
 
 def compile_query(
@@ -226,23 +229,28 @@ def execute(
     *,
     from_text: bool,
 ) -> QueryResult:
-    """Run a saved query with parameters; checks it again against today's catalog first."""
-    with space.read() as conn:
+    """Run a saved query with parameters; checks it again against today's catalog first, in
+    the same transaction as the run."""
+    with run.session(space) as conn:
         query = store.find(conn, name)
         if query is None:
             raise QueryNotFound(name)
         tree, made = compile_query(space, conn, query.sql, query.dialect, limits.max_rows)
-    params.check_usage(tree.parameters, query.parameters)
-    for table in made.tables:
-        require_read(caller, table)
-    values = params.bind(query.parameters, made.binds, supplied, space.dialect, from_text=from_text)
-    raw = run.execute(
-        space,
-        made.sql,
-        values,
-        timeout=limits.timeout_seconds,
-        max_rows=limits.max_rows,
-        tables=made.tables,
-    )
+        params.check_usage(tree.parameters, query.parameters)
+        for table in made.tables:
+            require_read(caller, table)
+        values = params.bind(
+            query.parameters, made.binds, supplied, space.dialect, from_text=from_text
+        )
+        raw = run.execute(
+            space,
+            made.sql,
+            values,
+            timeout=limits.timeout_seconds,
+            max_rows=limits.max_rows,
+            tables=made.tables,
+            stream=not made.limited,
+            conn=conn,
+        )
     columns, rows = results.shape(made.columns, raw.rows)
     return QueryResult(columns, rows, raw.truncated)
