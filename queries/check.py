@@ -23,7 +23,7 @@ PARAMETER_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 ALLOWED_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
     {
         # conditionals and conversions
-        exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.Nvl2, exp.Cast, exp.TryCast,
+        exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.Nvl2, exp.Cast, exp.TryCast, exp.Convert,
         exp.Greatest, exp.Least,
         # numbers
         exp.Abs, exp.Round, exp.Floor, exp.Ceil, exp.Sign, exp.Sqrt, exp.Cbrt, exp.Pow, exp.Exp,

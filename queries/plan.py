@@ -221,6 +221,84 @@ def _fix_booleans(tree: exp.Expression) -> None:
                     item.replace(exp.Boolean(this=item.this == "1"))
 
 
+_TEXT_TYPES = frozenset(
+    {
+        exp.DataType.Type.VARCHAR,
+        exp.DataType.Type.NVARCHAR,
+        exp.DataType.Type.CHAR,
+        exp.DataType.Type.NCHAR,
+        exp.DataType.Type.TEXT,
+    }
+)
+_STRFTIME = {"YEAR": "%Y", "MONTH": "%m", "DAY": "%d", "HOUR": "%H", "MINUTE": "%M",
+             "SECOND": "%S", "DAYOFYEAR": "%j", "DOY": "%j", "WEEK": "%W", "DAYOFWEEK": "%w",
+             "DOW": "%w"}  # fmt: skip
+
+
+def _is_text(node: exp.Expression) -> bool:
+    return node.type is not None and node.type.this in _TEXT_TYPES
+
+
+def _concatenations(tree: exp.Expression) -> None:
+    """T-SQL joins strings with +; the other backends with ||."""
+    for node in list(tree.find_all(exp.Add)):
+        if _is_text(node.this) or _is_text(node.expression):
+            node.replace(exp.DPipe(this=node.this, expression=node.expression))
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _date_part(unit: str, value: exp.Expression) -> exp.Expression | None:
+    pattern = _STRFTIME.get(unit.upper())
+    if pattern is None:
+        return None
+    part = _call("STRFTIME", exp.Literal.string(pattern), value)
+    return exp.cast(part, exp.DataType.build("INTEGER"))
+
+
+def _sqlite_functions(tree: exp.Expression) -> None:
+    """Everyday T-SQL functions SQLite lacks, spelled with the ones it has."""
+    for node in list(tree.find_all(exp.Left, exp.Right, exp.Year, exp.Month, exp.Day, exp.Extract)):
+        replacement: exp.Expression | None = None
+        if isinstance(node, exp.Left):
+            replacement = _call("SUBSTR", node.this, exp.Literal.number(1), node.expression)
+        elif isinstance(node, exp.Right):
+            replacement = _call("SUBSTR", node.this, exp.Neg(this=exp.Paren(this=node.expression)))
+        elif isinstance(node, exp.Extract):
+            replacement = _date_part(node.this.name, node.expression)
+        else:
+            replacement = _date_part(node.key, node.this)
+        if replacement is not None:
+            node.replace(replacement)
+
+
+def _uuid_literals(tree: exp.Expression, resolved: _Resolved) -> None:
+    """SQLite keeps UniqueIdentifier as lower-case text: a literal compared with one is read as
+    SQL Server and PostgreSQL read it (any case, braces optional)."""
+
+    def fix(literal: exp.Expression) -> None:
+        if isinstance(literal, exp.Literal) and literal.is_string:
+            text = literal.this.strip()
+            if text.startswith("{") and text.endswith("}"):
+                text = text[1:-1]
+            literal.replace(exp.Literal.string(text.lower()))
+
+    def is_uuid(node: exp.Expression) -> bool:
+        return resolved.column_types.get(id(node)) is TypeId.UNIQUEIDENTIFIER
+
+    for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.In)):
+        if isinstance(node, exp.In):
+            if is_uuid(node.this):
+                for item in node.expressions:
+                    fix(item)
+        elif is_uuid(node.this):
+            fix(node.expression)
+        elif is_uuid(node.expression):
+            fix(node.this)
+
+
 def _outer_selects(root: exp.Expression) -> list[exp.Select]:
     if isinstance(root, exp.SetOperation):
         return [*_outer_selects(_unwrap(root.this)), *_outer_selects(_unwrap(root.expression))]
@@ -239,6 +317,10 @@ def _money_as_numbers(root: exp.Expression, resolved: _Resolved) -> None:
         if isinstance(parent, exp.Alias) and id(parent.parent) in outer:
             bare[fold(parent.alias)] = column
             continue
+        if isinstance(parent, exp.Cast | exp.Convert):
+            target = parent.to if isinstance(parent, exp.Cast) else parent.this
+            if isinstance(target, exp.DataType) and target.this in _TEXT_TYPES:
+                continue  # the stored text is already the exact DECIMAL(19,4) text: '120.5000'
         column.replace(exp.cast(column.copy(), exp.DataType.build("REAL")))
     order = root.args.get("order")
     if order is None or not bare:
@@ -357,9 +439,12 @@ def plan(
     annotate_types(tree, schema=schema, dialect=dialect)
     resolved = _resolve(tree, tables, schema_name)
     _fix_booleans(tree)
+    _concatenations(tree)
     columns = _output_columns(tree, resolved, spelled)
     if backend == "sqlite":
+        _uuid_literals(tree, resolved)
         _money_as_numbers(tree, resolved)
+        _sqlite_functions(tree)
     limited = _limit(tree, max_rows)
     binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
     return Plan(

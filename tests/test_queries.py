@@ -200,6 +200,31 @@ TSQL_FORMS = [
         id="derived-table-case",
     ),
     pytest.param(
+        "SELECT Name + '!' AS Shout, CONVERT(NVARCHAR(10), Price) AS Text, LEFT(Name, 2) AS L, "
+        "RIGHT(Name, 3) AS R, UPPER(Name) AS U FROM ProductCatalog WHERE Name = 'Anvil'",
+        [{"Shout": "Anvil!", "Text": "120.5000", "L": "An", "R": "vil", "U": "ANVIL"}],
+        id="strings",
+    ),
+    pytest.param(
+        "SELECT YEAR(CreatedOn) AS Y, MONTH(CreatedOn) AS M, DAY(CreatedOn) AS D, "
+        "DATEPART(hour, CreatedOn) AS H, DATEDIFF(day, '2026-01-01', CreatedOn) AS Days "
+        "FROM Orders WHERE Id = 1",
+        [{"Y": 2026, "M": 1, "D": 10, "H": 8, "Days": 9}],
+        id="date-parts",
+    ),
+    pytest.param(
+        "SELECT Name FROM ProductCatalog WITH (NOLOCK) "
+        "WHERE Oid IN ('{A1B2C3D4-0000-0000-0000-000000000001}') "
+        "OR Oid = 'A1B2C3D4-0000-0000-0000-000000000003' ORDER BY Name",
+        [{"Name": "Gadget"}, {"Name": "Widget"}],
+        id="uuid-literals-any-case-nolock",
+    ),
+    pytest.param(
+        "SELECT Name FROM ProductCatalog ORDER BY Name OFFSET 1 ROWS FETCH NEXT 1 ROWS ONLY",
+        [{"Name": "Gadget"}],
+        id="offset-fetch",
+    ),
+    pytest.param(
         "WITH n AS (SELECT 1 AS i UNION ALL SELECT i + 1 FROM n WHERE i < 3) "
         "SELECT COUNT(*) AS c FROM n CROSS JOIN ProductCatalog",
         [{"c": 9}],
