@@ -104,6 +104,7 @@ def _result(result: service.QueryResult) -> Response[Any]:
 class QueriesController(Controller):
     path = "/api/v3/queries"
     tags = ["Saved queries"]
+    security = [{"AccessToken": []}]
 
     @get("/", sync_to_thread=True)
     def list_queries(self, principal: PrincipalDep, tenancy: TenancyDep) -> Response[Any]:
