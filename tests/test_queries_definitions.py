@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from ddl.audit import list_events
 from tests.conftest import Api, TenantCtx
 from tests.test_queries import EXAMPLE, ORDERS, put_rows, run, save
 
@@ -103,7 +102,7 @@ def test_roles(tenant: TenantCtx, api: Api, products: str) -> None:
     assert tenant.api().get("queries/Active/execute").status_code == 403
 
 
-def test_audit_trail(tenant: TenantCtx, api: Api, products: str) -> None:
+def test_audit_trail(api: Api, products: str) -> None:
     assert save(api, "Active", EXAMPLE).status_code == 201
     assert (
         api.put("queries/Active", json={"Sql": "SELECT Name FROM ProductCatalog"}).status_code
@@ -111,13 +110,14 @@ def test_audit_trail(tenant: TenantCtx, api: Api, products: str) -> None:
     )
     assert api.put("queries/Active", json={"Sql": "DROP TABLE ProductCatalog"}).status_code == 400
     assert api.delete("queries/Active").status_code == 200
-    space = tenant.tenancy.space(tenant.tenancy.get_tenant(tenant.name))
-    with space.read() as conn:
-        events = list_events(conn, resource_type="query")
-    assert [e.action for e in events] == ["query.deleted", "query.updated", "query.created"]
-    assert all(e.user == "admin" and e.resource_name == "Active" for e in events)
-    assert events[1].details["before"]["Sql"] == EXAMPLE
-    assert events[1].details["after"]["Sql"] == "SELECT Name FROM ProductCatalog"
+    response = api.get("audit-logs?Action=query.created,query.updated,query.deleted")
+    assert response.status_code == 200, response.text
+    events = response.json()
+    assert [e["Action"] for e in events] == ["query.deleted", "query.updated", "query.created"]
+    assert all(e["User"] == "admin" and e["ResourceName"] == "Active" for e in events)
+    assert all(e["ResourceType"] == "query" for e in events)
+    assert events[1]["Details"]["before"]["Sql"] == EXAMPLE
+    assert events[1]["Details"]["after"]["Sql"] == "SELECT Name FROM ProductCatalog"
 
 
 def test_tables_changed_after_saving(api: Api, products: str) -> None:

@@ -5,6 +5,7 @@ and still stops at the time limit. The pooled connection is clean again afterwar
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from app.tenancy import Tenancy
 from ddl import catalog
 from ddl.errors import QueryTimeout, ValidationError
 from ddl.space import TenantSpace
-from queries import run
+from queries import guard, run
 from tests.conftest import Api, TenantCtx
 from tests.test_queries import put_rows
 
@@ -139,3 +140,27 @@ def test_database_enforces_the_time_limit(tenant: TenantCtx, api: Api, products:
     assert "time limit of 1 s" in stopped.value.message
     put_rows(api, products, [ROW])
     still_intact(api)
+
+
+def test_concurrent_first_runs_share_the_reader_set_up(api: Api, products: str) -> None:
+    """Several requests (as several processes would) set up the reader role and its grants at
+    once: each is idempotent and tolerates the others, so every run succeeds."""
+    put_rows(api, products, [ROW])
+    response = api.post("queries", json={"Name": "Names", "Sql": "SELECT Name FROM ProductCatalog"})
+    assert response.status_code == 201, response.text
+    results: list[object] = []
+
+    def first_run() -> None:
+        results.append(api.get("queries/Names/execute"))
+
+    for _ in range(2):
+        guard._granted.clear()  # as in a freshly started process
+        threads = [threading.Thread(target=first_run) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(results) == 12
+    for result in results:
+        assert result.status_code == 200, result.text
+        assert result.json()["Rows"] == [{"Name": "Kept"}]
