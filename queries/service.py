@@ -125,7 +125,10 @@ def compile_query(
 
 
 def _namespace(value: str | None) -> str:
-    if value is None or fold(value.strip()) in _NAMESPACES:
+    """The source requires queries to be created with the namespace set to CustomTable."""
+    if value is None:
+        raise ValidationError("Namespace is required: set it to CustomTable")
+    if fold(value.strip()) in _NAMESPACES:
         return NAMESPACE
     raise ValidationError(f"Unknown namespace {value!r}: only the CustomTable namespace exists")
 
@@ -176,8 +179,10 @@ def update(
         current = store.find(conn, name, lock=True)
         if current is None:
             raise QueryNotFound(name)
-        if request.name is None:
+        if request.name is None:  # a replace keeps the name and namespace unless given
             request = replace(request, name=current.name)
+        if request.namespace is None:
+            request = replace(request, namespace=current.namespace)
         query = _validated(space, conn, request, limits)
         if fold(query.name) != fold(current.name) and store.find(conn, query.name) is not None:
             raise Conflict(f"Saved query '{query.name}' already exists")

@@ -49,6 +49,7 @@ def test_crud(api: Api, products: str) -> None:
     [
         ({"Name": "bad name", "Sql": "SELECT 1"}, "Invalid query name"),
         ({"Name": "Q", "Sql": "SELECT 1", "Namespace": "dbo"}, "only the CustomTable namespace"),
+        ({"Name": "Q", "Sql": "SELECT 1", "Namespace": None}, "Namespace is required"),
         ({"Name": "Q", "Sql": "SELECT 1", "Dialect": "klingon"}, "Unknown SQL dialect"),
         ({"Name": "Q", "Sql": "  "}, "Sql is required"),
         ({"Name": "Q", "Sql": "SELECT FROM WHERE"}, "does not parse"),
@@ -58,7 +59,7 @@ def test_crud(api: Api, products: str) -> None:
     ],
 )
 def test_bad_definitions(api: Api, products: str, body: dict[str, object], message: str) -> None:
-    response = api.post("queries", json=body)
+    response = api.post("queries", json={"Namespace": "CustomTable", **body})
     assert response.status_code == 400, response.text
     assert message in response.json()["Message"]
     assert api.get("queries").json() == []

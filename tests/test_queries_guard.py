@@ -146,7 +146,8 @@ def test_concurrent_first_runs_share_the_reader_set_up(api: Api, products: str) 
     """Several requests (as several processes would) set up the reader role and its grants at
     once: each is idempotent and tolerates the others, so every run succeeds."""
     put_rows(api, products, [ROW])
-    response = api.post("queries", json={"Name": "Names", "Sql": "SELECT Name FROM ProductCatalog"})
+    body = {"Name": "Names", "Namespace": "CustomTable", "Sql": "SELECT Name FROM ProductCatalog"}
+    response = api.post("queries", json=body)
     assert response.status_code == 201, response.text
     results: list[object] = []
 
