@@ -43,6 +43,7 @@ ORDER BY Units DESC, p.Name
 """
 PRODUCTS, ORDERS = 200, 5000
 ADMIN = Caller.of("bench", ["Admin"])
+TENANT = f"bench{uuid.uuid4().hex[:8]}"  # its reader role is cluster-wide: unique per run
 LIMITS = service.Limits(5.0, 10_000)
 
 
@@ -60,8 +61,8 @@ def setup(url: str) -> Tenancy:
     data = Path(tempfile.mkdtemp())
     tenancy = Tenancy(Settings.from_env(data_dir=data, database_url=url))
     bootstrap(tenancy)
-    tenancy.create_tenant("bench")
-    space = tenancy.space(tenancy.get_tenant("bench"))
+    tenancy.create_tenant(TENANT)
+    space = tenancy.space(tenancy.get_tenant(TENANT))
     for name, key, key_type, columns in (
         (
             "ProductCatalog",
@@ -102,7 +103,9 @@ def setup(url: str) -> Tenancy:
         space, ADMIN, "Orders", write, models.decode(msgspec.json.encode(order_rows)), 100_000
     )
     params = [service.ParameterDef("since", 1, "2026-01-01")]
-    service.create(space, ADMIN, service.QueryInput("Top", None, SQL, None, params), LIMITS)
+    service.create(
+        space, ADMIN, service.QueryInput("Top", "CustomTable", SQL, None, params), LIMITS
+    )
     return tenancy
 
 
@@ -120,10 +123,11 @@ def main() -> None:
         if admin_url:
             with psycopg.connect(admin_url, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'DROP ROLE IF EXISTS "ct_reader_customtables_{TENANT}"')
 
 
 def measure(tenancy: Tenancy) -> None:
-    space = tenancy.space(tenancy.get_tenant("bench"))
+    space = tenancy.space(tenancy.get_tenant(TENANT))
     backend = space.dialect
 
     def cold() -> None:
