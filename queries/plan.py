@@ -168,7 +168,12 @@ class _Resolved:
     column_types: dict[int, TypeId]  # id(column node) → type of the physical column
 
 
-def _resolve(tree: exp.Expression, tables: Mapping[str, TableDef], schema_name: str) -> _Resolved:
+def _resolve(
+    tree: exp.Expression,
+    tables: Mapping[str, TableDef],
+    schema_name: str,
+    spelled: Mapping[str, str],
+) -> _Resolved:
     """Physical tables → the tenant schema, columns → their defined spelling, both quoted."""
     resolved = _Resolved({}, {})
     scopes = list(traverse_scope(tree))
@@ -179,11 +184,13 @@ def _resolve(tree: exp.Expression, tables: Mapping[str, TableDef], schema_name: 
             if not isinstance(source, exp.Table):
                 continue
             if source.args.get("catalog") is not None or fold(source.text("db")) != NAMESPACE:
-                raise ValidationError(f"Table '{source.name}' is outside the CustomTable namespace")
+                name = spelled.get(source.name, source.name)
+                raise ValidationError(f"Table '{name}' is outside the CustomTable namespace")
             definition = tables.get(fold(source.name))
             if definition is None:
+                name = spelled.get(source.name, source.name)
                 raise ValidationError(
-                    f"Custom table '{source.name}' does not exist in the CustomTable namespace"
+                    f"Custom table '{name}' does not exist in the CustomTable namespace"
                 )
             physical[alias] = definition
             resolved.tables[fold(definition.name)] = definition
@@ -195,8 +202,9 @@ def _resolve(tree: exp.Expression, tables: Mapping[str, TableDef], schema_name: 
                 continue
             found = _physical_type(definition, column.name)
             if found is None:
+                name = spelled.get(column.name, column.name)
                 raise ValidationError(
-                    f"Column '{column.name}' does not exist in custom table '{definition.name}'"
+                    f"Column '{name}' does not exist in custom table '{definition.name}'"
                 )
             name, type_id = found
             renames.append((column, "this", exp.to_identifier(name, quoted=True)))
@@ -437,7 +445,7 @@ def plan(
     schema = _schema(tables, dialect)
     tree = _qualify(tree, schema, dialect, spelled)
     annotate_types(tree, schema=schema, dialect=dialect)
-    resolved = _resolve(tree, tables, schema_name)
+    resolved = _resolve(tree, tables, schema_name, spelled)
     _fix_booleans(tree)
     _concatenations(tree)
     columns = _output_columns(tree, resolved, spelled)
