@@ -20,9 +20,15 @@ from app.tenancy import Tenancy
 from app.v1 import tables as v1
 from app.v3.audit import AuditController
 from app.v3.exchange import ExchangeController
+from app.v3.queries import QueriesController
 from app.v3.tables import CustomTablesController
 
-ROUTERS: list[object] = [CustomTablesController, ExchangeController, AuditController]
+ROUTERS: list[object] = [
+    CustomTablesController,
+    ExchangeController,
+    AuditController,
+    QueriesController,
+]
 # Controllers name the scheme they use (`security = [{"AccessToken": []}]`), so OpenAPI shows it.
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "AccessToken": SecurityScheme(

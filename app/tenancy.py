@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import ddl.audit  # noqa: F401  (registers the audit table among the internal tables)
+import queries.store  # noqa: F401  (registers the saved-query table among the internal tables)
 from app import migrate
 from app.metadata import tenants
 from app.settings import Settings

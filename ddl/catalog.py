@@ -125,6 +125,11 @@ def _from_row(row: sa.Row) -> TableDef:
     )
 
 
+def definition_of(row: sa.Row) -> TableDef:
+    """A definition from a row of `catalog_tables` (for callers that select several at once)."""
+    return _from_row(row)
+
+
 def _values(table: TableDef) -> dict[str, object]:
     return {
         "id": table.id,

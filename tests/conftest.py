@@ -8,6 +8,7 @@ CUSTOMTABLES_TEST_MSSQL_URL set, the whole suite runs a third time on SQL Server
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -54,8 +55,23 @@ def _pg_database() -> Iterator[str]:
     try:
         yield f"{base}/{name}"
     finally:
+        roles = _reader_roles(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for role in roles:  # roles are cluster-wide: drop the run's saved-query readers
+                with contextlib.suppress(psycopg.Error):
+                    admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _reader_roles(url: str) -> list[str]:
+    """The saved-query reader roles of the run's tenants (queries/guard.py), all but the default
+    tenant's, whose name other databases on the cluster share."""
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            rows = conn.execute("SELECT schema_name FROM ct_tenants").fetchall()
+    except psycopg.Error:
+        return []
+    return [f"ct_reader_{schema}" for (schema,) in rows if schema != "customtables"]
 
 
 def _mssql_database() -> Iterator[str]:

@@ -1,0 +1,464 @@
+"""A checked query made runnable on one backend, without touching the database.
+
+The namespace and unqualified names become the caller's tenant schema; table and column names
+are resolved case-insensitively against the catalog and quoted as defined; `@name` parameters
+become bind parameters; T-SQL habits the backend lacks are fixed (a Boolean compared with 1 on
+PostgreSQL, Money kept as exact text on SQLite compared as a number, recursive CTEs); a row
+limit is pushed into the query; and the result columns get their display names and type ids.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.schema import MappingSchema
+
+from ddl.catalog import TableDef
+from ddl.errors import ValidationError
+from ddl.names import fold
+from ddl.types import TypeId
+from queries.check import NAMESPACES, Checked
+
+NAMESPACE = "customtables"
+TARGETS = {"sqlite": "sqlite", "postgresql": "postgres", "mssql": "tsql"}
+
+_SQLGLOT_TYPES = {
+    TypeId.BOOLEAN: "BOOLEAN",
+    TypeId.DATE: "DATETIME2",
+    TypeId.FLOAT: "DOUBLE",
+    TypeId.INTEGER: "BIGINT",
+    TypeId.MONEY: "DECIMAL(19, 4)",
+    TypeId.VARCHAR50: "NVARCHAR(50)",
+    TypeId.VARCHAR100: "NVARCHAR(100)",
+    TypeId.VARCHARMAX: "NVARCHAR(MAX)",
+    TypeId.TEXT: "TEXT",
+    TypeId.UNIQUEIDENTIFIER: "UUID",
+    TypeId.VARCHAR200: "NVARCHAR(200)",
+    TypeId.VARBINARY: "VARBINARY",
+}
+_TYPE_IDS = {
+    exp.DataType.Type.BOOLEAN: TypeId.BOOLEAN,
+    exp.DataType.Type.BIT: TypeId.BOOLEAN,
+    exp.DataType.Type.DATE: TypeId.DATE,
+    exp.DataType.Type.DATETIME: TypeId.DATE,
+    exp.DataType.Type.DATETIME2: TypeId.DATE,
+    exp.DataType.Type.TIMESTAMP: TypeId.DATE,
+    exp.DataType.Type.TIMESTAMPTZ: TypeId.DATE,
+    exp.DataType.Type.DOUBLE: TypeId.FLOAT,
+    exp.DataType.Type.FLOAT: TypeId.FLOAT,
+    exp.DataType.Type.TINYINT: TypeId.INTEGER,
+    exp.DataType.Type.SMALLINT: TypeId.INTEGER,
+    exp.DataType.Type.INT: TypeId.INTEGER,
+    exp.DataType.Type.BIGINT: TypeId.INTEGER,
+    exp.DataType.Type.DECIMAL: TypeId.MONEY,
+    exp.DataType.Type.MONEY: TypeId.MONEY,
+    exp.DataType.Type.UUID: TypeId.UNIQUEIDENTIFIER,
+    exp.DataType.Type.VARBINARY: TypeId.VARBINARY,
+    exp.DataType.Type.BINARY: TypeId.VARBINARY,
+    exp.DataType.Type.TEXT: TypeId.TEXT,
+}
+_STRING_LENGTHS = {50: TypeId.VARCHAR50, 100: TypeId.VARCHAR100, 200: TypeId.VARCHAR200}
+_UNRESOLVED = re.compile(r"Column '([^']*)' could not be resolved")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputColumn:
+    name: str
+    type_id: TypeId | None  # None: known only from the values
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The SQL text for one backend and schema, and what is needed to bind and shape it."""
+
+    sql: str
+    binds: Mapping[str, str]  # folded parameter name → bind name in `sql`
+    columns: tuple[OutputColumn, ...]
+    tables: tuple[TableDef, ...]  # every custom table the query reads
+    limited: bool  # the row limit is inside the SQL
+
+
+def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
+    if type_id is TypeId.VARCHAROTHER:
+        return f"NVARCHAR({length})"
+    return _SQLGLOT_TYPES[type_id]
+
+
+def _schema(tables: Mapping[str, TableDef], dialect: str) -> MappingSchema:
+    mapping: dict[str, dict[str, dict[str, str]]] = {NAMESPACE: {}}
+    for table in tables.values():
+        columns = {fold(table.key_column): _sqlglot_type(table.key_type, table.key_length)}
+        for column in table.columns:
+            columns[fold(column.ColumnName)] = _sqlglot_type(column.type_id, column.ColumnLength)
+        mapping[NAMESPACE][fold(table.name)] = columns
+    return MappingSchema(mapping, dialect=dialect)
+
+
+def _physical_type(table: TableDef, column: str) -> tuple[str, TypeId] | None:
+    """(name as defined, type) of a column of `table`, the key included, or None."""
+    if fold(column) == fold(table.key_column):
+        return table.key_column, table.key_type
+    found = table.column(column)
+    return (found.ColumnName, found.type_id) if found else None
+
+
+def _type_id(node: exp.Expression) -> TypeId | None:
+    data_type = node.type
+    if data_type is None:
+        return None
+    kind = data_type.this
+    if kind in (exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR):
+        params = data_type.expressions
+        if not params:
+            return TypeId.VARCHARMAX
+        size = params[0].this
+        if isinstance(size, exp.Literal) and size.is_int:
+            return _STRING_LENGTHS.get(int(size.this), TypeId.VARCHAROTHER)
+        return TypeId.VARCHARMAX
+    return _TYPE_IDS.get(kind)
+
+
+def _unwrap(tree: exp.Expression) -> exp.Expression:
+    while isinstance(tree, exp.Subquery) and not tree.alias:
+        tree = tree.this
+    return tree
+
+
+def _is_number(node: exp.Expression, *values: str) -> bool:
+    return isinstance(node, exp.Literal) and not node.is_string and node.this in values
+
+
+def _qualify(
+    tree: exp.Expression, schema: MappingSchema, dialect: str, spelled: dict[str, str]
+) -> exp.Expression:
+    try:
+        return qualify(
+            tree,
+            dialect=dialect,
+            db=NAMESPACE,
+            schema=schema,
+            validate_qualify_columns=True,
+            quote_identifiers=True,
+            identify=True,
+        )
+    except OptimizeError as error:
+        text = str(error)
+        missing = _UNRESOLVED.search(text)
+        if missing:
+            name = spelled.get(fold(missing.group(1)), missing.group(1))
+            raise ValidationError(
+                f"Column '{name}' does not exist in the tables this query reads"
+            ) from None
+        raise ValidationError(f"The query cannot be resolved: {text}") from None
+    except SqlglotError as error:
+        raise ValidationError(f"The query cannot be resolved: {error}") from None
+
+
+@dataclass(slots=True)
+class _Resolved:
+    tables: dict[str, TableDef]
+    column_types: dict[int, TypeId]  # id(column node) → type of the physical column
+
+
+def _resolve(
+    tree: exp.Expression,
+    tables: Mapping[str, TableDef],
+    schema_name: str,
+    spelled: Mapping[str, str],
+) -> _Resolved:
+    """Physical tables → the tenant schema, columns → their defined spelling, both quoted."""
+    resolved = _Resolved({}, {})
+    scopes = list(traverse_scope(tree))
+    renames: list[tuple[exp.Expression, str, exp.Identifier]] = []
+    for scope in scopes:
+        physical: dict[str, TableDef] = {}
+        for alias, source in scope.sources.items():
+            if not isinstance(source, exp.Table):
+                continue
+            if source.args.get("catalog") is not None or fold(source.text("db")) != NAMESPACE:
+                name = spelled.get(source.name, source.name)
+                raise ValidationError(f"Table '{name}' is outside the CustomTable namespace")
+            definition = tables.get(fold(source.name))
+            if definition is None:
+                name = spelled.get(source.name, source.name)
+                raise ValidationError(
+                    f"Custom table '{name}' does not exist in the CustomTable namespace"
+                )
+            physical[alias] = definition
+            resolved.tables[fold(definition.name)] = definition
+            renames.append((source, "this", exp.to_identifier(definition.name, quoted=True)))
+            renames.append((source, "db", exp.to_identifier(schema_name, quoted=True)))
+        for column in scope.columns:
+            definition = physical.get(column.table)
+            if definition is None:
+                continue
+            found = _physical_type(definition, column.name)
+            if found is None:
+                name = spelled.get(column.name, column.name)
+                raise ValidationError(
+                    f"Column '{name}' does not exist in custom table '{definition.name}'"
+                )
+            name, type_id = found
+            renames.append((column, "this", exp.to_identifier(name, quoted=True)))
+            resolved.column_types[id(column)] = type_id
+    for node, arg, identifier in renames:
+        node.set(arg, identifier)
+    return resolved
+
+
+def _fix_booleans(tree: exp.Expression) -> None:
+    """`IsActive = 1` as SQL Server's bit allows: compare a Boolean with TRUE/FALSE instead."""
+    boolean = exp.DataType.Type.BOOLEAN
+    for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+        for side, other in ((node.this, node.expression), (node.expression, node.this)):
+            if side.type is not None and side.type.this == boolean and _is_number(other, "0", "1"):
+                other.replace(exp.Boolean(this=other.this == "1"))
+    for node in list(tree.find_all(exp.In)):
+        subject = node.this
+        if subject.type is not None and subject.type.this == boolean:
+            for item in node.expressions:
+                if _is_number(item, "0", "1"):
+                    item.replace(exp.Boolean(this=item.this == "1"))
+
+
+_TEXT_TYPES = frozenset(
+    {
+        exp.DataType.Type.VARCHAR,
+        exp.DataType.Type.NVARCHAR,
+        exp.DataType.Type.CHAR,
+        exp.DataType.Type.NCHAR,
+        exp.DataType.Type.TEXT,
+    }
+)
+_STRFTIME = {"YEAR": "%Y", "MONTH": "%m", "DAY": "%d", "HOUR": "%H", "MINUTE": "%M",
+             "SECOND": "%S", "DAYOFYEAR": "%j", "DOY": "%j", "WEEK": "%W", "DAYOFWEEK": "%w",
+             "DOW": "%w"}  # fmt: skip
+
+
+def _is_text(node: exp.Expression) -> bool:
+    return node.type is not None and node.type.this in _TEXT_TYPES
+
+
+def _concatenations(tree: exp.Expression) -> None:
+    """T-SQL joins strings with +; the other backends with ||."""
+    for node in list(tree.find_all(exp.Add)):
+        if _is_text(node.this) or _is_text(node.expression):
+            node.replace(exp.DPipe(this=node.this, expression=node.expression))
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _date_part(unit: str, value: exp.Expression) -> exp.Expression | None:
+    pattern = _STRFTIME.get(unit.upper())
+    if pattern is None:
+        return None
+    part = _call("STRFTIME", exp.Literal.string(pattern), value)
+    return exp.cast(part, exp.DataType.build("INTEGER"))
+
+
+def _sqlite_functions(tree: exp.Expression) -> None:
+    """Everyday T-SQL functions SQLite lacks, spelled with the ones it has."""
+    for node in list(tree.find_all(exp.Left, exp.Right, exp.Year, exp.Month, exp.Day, exp.Extract)):
+        replacement: exp.Expression | None = None
+        if isinstance(node, exp.Left):
+            replacement = _call("SUBSTR", node.this, exp.Literal.number(1), node.expression)
+        elif isinstance(node, exp.Right):
+            replacement = _call("SUBSTR", node.this, exp.Neg(this=exp.Paren(this=node.expression)))
+        elif isinstance(node, exp.Extract):
+            replacement = _date_part(node.this.name, node.expression)
+        else:
+            replacement = _date_part(node.key, node.this)
+        if replacement is not None:
+            node.replace(replacement)
+
+
+def _uuid_literals(tree: exp.Expression, resolved: _Resolved) -> None:
+    """SQLite keeps UniqueIdentifier as lower-case text: a literal compared with one is read as
+    SQL Server and PostgreSQL read it (any case, braces optional)."""
+
+    def fix(literal: exp.Expression) -> None:
+        if isinstance(literal, exp.Literal) and literal.is_string:
+            text = literal.this.strip()
+            if text.startswith("{") and text.endswith("}"):
+                text = text[1:-1]
+            literal.replace(exp.Literal.string(text.lower()))
+
+    def is_uuid(node: exp.Expression) -> bool:
+        return resolved.column_types.get(id(node)) is TypeId.UNIQUEIDENTIFIER
+
+    for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.In)):
+        if isinstance(node, exp.In):
+            if is_uuid(node.this):
+                for item in node.expressions:
+                    fix(item)
+        elif is_uuid(node.this):
+            fix(node.expression)
+        elif is_uuid(node.expression):
+            fix(node.this)
+
+
+def _outer_selects(root: exp.Expression) -> list[exp.Select]:
+    if isinstance(root, exp.SetOperation):
+        return [*_outer_selects(_unwrap(root.this)), *_outer_selects(_unwrap(root.expression))]
+    return [root] if isinstance(root, exp.Select) else []
+
+
+def _money_as_numbers(root: exp.Expression, resolved: _Resolved) -> None:
+    """SQLite keeps Money as exact text: compute and compare it as a number everywhere, except
+    where the outermost SELECT returns the column itself (the exact text is returned then)."""
+    outer = {id(select) for select in _outer_selects(root)}
+    bare: dict[str, exp.Expression] = {}
+    for column in list(root.find_all(exp.Column)):
+        if resolved.column_types.get(id(column)) is not TypeId.MONEY:
+            continue
+        parent = column.parent
+        if isinstance(parent, exp.Alias) and id(parent.parent) in outer:
+            bare[fold(parent.alias)] = column
+            continue
+        if isinstance(parent, exp.Cast | exp.Convert):
+            target = parent.to if isinstance(parent, exp.Cast) else parent.this
+            if isinstance(target, exp.DataType) and target.this in _TEXT_TYPES:
+                continue  # the stored text is already the exact DECIMAL(19,4) text: '120.5000'
+        column.replace(exp.cast(column.copy(), exp.DataType.build("REAL")))
+    order = root.args.get("order")
+    if order is None or not bare:
+        return
+    for column in list(order.find_all(exp.Column)):
+        target = bare.get(fold(column.name))
+        if not column.table and target is not None:
+            column.replace(exp.cast(target.copy(), exp.DataType.build("REAL")))
+
+
+def _mark_recursive(tree: exp.Expression) -> None:
+    for with_ in tree.find_all(exp.With):
+        for cte in with_.expressions:
+            name = fold(cte.alias)
+            references = cte.this.find_all(exp.Table)
+            if any(not t.text("db") and fold(t.name) == name for t in references):
+                with_.set("recursive", True)
+
+
+def _limit(root: exp.Expression, max_rows: int) -> bool:
+    """Push `max_rows + 1` into the query so the database stops early; False if it cannot."""
+    wanted = max_rows + 1
+    current = root.args.get("limit")
+    if current is None:
+        root.set("limit", exp.Limit(expression=exp.Literal.number(wanted)))
+        return True
+    count = current.args.get("count") if isinstance(current, exp.Fetch) else current.expression
+    options = current.args.get("limit_options")
+    if options is not None and (options.args.get("percent") or options.args.get("with_ties")):
+        return False
+    if isinstance(count, exp.Literal) and count.is_int:
+        if int(count.this) > wanted:
+            count.replace(exp.Literal.number(wanted))
+        return True
+    return False
+
+
+def _output_columns(
+    root: exp.Expression, resolved: _Resolved, spelled: Mapping[str, str]
+) -> tuple[OutputColumn, ...]:
+    first = _outer_selects(root)[0]
+    columns: list[OutputColumn] = []
+    seen: set[str] = set()
+    for index, projection in enumerate(first.selects):
+        raw = projection.alias_or_name
+        name = spelled.get(fold(raw)) or (f"Column{index + 1}" if raw.startswith("_col_") else raw)
+        unique, suffix = name, 2
+        while fold(unique) in seen:
+            unique, suffix = f"{name}_{suffix}", suffix + 1
+        seen.add(fold(unique))
+        inner = projection.unalias()
+        type_id = resolved.column_types.get(id(inner)) if isinstance(inner, exp.Column) else None
+        columns.append(
+            OutputColumn(unique, type_id if type_id is not None else _type_id(projection))
+        )
+    return tuple(columns)
+
+
+def _parameters(tree: exp.Expression, nonce: str) -> dict[str, str]:
+    binds: dict[str, str] = {}
+    for node in list(tree.find_all(exp.Parameter)):
+        name = fold(node.this.name)
+        bind = binds.setdefault(name, f"{nonce}{len(binds)}")
+        node.replace(exp.Placeholder(this=bind))
+    return binds
+
+
+def _render(tree: exp.Expression, backend: str, binds: Mapping[str, str]) -> str:
+    sql = tree.sql(dialect=TARGETS[backend])
+    if backend == "postgresql" and binds:
+        # psycopg reads %-placeholders: every other % is doubled; bind names carry a random
+        # nonce, so no text of the query can pose as one.
+        sql = sql.replace("%", "%%")
+        for bind in binds.values():
+            sql = sql.replace(f"%%({bind})s", f"%({bind})s")
+    return sql
+
+
+def spellings(tree: exp.Expression, tables: Mapping[str, TableDef]) -> dict[str, str]:
+    """Folded name → first spelling in the SQL (the user's), else the catalog's."""
+    spelled: dict[str, str] = {}
+    for identifier in tree.find_all(exp.Identifier):
+        spelled.setdefault(fold(identifier.name), identifier.name)
+    for table in tables.values():
+        spelled.setdefault(fold(table.name), table.name)
+        spelled.setdefault(fold(table.key_column), table.key_column)
+        for column in table.columns:
+            spelled.setdefault(fold(column.ColumnName), column.ColumnName)
+    return spelled
+
+
+def plan(
+    checked: Checked,
+    tables: Mapping[str, TableDef],
+    *,
+    dialect: str,
+    backend: str,
+    schema_name: str,
+    max_rows: int,
+) -> Plan:
+    """Everything up to the SQL text; `tables` maps folded names to the tenant's definitions of
+    (at least) every table `checked` names."""
+    tree = _unwrap(checked.tree.copy())
+    spelled = spellings(tree, tables)
+    for node in list(tree.find_all(exp.WithTableHint, exp.QueryOption)):
+        node.pop()  # NOLOCK, MAXRECURSION ...: no meaning on the other backends
+    for table in tree.find_all(exp.Table):
+        if table.args.get("db") is not None and fold(table.text("db")) in NAMESPACES:
+            table.set("db", exp.to_identifier(NAMESPACE))
+    for identifier in tree.find_all(exp.Identifier):
+        identifier.set("this", fold(identifier.name))
+        identifier.set("quoted", False)
+    _mark_recursive(tree)
+    schema = _schema(tables, dialect)
+    tree = _qualify(tree, schema, dialect, spelled)
+    annotate_types(tree, schema=schema, dialect=dialect)
+    resolved = _resolve(tree, tables, schema_name, spelled)
+    _fix_booleans(tree)
+    _concatenations(tree)
+    columns = _output_columns(tree, resolved, spelled)
+    if backend == "sqlite":
+        _uuid_literals(tree, resolved)
+        _money_as_numbers(tree, resolved)
+        _sqlite_functions(tree)
+    limited = _limit(tree, max_rows)
+    binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
+    return Plan(
+        sql=_render(tree, backend, binds),
+        binds=binds,
+        columns=columns,
+        tables=tuple(resolved.tables.values()),
+        limited=limited,
+    )

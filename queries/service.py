@@ -1,0 +1,261 @@
+"""Saved queries end to end: define (Admin), list and read (any user of the tenant), and run
+(read rights on every table the query reads), each through parse → check → plan → run.
+
+Parsing and checking are cached by (SQL, dialect); plans by (SQL, dialect, schema, and the
+id and version of every table read), so a repeated run skips sqlglot entirely while a column
+added or a table re-created by any process is seen by the next run (DESIGN invariant 6).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from ddl import audit, catalog
+from ddl.access import Caller, require_admin, require_read
+from ddl.catalog import TableDef
+from ddl.errors import Conflict, NotFound, ValidationError
+from ddl.names import check_name, fold
+from ddl.space import TenantSpace
+from queries import params, results, run, store
+from queries.check import Checked, check
+from queries.parse import dialect_name, parse
+from queries.plan import Plan, plan
+from queries.store import ParameterDef, SavedQuery
+
+NAMESPACE = "CustomTable"
+_NAMESPACES = {"customtable", "customtables"}
+_PLAN_CACHE_SIZE = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class QueryInput:
+    """A definition as a client sent it (unchecked)."""
+
+    name: str | None  # None on a replace: keep the current name
+    namespace: str | None
+    sql: str
+    dialect: str | None
+    parameters: Sequence[ParameterDef]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: list[tuple[str, int | None]]
+    rows: list[dict[str, Any]]
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    timeout_seconds: float
+    max_rows: int
+
+
+class QueryNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Saved query '{name}' does not exist")
+
+
+# --- compile ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def checked(sql: str, dialect: str) -> Checked:
+    """Parse and check once per (SQL, dialect); the tree is never mutated afterwards."""
+    return check(parse(sql, dialect))
+
+
+_plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def load_tables(conn: sa.Connection, names: Sequence[str]) -> dict[str, TableDef]:
+    """The tenant's definitions of `names` by folded name; a name it lacks is refused like any
+    table outside the namespace (another tenant's table looks just the same)."""
+    wanted = {fold(name): name for name in names}
+    found: dict[str, TableDef] = {}
+    if wanted:
+        table = catalog.catalog_tables
+        query = sa.select(table).where(table.c.name_key.in_(sorted(wanted)))
+        found = {row.name_key: catalog.definition_of(row) for row in conn.execute(query)}
+    for key, name in wanted.items():
+        if key not in found:
+            raise ValidationError(
+                f"Custom table '{name}' does not exist in the CustomTable namespace"
+            )
+    return found
+
+
+def compile_query(
+    space: TenantSpace, conn: sa.Connection, sql: str, dialect: str, max_rows: int
+) -> tuple[Checked, Plan]:
+    """Checked tree and plan for this tenant's current catalog (one catalog read per table)."""
+    tree = checked(sql, dialect)
+    tables = load_tables(conn, tree.tables)
+    versions = tuple((name, t.id, t.version) for name, t in sorted(tables.items()))
+    key = (sql, dialect, space.dialect, space.schema, versions, max_rows)
+    with _plans_lock:
+        found = _plans.get(key)
+        if found is not None:
+            _plans.move_to_end(key)
+            return tree, found
+    made = plan(
+        tree,
+        tables,
+        dialect=dialect,
+        backend=space.dialect,
+        schema_name=space.schema,
+        max_rows=max_rows,
+    )
+    with _plans_lock:
+        _plans[key] = made
+        while len(_plans) > _PLAN_CACHE_SIZE:
+            _plans.popitem(last=False)
+    return tree, made
+
+
+# --- definitions ------------------------------------------------------------------------------
+
+
+def _namespace(value: str | None) -> str:
+    """The source requires queries to be created with the namespace set to CustomTable."""
+    if value is None:
+        raise ValidationError("Namespace is required: set it to CustomTable")
+    if fold(value.strip()) in _NAMESPACES:
+        return NAMESPACE
+    raise ValidationError(f"Unknown namespace {value!r}: only the CustomTable namespace exists")
+
+
+def _validated(
+    space: TenantSpace, conn: sa.Connection, request: QueryInput, limits: Limits
+) -> SavedQuery:
+    """Everything a run would check, done at save time: 400 says what is not allowed."""
+    if request.name is None:
+        raise ValidationError("Name is required")
+    name = check_name(request.name, "query name")
+    namespace = _namespace(request.namespace)
+    dialect = dialect_name(request.dialect)
+    declared = params.check_declarations(request.parameters, space.dialect)
+    tree, _ = compile_query(space, conn, request.sql, dialect, limits.max_rows)
+    params.check_usage(tree.parameters, declared)
+    return store.new_query(name, namespace, request.sql, dialect, declared)
+
+
+def _details(query: SavedQuery) -> dict[str, Any]:
+    return {
+        "Sql": query.sql,
+        "Dialect": query.dialect,
+        "Parameters": [p.Name for p in query.parameters],
+    }
+
+
+def create(space: TenantSpace, caller: Caller, request: QueryInput, limits: Limits) -> SavedQuery:
+    require_admin(caller, "define saved queries")
+    with space.write() as conn:
+        query = _validated(space, conn, request, limits)
+        if store.find(conn, query.name, lock=True) is not None:
+            raise Conflict(f"Saved query '{query.name}' already exists")
+        store.insert(conn, query)
+        audit.record(
+            conn, caller.user, "query.created", "query",
+            resource_id=query.id, resource_name=query.name, details={"after": _details(query)},
+        )  # fmt: skip
+        return query
+
+
+def update(
+    space: TenantSpace, caller: Caller, name: str, request: QueryInput, limits: Limits
+) -> SavedQuery:
+    """Replace a definition; a different `Name` in the body renames it."""
+    require_admin(caller, "define saved queries")
+    with space.write() as conn:
+        current = store.find(conn, name, lock=True)
+        if current is None:
+            raise QueryNotFound(name)
+        if request.name is None:  # a replace keeps the name and namespace unless given
+            request = replace(request, name=current.name)
+        if request.namespace is None:
+            request = replace(request, namespace=current.namespace)
+        query = _validated(space, conn, request, limits)
+        if fold(query.name) != fold(current.name) and store.find(conn, query.name) is not None:
+            raise Conflict(f"Saved query '{query.name}' already exists")
+        stored = store.update(conn, current, query)
+        audit.record(
+            conn, caller.user, "query.updated", "query",
+            resource_id=stored.id, resource_name=stored.name,
+            details={"before": _details(current), "after": _details(stored)},
+        )  # fmt: skip
+        return stored
+
+
+def delete(space: TenantSpace, caller: Caller, name: str) -> None:
+    require_admin(caller, "delete saved queries")
+    with space.write() as conn:
+        current = store.find(conn, name, lock=True)
+        if current is None:
+            raise QueryNotFound(name)
+        store.delete(conn, current)
+        audit.record(
+            conn, caller.user, "query.deleted", "query",
+            resource_id=current.id, resource_name=current.name,
+            details={"before": _details(current)},
+        )  # fmt: skip
+
+
+def get(space: TenantSpace, name: str) -> SavedQuery:
+    with space.read() as conn:
+        query = store.find(conn, name)
+    if query is None:
+        raise QueryNotFound(name)
+    return query
+
+
+def list_queries(space: TenantSpace) -> list[SavedQuery]:
+    with space.read() as conn:
+        return store.list_all(conn)
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+def execute(
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    supplied: Mapping[str, Any],
+    limits: Limits,
+    *,
+    from_text: bool,
+) -> QueryResult:
+    """Run a saved query with parameters; checks it again against today's catalog first, in
+    the same transaction as the run."""
+    with run.session(space) as conn:
+        query = store.find(conn, name)
+        if query is None:
+            raise QueryNotFound(name)
+        tree, made = compile_query(space, conn, query.sql, query.dialect, limits.max_rows)
+        params.check_usage(tree.parameters, query.parameters)
+        for table in made.tables:
+            require_read(caller, table)
+        values = params.bind(
+            query.parameters, made.binds, supplied, space.dialect, from_text=from_text
+        )
+        raw = run.execute(
+            space,
+            made.sql,
+            values,
+            timeout=limits.timeout_seconds,
+            max_rows=limits.max_rows,
+            tables=made.tables,
+            stream=not made.limited,
+            conn=conn,
+        )
+    columns, rows = results.shape(made.columns, raw.rows)
+    return QueryResult(columns, rows, raw.truncated)

@@ -1,0 +1,129 @@
+"""Saved query definitions, one internal table per tenant space (`_ct_queries`), so a tenant
+never sees another's queries and a definition commits with its audit event."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from ddl.catalog import internal_metadata, now_text
+from ddl.names import fold
+
+saved_queries = sa.Table(
+    "_ct_queries",
+    internal_metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(63), nullable=False),
+    sa.Column("name_key", sa.String(63), nullable=False, unique=True),
+    sa.Column("namespace", sa.String(63), nullable=False),
+    sa.Column("sql_text", sa.UnicodeText, nullable=False),
+    sa.Column("dialect", sa.String(32), nullable=False),
+    sa.Column("parameters", sa.UnicodeText, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+
+class ParameterDef(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A declared `@name` parameter as the API shows it; also its stored form."""
+
+    Name: str
+    DataTypeId: int
+    Default: Any = None
+    Required: bool = False
+
+
+_parameters_decoder = msgspec.json.Decoder(tuple[ParameterDef, ...], float_hook=Decimal)
+_encoder = msgspec.json.Encoder(decimal_format="number")  # a Money default stays exact
+
+
+@dataclass(frozen=True, slots=True)
+class SavedQuery:
+    id: str
+    name: str
+    namespace: str
+    sql: str
+    dialect: str
+    parameters: tuple[ParameterDef, ...]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+def new_query(
+    name: str, namespace: str, sql: str, dialect: str, parameters: tuple[ParameterDef, ...]
+) -> SavedQuery:
+    stamp = now_text()
+    return SavedQuery(str(uuid.uuid4()), name, namespace, sql, dialect, parameters, 1, stamp, stamp)
+
+
+def _from_row(row: sa.Row) -> SavedQuery:
+    return SavedQuery(
+        id=row.id,
+        name=row.name,
+        namespace=row.namespace,
+        sql=row.sql_text,
+        dialect=row.dialect,
+        parameters=_parameters_decoder.decode(row.parameters),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _values(query: SavedQuery) -> dict[str, object]:
+    return {
+        "id": query.id,
+        "name": query.name,
+        "name_key": fold(query.name),
+        "namespace": query.namespace,
+        "sql_text": query.sql,
+        "dialect": query.dialect,
+        "parameters": _encoder.encode(query.parameters).decode(),
+        "version": query.version,
+        "created_at": query.created_at,
+        "updated_at": query.updated_at,
+    }
+
+
+def find(conn: sa.Connection, name: str, *, lock: bool = False) -> SavedQuery | None:
+    """The query called `name` (any case), or None; `lock` holds it until commit."""
+    statement = sa.select(saved_queries).where(saved_queries.c.name_key == fold(name))
+    if lock and conn.dialect.name != "sqlite":
+        statement = statement.with_for_update()
+    row = conn.execute(statement).first()
+    return _from_row(row) if row else None
+
+
+def list_all(conn: sa.Connection) -> list[SavedQuery]:
+    rows = conn.execute(sa.select(saved_queries).order_by(saved_queries.c.name_key))
+    return [_from_row(row) for row in rows]
+
+
+def insert(conn: sa.Connection, query: SavedQuery) -> None:
+    conn.execute(saved_queries.insert().values(**_values(query)))
+
+
+def update(conn: sa.Connection, current: SavedQuery, changed: SavedQuery) -> SavedQuery:
+    """Store `changed` in place of `current` under the next version."""
+    stored = replace(
+        changed,
+        id=current.id,
+        created_at=current.created_at,
+        version=current.version + 1,
+        updated_at=now_text(),
+    )
+    values = _values(stored)
+    del values["id"]
+    conn.execute(saved_queries.update().where(saved_queries.c.id == current.id).values(**values))
+    return stored
+
+
+def delete(conn: sa.Connection, query: SavedQuery) -> None:
+    conn.execute(saved_queries.delete().where(saved_queries.c.id == query.id))
