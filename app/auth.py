@@ -12,6 +12,9 @@ from app.tenancy import Tenancy
 from app.tokens import Principal, authenticate
 from ddl.errors import NotAuthenticated
 
+TenancyDep = NamedDependency[Tenancy]
+PrincipalDep = NamedDependency[Principal]
+
 
 def provide_tenancy(state: State) -> Tenancy:
     return state.tenancy  # type: ignore[no-any-return]

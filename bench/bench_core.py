@@ -2,7 +2,7 @@
 (a) UpsertMany of 10,000 rows x 6 columns through HTTP vs (b) plain sqlite3 executemany of the
 same upsert; (c) reading the 10,000 rows through rows/values vs a plain read + msgspec encode.
 
-    .venv/bin/python bench/bench_core.py [--rows 10000] [--rounds 5]
+    .venv/bin/python -m bench.bench_core [--rows 10000] [--rounds 5]
 """
 
 from __future__ import annotations

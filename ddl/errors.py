@@ -57,6 +57,13 @@ class TableNotFound(NotFound):
         self.name = name
 
 
+class RowNotFound(NotFound):
+    def __init__(self, table: str, key_column: str, key: object) -> None:
+        super().__init__(
+            f"Row with {key_column} = '{key}' does not exist in custom table '{table}'"
+        )
+
+
 class Conflict(CustomTablesError):
     """The request contradicts what exists (409)."""
 

@@ -40,11 +40,6 @@ class CompiledStatement:
     sql: str
     order: tuple[str, ...] | None
 
-    def params(self, values: dict[str, Any]) -> Any:
-        if self.order is None:
-            return values
-        return tuple(values[name] for name in self.order)
-
     def row_builder(self, names: Sequence[str]) -> Callable[[Sequence[Any]], Any]:
         """A function from values given in `names` order to this statement's parameters: a tuple
         (positional styles) or a dict (named styles), built without per-row name look-ups."""

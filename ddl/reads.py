@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ddl import catalog
 from ddl.access import Caller, require_read
-from ddl.errors import InvalidValue, NotFound, ValidationError
+from ddl.errors import InvalidValue, NotFound, RowNotFound, ValidationError
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
 from ddl.types import INT64_MAX, BadValue, TypeId, key_from_text
@@ -82,10 +82,7 @@ def get_row(
     with space.read() as conn:
         row = conn.execute(query).first()
     if row is None:
-        raise NotFound(
-            f"Row with {table.key.name} = '{key_text}' does not exist in custom "
-            f"table '{table.definition.name}'"
-        )
+        raise RowNotFound(table.definition.name, table.key.name, key_text)
     return table, to_json_row(table.ordered, row)
 
 

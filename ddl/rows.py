@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from ddl import audit, catalog
 from ddl.access import Caller, require_save
 from ddl.catalog import TableDef
-from ddl.errors import InvalidValue, NotFound, PayloadTooLarge, ValidationError
+from ddl.errors import InvalidValue, PayloadTooLarge, RowNotFound, ValidationError
 from ddl.mssql import ExistingKeys
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
@@ -381,10 +381,7 @@ def write_batch(
             existing = existing_keys(conn, table, distinct)
             missing = [key for key in distinct if key not in existing]
             shown = _key_json(table, missing[:1])[0]
-            raise NotFound(
-                f"Row with {table.key.name} = '{shown}' does not exist in custom "
-                f"table '{table.definition.name}'"
-            )
+            raise RowNotFound(table.definition.name, table.key.name, shown)
         changing = {columns: rows for columns, rows in batch.groups.items() if columns}
         _execute_grouped(conn, table, changing, update_statement, "update")
     else:
@@ -501,8 +498,5 @@ def delete_rows(
         )
         if operation is DeleteOperation.DELETE and deleted == 0:
             shown = _key_json(table, keys)[0]
-            raise NotFound(
-                f"Row with {table.key.name} = '{shown}' does not exist in custom "
-                f"table '{definition.name}'"
-            )
+            raise RowNotFound(definition.name, table.key.name, shown)
         return deleted

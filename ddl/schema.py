@@ -87,7 +87,8 @@ def check_spec(
         seen.add(fold(column.ColumnName))
     if len(checked) > MAX_COLUMNS:
         raise ValidationError(f"A table has at most {MAX_COLUMNS} columns")
-    return TableSpec(table, key, kind, size, checked, tuple(read_roles), tuple(save_roles))
+    reads, saves = _roles(read_roles, "ReadRoles"), _roles(save_roles, "SaveRoles")
+    return TableSpec(table, key, kind, size, checked, reads, saves)
 
 
 def new_columns(existing: TableDef, spec: TableSpec) -> list[ColumnDef]:

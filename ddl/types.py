@@ -64,6 +64,7 @@ STRING_TYPES = frozenset(
 MAX_COLUMN_LENGTH = 4000
 MAX_KEY_LENGTH = 450
 MONEY_QUANTUM = Decimal("0.0001")
+MONEY_ZERO = Decimal("0.0000")
 MONEY_DIGITS = 15  # DECIMAL(19,4): 15 digits before the point
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -232,6 +233,8 @@ def money_value(value: Any) -> Decimal:
     if number.adjusted() >= MONEY_DIGITS:  # before quantize, which fails past 28 digits
         raise BadValue("a Money value below 10^15", "out of range")
     number = number.quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP)
+    if number.is_zero():
+        number = MONEY_ZERO  # no negative zero: -0.00001 rounds to 0, as on SQL Server
     if number.adjusted() >= MONEY_DIGITS:
         raise BadValue("a Money value below 10^15", "out of range")
     return number

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Router, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.params import PathParameter, QueryParameter, RawBody
 from msgspec import UNSET
 
-from app.auth import principal_v1
+from app.auth import PrincipalDep, TenancyDep, principal_v1
 from app.openapi import body_of
 from app.settings import Settings
 from app.tenancy import Tenancy
@@ -29,10 +29,11 @@ from app.v1.schemas import (
     TableResult,
     UpdateTableRequest,
 )
-from app.v3.tables import parse
+from app.v3.bodies import parse
 from ddl import audit
 from ddl.errors import Forbidden
 from ddl.space import TenantSpace
+from ddl.types import INT64_MAX
 from ddl.v1 import rows, tables
 from ddl.v1.tables import TableChanges
 
@@ -47,9 +48,9 @@ _row = msgspec.json.Decoder(RowRequest)
 TableId = Annotated[str, PathParameter(description="The table's id")]
 RowId = Annotated[str, PathParameter(description="The row's id")]
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="1 - 100 per page")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Offset within the result set")]
-TenancyDep = NamedDependency[Tenancy]
-PrincipalDep = NamedDependency[Principal]
+Offset = Annotated[
+    int, QueryParameter(ge=0, le=INT64_MAX, description="Offset within the result set")
+]
 
 
 def space_for(principal: Principal, tenancy: Tenancy, scope: str) -> TenantSpace:

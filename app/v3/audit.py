@@ -6,19 +6,15 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from app.tenancy import Tenancy
-from app.tokens import Principal
+from app.auth import PrincipalDep, TenancyDep
 from app.v3 import shapes
 from ddl import audit
 from ddl.access import require_admin
 from ddl.errors import ValidationError
-from ddl.types import BadValue, parse_datetime
+from ddl.types import INT64_MAX, BadValue, parse_datetime
 
-TenancyDep = NamedDependency[Tenancy]
-PrincipalDep = NamedDependency[Principal]
 MAX_TOP = 1000
 TABLE_TYPES = [audit.CUSTOM_TABLE, "table"]  # v3 tables, and v1 tables (issue 6)
 
@@ -67,7 +63,7 @@ class AuditController(Controller):
         since: Annotated[str | None, QueryParameter(name="Since")] = None,
         until: Annotated[str | None, QueryParameter(name="Until")] = None,
         top: Annotated[int, QueryParameter(name="Top", ge=0, le=MAX_TOP)] = 100,
-        skip: Annotated[int, QueryParameter(name="Skip", ge=0)] = 0,
+        skip: Annotated[int, QueryParameter(name="Skip", ge=0, le=INT64_MAX)] = 0,
     ) -> Response[list[AuditEventOut]]:
         require_admin(principal.caller, "read the audit log")
         actions = [a.strip() for a in (action or "").split(",") if a.strip()]

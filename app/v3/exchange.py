@@ -8,22 +8,17 @@ from typing import IO, Annotated, Any
 import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, put
-from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Stream
 
+from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
-from app.tenancy import Tenancy
-from app.tokens import Principal
 from app.uploads import spool_upload
 from app.v3 import shapes
+from app.v3.params import TableName
 from ddl import exchange
 from ddl.exchange_file import FileTable
-
-TableName = Annotated[str, PathParameter(description="Custom table name (case-insensitive)")]
-TenancyDep = NamedDependency[Tenancy]
-PrincipalDep = NamedDependency[Principal]
 
 
 class ExportFile(msgspec.Struct):

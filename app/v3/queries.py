@@ -7,20 +7,17 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.di import NamedDependency
 from litestar.params import PathParameter, RawBody
 
+from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.tenancy import Tenancy
-from app.tokens import Principal
 from app.v3.shapes import json_response
 from app.v3.tables import parse
 from queries import service
 from queries.store import ParameterDef, SavedQuery
 
 QueryName = Annotated[str, PathParameter(description="Saved query name (case-insensitive)")]
-TenancyDep = NamedDependency[Tenancy]
-PrincipalDep = NamedDependency[Principal]
 
 
 class QueryIn(msgspec.Struct):

@@ -115,12 +115,6 @@ class RowOut(msgspec.Struct, gc=False):
     Columns: list[ColumnValueOut]
 
 
-class ErrorBody(msgspec.Struct, omit_defaults=True):
-    Code: str
-    Message: str
-    RequestId: str | None = None
-
-
 encoder = msgspec.json.Encoder(decimal_format="number")
 
 

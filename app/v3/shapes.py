@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import sqlalchemy as sa
 from litestar import Response
 
 from app.v3.schemas import ColumnValueOut, RowOut, TableDefinition, encoder
@@ -89,7 +88,3 @@ def json_rows(
         if close:
             close()
     yield b"]"
-
-
-def count_rows(conn: sa.Connection, table: PreparedTable) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(table.table)).scalar_one())

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
+from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
-from app.tenancy import Tenancy
-from app.tokens import Principal
 from app.v3 import shapes, writes
 from app.v3.bodies import parse
+from app.v3.params import TableName
 from app.v3.schemas import (
     ColumnValueOut,
     CreateTableRequest,
@@ -30,22 +29,18 @@ from app.v3.schemas import (
 )
 from ddl import catalog, reads, rows, schema
 from ddl.errors import ValidationError
-from ddl.prepared import prepare
 from ddl.space import TenantSpace
 
 _create = decoder(CreateTableRequest)
 _delete = decoder(DeleteRowsRequest)
 _roles = decoder(RolesRequest)
 
-TableName = Annotated[str, PathParameter(description="Custom table name (case-insensitive)")]
 DefinitionId = Annotated[str, PathParameter(description="The Id of a table definition")]
-TenancyDep = NamedDependency[Tenancy]
-PrincipalDep = NamedDependency[Principal]
 
 
 def describe(space: TenantSpace, table: catalog.TableDef) -> TableDefinition:
     with space.read() as conn:
-        count = shapes.count_rows(conn, prepare(space, table))
+        count = schema.row_count(conn, space, table)
     return shapes.definition(table, count)
 
 
@@ -59,7 +54,7 @@ class CustomTablesController(Controller):
         space = tenancy.space(principal.tenant)
         with space.read() as conn:
             return [
-                shapes.definition(t, shapes.count_rows(conn, prepare(space, t)))
+                shapes.definition(t, schema.row_count(conn, space, t))
                 for t in catalog.list_tables(conn)
             ]
 
@@ -70,7 +65,7 @@ class CustomTablesController(Controller):
         space = tenancy.space(principal.tenant)
         with space.read() as conn:
             table = catalog.get_table(conn, table_name)
-            return shapes.definition(table, shapes.count_rows(conn, prepare(space, table)))
+            return shapes.definition(table, schema.row_count(conn, space, table))
 
     @post(
         "/custom-tables/{table_name:str}",
@@ -130,19 +125,7 @@ class CustomTablesController(Controller):
     def delete_rows(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeleteRowsResult:
-        request: DeleteRowsRequest = parse(body, _delete)
-        kind = writes.operation(request.OperationType, rows.DeleteOperation)
-        keys: list[Any] = []
-        key_column = None
-        if kind is rows.DeleteOperation.DELETE:
-            if request.DeleteModel is None:
-                raise ValidationError("OperationType Delete needs DeleteModel")
-            keys, key_column = [request.DeleteModel.KeyValue], request.DeleteModel.KeyColumnName
-        elif kind is rows.DeleteOperation.DELETE_MANY:
-            if request.DeleteManyModel is None:
-                raise ValidationError("OperationType DeleteMany needs DeleteManyModel")
-            keys = request.DeleteManyModel.KeyValues
-            key_column = request.DeleteManyModel.KeyColumnName
+        kind, keys, key_column = writes.delete_request(parse(body, _delete))
         deleted = rows.delete_rows(
             tenancy.space(principal.tenant), principal.caller, table_name, kind, keys, key_column
         )

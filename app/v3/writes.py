@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from app.v3.bodies import parse
-from app.v3.schemas import WriteRowsRequest, decoder
+from app.v3.schemas import DeleteRowsRequest, WriteRowsRequest, decoder
 from ddl import rows
 from ddl.errors import ValidationError
 from ddl.prepared import PreparedTable
@@ -53,6 +53,22 @@ def model_rows(request: Any) -> tuple[rows.WriteOperation, list[Any]]:
         name = "".join(part.title() for part in kind.name.split("_"))
         raise ValidationError(f"OperationType {name} needs {model}")
     return kind, batch
+
+
+def delete_request(
+    request: DeleteRowsRequest,
+) -> tuple[rows.DeleteOperation, list[Any], str | None]:
+    """The operation, its keys and the key column name it gives, from a DELETE …/rows body."""
+    kind = operation(request.OperationType, rows.DeleteOperation)
+    if kind is rows.DeleteOperation.DELETE:
+        if request.DeleteModel is None:
+            raise ValidationError("OperationType Delete needs DeleteModel")
+        return kind, [request.DeleteModel.KeyValue], request.DeleteModel.KeyColumnName
+    if kind is rows.DeleteOperation.DELETE_MANY:
+        if request.DeleteManyModel is None:
+            raise ValidationError("OperationType DeleteMany needs DeleteManyModel")
+        return kind, request.DeleteManyModel.KeyValues, request.DeleteManyModel.KeyColumnName
+    return kind, [], None
 
 
 def _typed_decoder(table: PreparedTable) -> msgspec.json.Decoder[Any]:

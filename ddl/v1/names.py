@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ddl import catalog, mssql
 from ddl.errors import Conflict
-from ddl.names import NAME_PATTERN
+from ddl.names import NAME_PATTERN, RESERVED_TABLE_PREFIX, fold
 from ddl.space import TenantSpace
 from ddl.v1 import catalog as v1_catalog
 
@@ -40,7 +40,7 @@ def base_name(name: str) -> str:
     base = re.sub(r"[^A-Za-z0-9]+", "_", ascii_text).strip("_")
     if not base:
         base = "Table"
-    elif not base[0].isalpha():
+    elif not base[0].isalpha() or fold(base).startswith(RESERVED_TABLE_PREFIX):
         base = f"t_{base}"
     return base[:MAX_LENGTH].rstrip("_")
 
