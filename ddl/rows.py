@@ -137,11 +137,34 @@ def _repeated_column(table: PreparedTable, index: int, row: RowLike) -> None:
         seen.add(column)
 
 
+def _converted(column: PreparedColumn, index: int, value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return column.to_db(value)
+    except BadValue as error:
+        raise InvalidValue(index, column.name, error.expected, error.detail) from None
+
+
+def _merge(
+    keys: list[Any],
+    merged: dict[Any, dict[PreparedColumn, Any]],
+    key: Any,
+    values: dict[PreparedColumn, Any],
+) -> None:
+    """A row joins the batch: a key seen before merges into its row, the later value winning."""
+    keys.append(key)
+    if key in merged:
+        merged[key].update(values)
+    else:
+        merged[key] = values
+
+
 def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys: bool) -> Batch:
     """Check and convert every row; the first bad one raises with its index and column.
 
-    This is the hot loop of every write, so the common case (the key and columns spelled as
-    defined, good values) runs inline and every anomaly takes a slow path that explains it."""
+    Canonical bodies take the typed path (ddl/typed.py); this one also accepts the lenient
+    forms, and every anomaly takes a slower path that explains it."""
     keys: list[Any] = []
     merged: dict[Any, dict[PreparedColumn, Any]] = {}
     key = table.key
@@ -160,20 +183,10 @@ def validate_batch(table: PreparedTable, rows: Sequence[RowLike], generate_keys:
         values: dict[PreparedColumn, Any] = {}
         for item in row.Columns:
             column = spelled(item.ColumnName) or _unknown_column(table, index, item.ColumnName)
-            value = item.Value
-            if value is not None:
-                try:
-                    value = column.to_db(value)
-                except BadValue as error:
-                    raise InvalidValue(index, column.name, error.expected, error.detail) from None
-            values[column] = value
+            values[column] = _converted(column, index, item.Value)
         if len(values) != len(row.Columns):
             _repeated_column(table, index, row)
-        keys.append(key_value)
-        if key_value in merged:
-            merged[key_value].update(values)
-        else:
-            merged[key_value] = values
+        _merge(keys, merged, key_value, values)
     return grouped(keys, merged)
 
 
@@ -205,18 +218,9 @@ def validate_flat(table: PreparedTable, start: int, rows: Sequence[dict[str, Any
                 continue
             if column in values:
                 raise InvalidValue(index, column.name, "each column once", "listed twice")
-            if value is not None:
-                try:
-                    value = column.to_db(value)
-                except BadValue as error:
-                    raise InvalidValue(index, column.name, error.expected, error.detail) from None
-            values[column] = value
+            values[column] = _converted(column, index, value)
         key = _key_value(table, index, raw_key, generate=True)
-        keys.append(key)
-        if key in merged:
-            merged[key].update(values)
-        else:
-            merged[key] = values
+        _merge(keys, merged, key, values)
     return grouped(keys, merged)
 
 

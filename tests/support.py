@@ -89,3 +89,19 @@ def assert_error(response: Any, status: int, *fragments: str, code: str | None =
         assert fragment.lower() in body["Message"].lower(), (fragment, body)
     assert not LEAKS.search(response.text), response.text
     return body["Message"]
+
+
+def upsert_rows(api: Api, table: str, rows: list[dict[str, Any]], key: str = "Oid") -> None:
+    """UpsertMany of flat rows (`{"Oid": …, "Name": …}`), which must succeed."""
+    body = {
+        "OperationType": "UpsertMany",
+        "UpsertManyModel": [
+            {
+                "KeyValue": row[key],
+                "Columns": [{"ColumnName": k, "Value": v} for k, v in row.items() if k != key],
+            }
+            for row in rows
+        ],
+    }
+    response = api.put(f"custom-tables/{table}/rows", json=body)
+    assert response.status_code == 200, response.text

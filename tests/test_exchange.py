@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 from app.main import create_app
 from app.tenancy import Tenancy
 from tests.conftest import PRODUCT_CATALOG, Api, Backend, TenantCtx
+from tests.support import upsert_rows as upsert
 
 ALL_TYPES = {
     "KeyColumnName": "Oid",
@@ -35,21 +36,6 @@ ALL_TYPES = {
         {"ColumnName": "Blob", "ColumnDataTypeId": 12},
     ],
 }
-
-
-def upsert(api: Api, table: str, rows: list[dict[str, Any]], key: str = "Oid") -> None:
-    body = {
-        "OperationType": "UpsertMany",
-        "UpsertManyModel": [
-            {
-                "KeyValue": row[key],
-                "Columns": [{"ColumnName": k, "Value": v} for k, v in row.items() if k != key],
-            }
-            for row in rows
-        ],
-    }
-    response = api.put(f"custom-tables/{table}/rows", json=body)
-    assert response.status_code == 200, response.text
 
 
 def flat_rows(api: Api, table: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
+from tests.support import upsert_rows as put_rows
 
 EXAMPLE = (
     "SELECT Oid, Name, Price, IsActive\n"
@@ -18,21 +19,6 @@ EXAMPLE = (
 A = "a1b2c3d4-0000-0000-0000-000000000001"
 B = "a1b2c3d4-0000-0000-0000-000000000002"
 C = "a1b2c3d4-0000-0000-0000-000000000003"
-
-
-def put_rows(api: Api, table: str, rows: list[dict[str, Any]], key: str = "Oid") -> None:
-    body = {
-        "OperationType": "UpsertMany",
-        "UpsertManyModel": [
-            {
-                "KeyValue": row[key],
-                "Columns": [{"ColumnName": k, "Value": v} for k, v in row.items() if k != key],
-            }
-            for row in rows
-        ],
-    }
-    response = api.put(f"custom-tables/{table}/rows", json=body)
-    assert response.status_code == 200, response.text
 
 
 @pytest.fixture
