@@ -241,3 +241,27 @@ def test_json_paths_must_be_plain_literals(tenant: TenantCtx, invoices: str, sql
     response = save(tenant.admin, "Paths", sql, Parameters=params)
     assert response.status_code == 400, response.text
     assert "JSON path in a saved query is a literal" in response.json()["Message"]
+
+
+def test_json_value_reads_json_text_of_a_v3_column(tenant: TenantCtx) -> None:
+    api = tenant.admin
+    events = {
+        "KeyColumnName": "Id",
+        "KeyDataTypeId": 3,
+        "Columns": [{"ColumnName": "Payload", "ColumnDataTypeId": 7}],
+    }
+    assert api.post("custom-tables/Events", json=events).status_code == 201
+    body = {
+        "OperationType": "UpsertMany",
+        "UpsertManyModel": [
+            {"KeyValue": key, "Columns": [{"ColumnName": "Payload", "Value": payload}]}
+            for key, payload in ((1, '{"kind": "paid", "n": 3}'), (2, '{"kind": "void"}'))
+        ],
+    }
+    assert api.put("custom-tables/Events/rows", json=body).status_code == 200
+    sql = (
+        "SELECT Id, JSON_VALUE(Payload, '$.kind') AS Kind FROM Events "
+        "WHERE JSON_VALUE(Payload, '$.n') >= 3"
+    )
+    assert save(api, "Paid", sql).status_code == 201
+    assert rows(api.get("queries/Paid/execute")) == [{"Id": 1, "Kind": "paid"}]
