@@ -44,6 +44,8 @@ ALLOWED_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
         # aggregates
         exp.Count, exp.CountIf, exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Stddev, exp.StddevPop,
         exp.StddevSamp, exp.Variance, exp.VariancePop, exp.GroupConcat,
+        # JSON (JSON_VALUE, JSON_QUERY; translated per backend by ddl/v1/sqljson.py)
+        exp.JSONExtractScalar, exp.JSONExtract,
         # window functions
         exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile, exp.Lag, exp.Lead, exp.FirstValue,
         exp.LastValue, exp.NthValue, exp.PercentRank, exp.CumeDist,
@@ -60,6 +62,7 @@ ALLOWED_NODES: frozenset[type[exp.Expression]] = frozenset(
         exp.Identifier, exp.Column, exp.Star, exp.Alias, exp.Aliases, exp.Literal, exp.Null,
         exp.Boolean, exp.Var, exp.DataType, exp.DataTypeParam, exp.Interval, exp.IntervalSpan,
         exp.Parameter, exp.WithTableHint, exp.QueryOption, exp.Bracket,
+        exp.JSONPath, exp.JSONPathRoot, exp.JSONPathKey, exp.JSONPathSubscript,
         # operators
         exp.Paren, exp.Neg, exp.Not, exp.BitwiseNot, exp.And, exp.Or, exp.Xor,
         exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.NullSafeEQ,
@@ -156,6 +159,21 @@ def _check_table(table: exp.Table, cte_names: set[str]) -> str | None:
     return fold(name)
 
 
+def _check_json_path(node: exp.JSONExtract | exp.JSONExtractScalar) -> None:
+    """A literal path of keys and array positions, which every backend can follow."""
+    path = node.expression
+    plain = isinstance(path, exp.JSONPath) and all(
+        isinstance(part, exp.JSONPathRoot | exp.JSONPathKey)
+        or (isinstance(part, exp.JSONPathSubscript) and isinstance(part.this, int))
+        for part in path.expressions
+    )
+    if not plain:
+        raise ValidationError(
+            "A JSON path in a saved query is a literal of keys and array positions, "
+            "like '$.customer.id' or '$.lines[0].sku' (no variables, wildcards or lax/strict)"
+        )
+
+
 def _parameter_name(node: exp.Parameter) -> str:
     inner = node.this
     if isinstance(inner, exp.Parameter):
@@ -177,6 +195,8 @@ def check(tree: exp.Expression) -> Checked:
         if isinstance(node, exp.Table):
             if _check_table(node, cte_names) is not None:
                 tables.setdefault(fold(node.name), node.name)
+        elif isinstance(node, exp.JSONExtract | exp.JSONExtractScalar):
+            _check_json_path(node)
         elif isinstance(node, exp.Parameter):
             name = _parameter_name(node)
             parameters.setdefault(fold(name), name)

@@ -25,7 +25,9 @@ from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import TypeId
+from ddl.v1 import sqljson
 from queries.check import NAMESPACES, Checked
+from queries.v1tables import is_json_column
 
 NAMESPACE = "customtables"
 TARGETS = {"sqlite": "sqlite", "postgresql": "postgres", "mssql": "tsql"}
@@ -166,6 +168,7 @@ def _qualify(
 class _Resolved:
     tables: dict[str, TableDef]
     column_types: dict[int, TypeId]  # id(column node) → type of the physical column
+    json_columns: set[int]  # id(column node) of a v1 table's `data` (JSONB on PostgreSQL)
 
 
 def _resolve(
@@ -175,7 +178,7 @@ def _resolve(
     spelled: Mapping[str, str],
 ) -> _Resolved:
     """Physical tables → the tenant schema, columns → their defined spelling, both quoted."""
-    resolved = _Resolved({}, {})
+    resolved = _Resolved({}, {}, set())
     scopes = list(traverse_scope(tree))
     renames: list[tuple[exp.Expression, str, exp.Identifier]] = []
     for scope in scopes:
@@ -209,6 +212,8 @@ def _resolve(
             name, type_id = found
             renames.append((column, "this", exp.to_identifier(name, quoted=True)))
             resolved.column_types[id(column)] = type_id
+            if is_json_column(definition, name):
+                resolved.json_columns.add(id(column))
     for node, arg, identifier in renames:
         node.set(arg, identifier)
     return resolved
@@ -445,6 +450,7 @@ def plan(
     schema = _schema(tables, dialect)
     tree = _qualify(tree, schema, dialect, spelled)
     annotate_types(tree, schema=schema, dialect=dialect)
+    sqljson.annotate(tree)
     resolved = _resolve(tree, tables, schema_name, spelled)
     _fix_booleans(tree)
     _concatenations(tree)
@@ -453,6 +459,9 @@ def plan(
         _uuid_literals(tree, resolved)
         _money_as_numbers(tree, resolved)
         _sqlite_functions(tree)
+        sqljson.for_sqlite(tree)
+    elif backend == "postgresql":
+        tree = sqljson.for_postgresql(tree, resolved.json_columns)
     limited = _limit(tree, max_rows)
     binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
     return Plan(

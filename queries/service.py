@@ -23,7 +23,7 @@ from ddl.catalog import TableDef
 from ddl.errors import Conflict, NotFound, ValidationError
 from ddl.names import check_name, fold
 from ddl.space import TenantSpace
-from queries import params, results, run, store
+from queries import params, results, run, store, v1tables
 from queries.check import Checked, check
 from queries.parse import dialect_name, parse
 from queries.plan import Plan, plan
@@ -77,14 +77,17 @@ _plans_lock = threading.Lock()
 
 
 def load_tables(conn: sa.Connection, names: Sequence[str]) -> dict[str, TableDef]:
-    """The tenant's definitions of `names` by folded name; a name it lacks is refused like any
-    table outside the namespace (another tenant's table looks just the same)."""
+    """The tenant's definitions of `names` by folded name, v3 tables and v1 tables (by sqlName)
+    alike; a name it lacks is refused like any table outside the namespace (another tenant's
+    table looks just the same)."""
     wanted = {fold(name): name for name in names}
     found: dict[str, TableDef] = {}
     if wanted:
         table = catalog.catalog_tables
         query = sa.select(table).where(table.c.name_key.in_(sorted(wanted)))
         found = {row.name_key: catalog.definition_of(row) for row in conn.execute(query)}
+    if len(found) < len(wanted):  # the rest may be v1 tables, named by their sqlName
+        found.update(v1tables.load(conn, [key for key in wanted if key not in found]))
     for key, name in wanted.items():
         if key not in found:
             raise ValidationError(

@@ -60,5 +60,7 @@ def test_tsql_json_value_reads_a_v1_table(tenant: TenantCtx) -> None:
 def test_postgresql_rewrite_only_touches_plain_paths() -> None:
     tree = sqlglot.parse_one("SELECT JSON_VALUE(data, '$.a.b[2]') FROM t", read="tsql")
     assert sqljson.for_postgresql(tree).sql("postgres") == (
-        "SELECT JSONB_EXTRACT_PATH_TEXT(data, 'a', 'b', '2') FROM t"
+        "SELECT CASE JSONB_TYPEOF(JSONB_EXTRACT_PATH(data, 'a', 'b', '2')) "
+        "WHEN 'object' THEN NULL WHEN 'array' THEN NULL "
+        "ELSE JSONB_EXTRACT_PATH_TEXT(data, 'a', 'b', '2') END FROM t"
     )

@@ -144,6 +144,14 @@ def find_by_sql_name(conn: sa.Connection, sql_name: str) -> V1Table | None:
     return _from_row(row) if row else None
 
 
+def find_by_sql_keys(conn: sa.Connection, keys: list[str]) -> list[V1Table]:
+    """For saved queries: the v1 tables whose folded SQL names are among `keys`."""
+    if not keys:
+        return []
+    query = sa.select(v1_tables).where(v1_tables.c.sql_key.in_(sorted(keys)))
+    return [_from_row(row) for row in conn.execute(query)]
+
+
 def insert(conn: sa.Connection, table: V1Table) -> None:
     conn.execute(v1_tables.insert().values(**values_of(table)))
 
