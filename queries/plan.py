@@ -25,6 +25,7 @@ from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import TypeId
+from queries import mssql
 from queries.check import NAMESPACES, Checked
 
 NAMESPACE = "customtables"
@@ -84,6 +85,7 @@ class Plan:
     columns: tuple[OutputColumn, ...]
     tables: tuple[TableDef, ...]  # every custom table the query reads
     limited: bool  # the row limit is inside the SQL
+    positions: tuple[str, ...] = ()  # bind names in the order of `?` markers (SQL Server)
 
 
 def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
@@ -446,8 +448,11 @@ def plan(
     tree = _qualify(tree, schema, dialect, spelled)
     annotate_types(tree, schema=schema, dialect=dialect)
     resolved = _resolve(tree, tables, schema_name, spelled)
-    _fix_booleans(tree)
-    _concatenations(tree)
+    if backend == "mssql":
+        mssql.prepare_tree(tree)  # T-SQL runs as written: no translation
+    else:
+        _fix_booleans(tree)
+        _concatenations(tree)
     columns = _output_columns(tree, resolved, spelled)
     if backend == "sqlite":
         _uuid_literals(tree, resolved)
@@ -455,10 +460,14 @@ def plan(
         _sqlite_functions(tree)
     limited = _limit(tree, max_rows)
     binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
+    sql, positions = _render(tree, backend, binds), ()
+    if backend == "mssql":
+        sql, positions = mssql.positional(sql, binds)  # pyodbc binds `?` by position
     return Plan(
-        sql=_render(tree, backend, binds),
+        sql=sql,
         binds=binds,
         columns=columns,
         tables=tuple(resolved.tables.values()),
         limited=limited,
+        positions=positions,
     )
