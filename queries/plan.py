@@ -26,6 +26,7 @@ from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import TypeId
 from ddl.v1 import sqljson
+from queries import mssql
 from queries.check import NAMESPACES, Checked
 from queries.v1tables import is_json_column
 
@@ -86,6 +87,7 @@ class Plan:
     columns: tuple[OutputColumn, ...]
     tables: tuple[TableDef, ...]  # every custom table the query reads
     limited: bool  # the row limit is inside the SQL
+    positions: tuple[str, ...] = ()  # bind names in the order of `?` markers (SQL Server)
 
 
 def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
@@ -452,8 +454,11 @@ def plan(
     annotate_types(tree, schema=schema, dialect=dialect)
     sqljson.annotate(tree)
     resolved = _resolve(tree, tables, schema_name, spelled)
-    _fix_booleans(tree)
-    _concatenations(tree)
+    if backend == "mssql":
+        mssql.prepare_tree(tree)  # T-SQL runs as written: no translation
+    else:
+        _fix_booleans(tree)
+        _concatenations(tree)
     columns = _output_columns(tree, resolved, spelled)
     if backend == "sqlite":
         _uuid_literals(tree, resolved)
@@ -464,10 +469,14 @@ def plan(
         tree = sqljson.for_postgresql(tree, resolved.json_columns)
     limited = _limit(tree, max_rows)
     binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
+    sql, positions = _render(tree, backend, binds), ()
+    if backend == "mssql":
+        sql, positions = mssql.positional(sql, binds)  # pyodbc binds `?` by position
     return Plan(
-        sql=_render(tree, backend, binds),
+        sql=sql,
         binds=binds,
         columns=columns,
         tables=tuple(resolved.tables.values()),
         limited=limited,
+        positions=positions,
     )

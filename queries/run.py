@@ -7,9 +7,10 @@ Driver errors never reach the client: each is mapped to a domain error with a me
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from ddl.catalog import TableDef
 from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
 from ddl.space import CATALOG_SCHEMA, TenantSpace
-from queries import guard
+from queries import guard, mssql
 
 REFUSED = (
     "The database refused the query: a saved query may only read the custom tables of its "
@@ -174,19 +175,24 @@ def execute(
     tables: Iterable[TableDef] = (),
     stream: bool = True,
     conn: sa.Connection | None = None,
+    positions: Sequence[str] = (),
 ) -> RawResult:
     """Run SQL already rendered for `space`'s backend, in `conn` (a `session`) or a session of
     its own. The database refuses anything but reads of the tenant's custom tables; `tables`
     are those the reader role must be able to read. `stream=False` is for SQL that limits its
-    own rows (a plan with `limited`)."""
-    if space.dialect not in ("sqlite", "postgresql"):
+    own rows (a plan with `limited`); `positions` orders the values for `?` binds (mssql)."""
+    if space.dialect not in ("sqlite", "postgresql", "mssql"):
         raise ValidationError(f"Saved queries are not available on {space.dialect} yet")
     if conn is None:
         with session(space) as own:
             return execute(
                 space, sql, params, timeout=timeout, max_rows=max_rows, tables=tables,
-                stream=stream, conn=own,
+                stream=stream, conn=own, positions=positions,
             )  # fmt: skip
     if space.dialect == "sqlite":
         return _run_sqlite(conn, sql, params, timeout, max_rows)
+    if space.dialect == "mssql":
+        values = mssql.positional_values(params, positions)
+        fetch = functools.partial(_fetch, max_rows=max_rows)
+        return mssql.execute(conn, space, sql, values, (timeout, list(tables)), fetch)
     return _run_postgres(conn, space, sql, params, (timeout, max_rows), list(tables), stream)

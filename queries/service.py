@@ -259,6 +259,7 @@ def execute(
             tables=made.tables,
             stream=not made.limited,
             conn=conn,
+            positions=made.positions,
         )
     columns, rows = results.shape(made.columns, raw.rows)
     return QueryResult(columns, rows, raw.truncated)

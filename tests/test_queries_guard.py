@@ -4,9 +4,11 @@ and still stops at the time limit. The pooled connection is clean again afterwar
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -14,7 +16,7 @@ from app.tenancy import Tenancy
 from ddl import catalog
 from ddl.errors import QueryTimeout, ValidationError
 from ddl.space import TenantSpace
-from queries import guard, run
+from queries import guard, mssql, run
 from tests.conftest import Api, TenantCtx
 from tests.test_queries import put_rows
 
@@ -38,7 +40,30 @@ def still_intact(api: Api) -> None:
     put_rows(api, "ProductCatalog", [{**ROW, "Name": "Kept"}])
 
 
+def mssql_attacks(space: TenantSpace, other: TenantSpace) -> list[str]:
+    own = f"[{space.schema}]"
+    table = f"{own}.[ProductCatalog]"
+    return [
+        f"DELETE FROM {table}",
+        f"UPDATE {table} SET Name = 'hacked'",
+        f"INSERT INTO {table} (Oid, Name) VALUES (NEWID(), 'y')",
+        f"DROP TABLE {table}",
+        f"CREATE TABLE {own}.evil (a INT)",
+        f"SELECT * FROM {own}.[_ct_tables]",
+        f"SELECT * FROM {own}.[_ct_audit]",
+        "SELECT * FROM dbo.ct_tokens",
+        "SELECT * FROM dbo.ct_tenants",
+        f"SELECT * FROM [{other.schema}].[Secret]",
+        f"REVERT; DELETE FROM {table}",
+        f"EXECUTE AS USER = 'dbo'; DELETE FROM {table}",
+        "EXEC xp_cmdshell 'dir'",
+        f"SELECT * INTO {own}.copied FROM {table}",
+    ]
+
+
 def attacks(space: TenantSpace, other: TenantSpace) -> list[str]:
+    if space.dialect == "mssql":
+        return mssql_attacks(space, other)
     own = f'"{space.schema}"'
     table = f'{own}."ProductCatalog"'
     common = [
@@ -103,6 +128,16 @@ def test_side_effects_never_persist(tenant: TenantCtx, api: Api, products: str) 
     """The run's transaction is always rolled back: a function with a side effect that a
     read-only transaction still allows (lo_create on PostgreSQL 15) leaves nothing behind."""
     space = space_of(tenant.tenancy, tenant.name)
+    if space.dialect == "mssql":
+        # Anyone may create a global temporary table; made in the run's transaction, it is gone
+        # with the rollback (it would outlive the run on the pooled session otherwise).
+        probe = f"##ct_probe_{uuid.uuid4().hex}"
+        with contextlib.suppress(ValidationError):  # no result set: "could not run"
+            execute(space, f"SELECT 1 AS a INTO {probe}")
+        with space.engine.connect() as conn:
+            found = conn.exec_driver_sql("SELECT OBJECT_ID(?)", (f"tempdb..{probe}",)).scalar()
+        assert found is None
+        return
     if space.dialect == "sqlite":
         # Each SQLite layer holds on its own: query_only alone refuses a write the authorizer
         # would have let through.
@@ -131,6 +166,8 @@ def test_database_enforces_the_time_limit(tenant: TenantCtx, api: Api, products:
         sql = (
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
         )
+    elif space.dialect == "mssql":
+        sql = "WAITFOR DELAY '00:00:30'"  # pyodbc's query timeout cancels it
     else:
         sql = "SELECT pg_sleep(30)"
     started = time.monotonic()
@@ -156,6 +193,7 @@ def test_concurrent_first_runs_share_the_reader_set_up(api: Api, products: str) 
 
     for _ in range(2):
         guard._granted.clear()  # as in a freshly started process
+        mssql._granted.clear()
         threads = [threading.Thread(target=first_run) for _ in range(6)]
         for thread in threads:
             thread.start()
