@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -78,14 +80,27 @@ class TypedRows:
             ],
             gc=False,
         )
-        self._signatures: dict[tuple[type, ...], tuple[PreparedColumn, ...] | None] = {}
+        self._signatures: dict[tuple[type, ...], Signature | None] = {}
 
-    def columns(self, signature: tuple[type, ...]) -> tuple[PreparedColumn, ...] | None:
-        """The columns a row sets, or None when one is listed twice (the general path says so)."""
-        if signature not in self._signatures:
-            columns = tuple(self.column_of[struct] for struct in signature)
-            self._signatures[signature] = columns if len(set(columns)) == len(columns) else None
-        return self._signatures[signature]
+    def signature(self, kinds: tuple[type, ...]) -> Signature | None:
+        """What a row listing these column structs sets, and which of its values still need
+        converting; None when a column is listed twice (the general path says so)."""
+        if kinds not in self._signatures:
+            columns = tuple(self.column_of[struct] for struct in kinds)
+            post = tuple(
+                (position, self.convert[struct])
+                for position, struct in enumerate(kinds, start=1)
+                if struct in self.convert
+            )
+            unique = len(set(columns)) == len(columns)
+            self._signatures[kinds] = Signature(columns, post) if unique else None
+        return self._signatures[kinds]
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    columns: tuple[PreparedColumn, ...]
+    post: tuple[tuple[int, Any], ...]  # (position in the parameter row, converter)
 
 
 def _union(types: tuple[type, ...]) -> Any:
@@ -107,7 +122,6 @@ def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> Batch | None:
     """A batch from rows of `typed_rows(table).row_type`, or None when the general path must
     decide (a key repeated in the batch, a column listed twice in a row)."""
     typed = typed_rows(table)
-    convert = typed.convert
     keys: list[Any] = []
     seen: set[Any] = set()
     groups: dict[tuple[PreparedColumn, ...], ParamRows] = {}
@@ -118,19 +132,19 @@ def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> Batch | None:
         seen.add(key)
         keys.append(key)
         items = row.Columns
-        columns = typed.columns(tuple(map(type, items)))
-        if columns is None:
+        signature = typed.signature(tuple(map(type, items)))
+        if signature is None:
             return None
-        values = [key]
-        for item in items:
-            value = item.Value
-            if value is not None and convert:
-                post = convert.get(type(item))
-                if post is not None:
-                    try:
-                        value = post(value)
-                    except BadValue:
-                        return None
-            values.append(value)
-        groups.setdefault(columns, []).append(tuple(values))
+        values = [key, *map(_value, items)]
+        for position, convert in signature.post:
+            value = values[position]
+            if value is not None:
+                try:
+                    values[position] = convert(value)
+                except BadValue:
+                    return None
+        groups.setdefault(signature.columns, []).append(tuple(values))
     return Batch(keys, keys, groups)
+
+
+_value = attrgetter("Value")

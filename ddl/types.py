@@ -240,10 +240,21 @@ def money_value(value: Any) -> Decimal:
     return number
 
 
+def money_text(value: Any) -> str:
+    """Money as the exact text SQLite stores. A Decimal that already fits DECIMAL(19,4) (at
+    most 4 places, below 10^15, not zero: the common case) is kept as written, skipping the
+    rounding; everything else goes through money_value."""
+    if type(value) is Decimal and value.is_finite() and not value.is_zero():
+        text = str(value)
+        if "E" not in text and value.adjusted() < MONEY_DIGITS:
+            dot = text.find(".")
+            if dot == -1 or len(text) - dot <= 5:
+                return text
+    return str(money_value(value))
+
+
 def _money_in(dialect: str) -> Converter:
-    if dialect == "sqlite":
-        return lambda value: str(money_value(value))
-    return money_value
+    return money_text if dialect == "sqlite" else money_value
 
 
 def _string_in(limit: int | None) -> Converter:
