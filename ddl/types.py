@@ -241,15 +241,19 @@ def money_value(value: Any) -> Decimal:
 
 
 def money_text(value: Any) -> str:
-    """Money as the exact text SQLite stores. A Decimal that already fits DECIMAL(19,4) (at
-    most 4 places, below 10^15, not zero: the common case) is kept as written, skipping the
-    rounding; everything else goes through money_value."""
+    """Money as the exact text SQLite stores, always with 4 places as DECIMAL(19,4) prints
+    (so CAST(Price AS VARCHAR) in a saved query reads '120.5000', as on SQL Server). A Decimal
+    that already fits (at most 4 places, below 10^15, not zero: the common case) is padded
+    instead of rounded; everything else goes through money_value."""
     if type(value) is Decimal and value.is_finite() and not value.is_zero():
         text = str(value)
         if "E" not in text and value.adjusted() < MONEY_DIGITS:
             dot = text.find(".")
-            if dot == -1 or len(text) - dot <= 5:
-                return text
+            if dot == -1:
+                return text + ".0000"
+            places = len(text) - dot - 1
+            if places <= 4:
+                return text + "0" * (4 - places)
     return str(money_value(value))
 
 
