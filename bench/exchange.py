@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.exchange [--rows 1000000] [--database-url postgresql+psycopg://…]
 
+(with a URL, the run uses a fresh database beside the one named, and drops it afterwards)
+
 Starts `customtables serve` as a subprocess on a free port (SQLite in a temporary directory
 unless a database URL is given), uploads a generated export file of 6 columns with
 PUT …/import, then restarts the server and streams GET …/export. Peak RSS is the server
@@ -25,7 +27,7 @@ from app.cli import bootstrap
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.tokens import create_token
-from bench.common import live_server, rss_mb, server_env
+from bench.common import live_server, rss_mb, scratch_database, server_env
 
 TABLE = {
     "TableName": "Bench",
@@ -69,9 +71,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        env = server_env(Path(tmp), args.database_url)
-        settings = Settings.from_env(data_dir=Path(tmp), database_url=args.database_url)
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(args.database_url) as url:
+        env = server_env(Path(tmp), url)
+        settings = Settings.from_env(data_dir=Path(tmp), database_url=url)
         tenancy = Tenancy(settings)
         bootstrap(tenancy)
         tenant = f"bench{uuid.uuid4().hex[:8]}"
