@@ -5,10 +5,8 @@ PostgreSQL database): first start prints one Admin token once, `tenant create`, 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import _pg_database
+from tests.live import LiveServer, live_server
 
 TIMEOUT = 60
 
@@ -66,54 +65,8 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
         yield Cli(env, tmp_path, url)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[str]
-    base: str
-    output: Path
-
-    def stdout(self) -> list[str]:
-        return self.output.read_text().strip().splitlines()
-
-
-def _serve(cli: Cli, name: str) -> Server:
-    port = _free_port()
-    output = cli.cwd / f"{name}.out"
-    with output.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            env=cli.env,
-            cwd=cli.cwd,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        assert process.poll() is None, output.read_text()
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return Server(process, base, output)
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, output.read_text()
-        time.sleep(0.1)
-
-
-def _stop(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+def _printed(server: LiveServer) -> list[str]:
+    return server.log.read_text().strip().splitlines()
 
 
 def _tokens_in(lines: list[str]) -> list[str]:
@@ -121,16 +74,15 @@ def _tokens_in(lines: list[str]) -> list[str]:
 
 
 def test_serve_prints_one_admin_token_once_and_tokens_work(cli: Cli) -> None:
-    first = _serve(cli, "first")
-    try:
-        printed = _tokens_in(first.stdout())
-        assert len(printed) == 1, first.stdout()
+    with live_server(cli.env) as first:
+        printed = _tokens_in(_printed(first))
+        assert len(printed) == 1, _printed(first)
         admin = {"X-AccessToken": printed[0]}
-        listed = httpx.get(f"{first.base}/api/v3/custom-tables", headers=admin)
+        listed = httpx.get(f"{first.base_url}/api/v3/custom-tables", headers=admin)
         assert listed.status_code == 200, listed.text
         assert listed.json() == []
         made = httpx.post(
-            f"{first.base}/api/v3/custom-tables/Notes",
+            f"{first.base_url}/api/v3/custom-tables/Notes",
             headers=admin,
             json={"KeyColumnName": "Id", "KeyDataTypeId": 3},
         )
@@ -140,29 +92,24 @@ def test_serve_prints_one_admin_token_once_and_tokens_work(cli: Cli) -> None:
         reader = cli.token("--tenant", "default", "--user", "bob", "--role", "Reader")
         as_reader = {"X-AccessToken": reader}
         assert (
-            httpx.get(f"{first.base}/api/v3/custom-tables", headers=as_reader).json()[0][
+            httpx.get(f"{first.base_url}/api/v3/custom-tables", headers=as_reader).json()[0][
                 "TableName"
             ]
             == "Notes"
         )
-        refused = httpx.delete(f"{first.base}/api/v3/custom-tables/Notes", headers=as_reader)
+        refused = httpx.delete(f"{first.base_url}/api/v3/custom-tables/Notes", headers=as_reader)
         assert refused.status_code == 403, refused.text
 
         # revoked: 401 at once
         assert cli.ok("token", "revoke", reader)[-1] == "Revoked"
-        gone = httpx.get(f"{first.base}/api/v3/custom-tables", headers=as_reader)
+        gone = httpx.get(f"{first.base_url}/api/v3/custom-tables", headers=as_reader)
         assert gone.status_code == 401
         assert set(gone.json()) == {"Code", "Message"}
-    finally:
-        _stop(first)
 
-    second = _serve(cli, "second")
-    try:
-        assert _tokens_in(second.stdout()) == [], second.stdout()
-        again = httpx.get(f"{second.base}/api/v3/custom-tables/Notes", headers=admin)
+    with live_server(cli.env) as second:
+        assert _tokens_in(_printed(second)) == [], _printed(second)
+        again = httpx.get(f"{second.base_url}/api/v3/custom-tables/Notes", headers=admin)
         assert again.status_code == 200, again.text
-    finally:
-        _stop(second)
 
 
 def test_tenant_and_token_commands(cli: Cli) -> None:
@@ -234,13 +181,12 @@ def test_first_command_on_an_empty_database_shows_the_admin_token(cli: Cli) -> N
     again = cli.run("token", "create", "--tenant", "acme", "--user", "u")
     assert _tokens_in(again.stderr.splitlines()) == []
     assert len(_tokens_in(again.stdout.splitlines())) == 1
-    server = _serve(cli, "after")
-    try:
-        assert _tokens_in(server.stdout()) == []
+    with live_server(cli.env) as server:
+        assert _tokens_in(_printed(server)) == []
         admin = {"X-AccessToken": printed[0]}
         answer = httpx.post(
-            f"{server.base}/api/v3/custom-tables/T", headers=admin, json={"KeyColumnName": "Id"}
+            f"{server.base_url}/api/v3/custom-tables/T",
+            headers=admin,
+            json={"KeyColumnName": "Id"},
         )
         assert answer.status_code == 201, answer.text
-    finally:
-        _stop(server)
