@@ -17,6 +17,7 @@ from app.openapi import document_bodies
 from app.query_case import query_case_middleware
 from app.settings import Settings
 from app.tenancy import Tenancy
+from app.v1 import ratelimit as v1_ratelimit
 from app.v1 import tables as v1
 from app.v3.audit import AuditController
 from app.v3.exchange import ExchangeController
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         on_shutdown=[on_shutdown],
+        lifespan=[v1_ratelimit.purging],
         debug=False,
     )
     app = Litestar.from_config(config)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import anyio
 import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
@@ -177,3 +178,21 @@ def test_sql_names_are_unique_across_v1_and_v3(tenant: TenantCtx) -> None:
     assert tenant.admin.post("custom-tables/invoices_2", json=v3_table).status_code == 409
     ok(api.delete(f"/api/v1/tables/{first['id']}"))
     assert tenant.admin.post("custom-tables/invoices_2", json=v3_table).status_code == 201
+
+
+def test_expired_counters_of_the_memory_store_are_purged() -> None:
+    """Counters of keys never seen again must not pile up in the in-memory store."""
+    from litestar.stores.memory import MemoryStore
+
+    from app.v1.ratelimit import purge_forever
+
+    async def scenario() -> list[bool]:
+        store = MemoryStore()
+        await store.set("made-up-key-1", b"1", expires_in=1)
+        await store.set("kept", b"1", expires_in=3600)
+        await anyio.sleep(1.05)
+        with anyio.move_on_after(0.3):
+            await purge_forever(store, every=0.05)
+        return ["made-up-key-1" in store._store, "kept" in store._store]
+
+    assert anyio.run(scenario) == [False, True]

@@ -9,9 +9,12 @@ carries the bucket. The key itself is hashed: the store never sees a token.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, get_args
 
-from litestar import Request
+import anyio
+from litestar import Litestar, Request
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_remote_address
 from litestar.stores.base import Store
@@ -81,3 +84,30 @@ def stores(settings: Settings) -> dict[str, Store]:
             )
         }
     return {STORE_NAME: MemoryStore()}
+
+
+PURGE_SECONDS = 60.0
+
+
+async def purge_forever(store: MemoryStore, every: float) -> None:
+    """Drop expired counters now and then: the memory store only forgets a key when that key
+    is read again, so counters of keys never seen twice (say, a stream of made-up API keys)
+    would otherwise stay in memory for good."""
+    while True:
+        await anyio.sleep(every)
+        await store.delete_expired()
+
+
+@asynccontextmanager
+async def purging(app: Litestar) -> AsyncIterator[None]:
+    """App lifespan: run `purge_forever` on the in-memory rate-limit store while serving."""
+    store = app.stores.get(STORE_NAME)
+    if not isinstance(store, MemoryStore):
+        yield
+        return
+    async with anyio.create_task_group() as group:
+        group.start_soon(purge_forever, store, PURGE_SECONDS)
+        try:
+            yield
+        finally:
+            group.cancel_scope.cancel()
