@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
-
 from tests.live import LiveServer, live_server, server_env
+from tests.pg import fresh_database
 
 __all__ = ["LiveServer", "live_server", "rss_mb", "scratch_database", "server_env"]
 
@@ -29,13 +27,5 @@ def scratch_database(server_url: str) -> Iterator[str]:
     if not server_url:
         yield ""
         return
-    base, _ = server_url.rsplit("/", 1)
-    admin_url = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    name = f"ct_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(server_url, prefix="ct_bench") as url:
+        yield url

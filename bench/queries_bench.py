@@ -1,8 +1,8 @@
 """Saved-query overhead: parse + check + plan (cold and cached), and a full run through the
 service against the translated SQL run directly on the driver.
 
-    .venv/bin/python bench/queries_bench.py                 # SQLite in a temporary directory
-    .venv/bin/python bench/queries_bench.py postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.queries_bench                 # SQLite in a temporary directory
+    .venv/bin/python -m bench.queries_bench postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from datetime import datetime
 from pathlib import Path
 
 import msgspec
-import psycopg
 
 from app.cli import bootstrap
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.v3.schemas import UpdateModel, decoder
+from bench.common import scratch_database
 from ddl import rows, schema
 from ddl.access import Caller
 from queries import plan as plan_module
@@ -110,20 +110,8 @@ def setup(url: str) -> Tenancy:
 
 
 def main() -> None:
-    url = admin_url = sys.argv[1] if len(sys.argv) > 1 else ""
-    name = f"ct_bench_{uuid.uuid4().hex[:8]}"
-    if admin_url:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        base = admin_url.rsplit("/", 1)[0]
-        url = base.replace("postgresql://", "postgresql+psycopg://") + "/" + name
-    try:
+    with scratch_database(sys.argv[1] if len(sys.argv) > 1 else "") as url:
         measure(setup(url))
-    finally:
-        if admin_url:
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.execute(f'DROP ROLE IF EXISTS "ct_reader_customtables_{TENANT}"')
 
 
 def measure(tenancy: Tenancy) -> None:

@@ -8,7 +8,6 @@ CUSTOMTABLES_TEST_MSSQL_URL set, the whole suite runs a third time on SQL Server
 
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from litestar.testing import TestClient
 
@@ -25,6 +23,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.tokens import create_token
+from tests.pg import fresh_database
 
 PG_ADMIN_URL = os.environ.get(
     "CUSTOMTABLES_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -45,33 +44,6 @@ class Backend:
     @property
     def url(self) -> str:
         return self.settings.url
-
-
-def _pg_database() -> Iterator[str]:
-    name = f"ct_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        roles = _reader_roles(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            for role in roles:  # roles are cluster-wide: drop the run's saved-query readers
-                with contextlib.suppress(psycopg.Error):
-                    admin.execute(f'DROP ROLE IF EXISTS "{role}"')
-
-
-def _reader_roles(url: str) -> list[str]:
-    """The saved-query reader roles of the run's tenants (queries/guard.py), all but the default
-    tenant's, whose name other databases on the cluster share."""
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            rows = conn.execute("SELECT schema_name FROM ct_tenants").fetchall()
-    except psycopg.Error:
-        return []
-    return [f"ct_reader_{schema}" for (schema,) in rows if schema != "customtables"]
 
 
 def _mssql_database() -> Iterator[str]:
@@ -105,7 +77,7 @@ def backend(
         for url in _mssql_database():
             yield Backend("mssql", Settings.from_env(data_dir=data_dir, database_url=url))
         return
-    for url in _pg_database():
+    with fresh_database(PG_ADMIN_URL) as url:
         yield Backend("postgresql", Settings.from_env(data_dir=data_dir, database_url=url))
 
 

@@ -15,8 +15,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _pg_database
+from tests.conftest import PG_ADMIN_URL
 from tests.live import LiveServer, live_server
+from tests.pg import fresh_database
 
 TIMEOUT = 60
 
@@ -60,7 +61,7 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
     if request.param == "sqlite":
         yield Cli(env, tmp_path, None)
         return
-    for url in _pg_database():
+    with fresh_database(PG_ADMIN_URL) as url:
         env["CUSTOMTABLES_DATABASE_URL"] = url
         yield Cli(env, tmp_path, url)
 
