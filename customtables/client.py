@@ -72,7 +72,9 @@ def _timeout(timeout: TimeoutSpec) -> httpx.Timeout:
 class Client:
     """A connection to one server as one token (`v1_token` when the v1 key differs).
     `timeout` bounds each network wait (connect, each read, each write) in seconds;
-    `retries` and `max_retry_wait` bound how often and how long a call is retried."""
+    `retries`, `max_retry_wait` and `retry_backoff` say how often and how long a call is
+    retried (see `RetryPolicy`); `http` lets a caller bring its own configured httpx client
+    (its `base_url` must be the server's)."""
 
     def __init__(
         self,
@@ -83,10 +85,11 @@ class Client:
         timeout: TimeoutSpec = DEFAULT_TIMEOUT,
         retries: int = 3,
         max_retry_wait: float = 60.0,
+        retry_backoff: float = 0.5,
         http: httpx.Client | None = None,
     ) -> None:
         self._http = http or httpx.Client(base_url=base_url, timeout=_timeout(timeout))
-        policy = RetryPolicy(retries=retries, max_wait=max_retry_wait)
+        policy = RetryPolicy(retries, max_retry_wait, retry_backoff)
         self._t = SyncTransport(self._http, Auth(token, v1_token), policy)
         self.v1 = V1(self._t)
 
@@ -144,10 +147,11 @@ class AsyncClient:
         timeout: TimeoutSpec = DEFAULT_TIMEOUT,
         retries: int = 3,
         max_retry_wait: float = 60.0,
+        retry_backoff: float = 0.5,
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self._http = http or httpx.AsyncClient(base_url=base_url, timeout=_timeout(timeout))
-        policy = RetryPolicy(retries=retries, max_wait=max_retry_wait)
+        policy = RetryPolicy(retries, max_retry_wait, retry_backoff)
         self._t = AsyncTransport(self._http, Auth(token, v1_token), policy)
         self.v1 = AsyncV1(self._t)
 

@@ -12,7 +12,7 @@ import httpx
 import msgspec
 
 _ROW_COLUMN = re.compile(r"^(Row|Line) (\d+)(?:, column '([^']*)')?")
-_COLUMN = re.compile(r"^(?:Column|Field) '([^']*)'")
+_COLUMN = re.compile(r"\b(?:[Cc]olumn|Field) '([^']*)'")
 
 
 class CustomTablesError(Exception):
@@ -32,7 +32,8 @@ class CustomTablesError(Exception):
 class ValidationError(CustomTablesError):
     """400: the request or a value was wrong. `row` is the index of the bad row in the rows the
     caller passed (save_many adds the offset of its batch), `line` the line of a CSV file
-    (header = 1), `column` the column or field named; each is None when the server named none."""
+    (header = 1), `column` the column or field named; each is None when the server named none.
+    They are read from the message, which the server words as `Row 3, column 'Price': …`."""
 
     def __init__(self, message: str, code: str = "VALIDATION_ERROR", status: int = 400) -> None:
         super().__init__(message, code, status)
@@ -47,7 +48,7 @@ class ValidationError(CustomTablesError):
             else:
                 self.line = number
             self.column = match.group(3)
-        elif column := _COLUMN.match(message):
+        elif column := _COLUMN.search(message):
             self.column = column.group(1)
 
 
