@@ -123,9 +123,8 @@ class Client:
         """Create the table, or add the columns it lacks (Admin). `columns` maps a name to a
         type id, or to `(11, length)` for VarcharOther."""
         call = calls.create_table(name, key, key_type, columns or {}, key_length)
-        table = Table(self._t, name)
-        table._definition = self._t.run(call)
-        return table
+        definition = self._t.run(call)
+        return Table(self._t, name, definition)
 
     def drop_table(self, name: str) -> bool:
         return self._t.run(calls.drop_table(name))
@@ -182,9 +181,8 @@ class AsyncClient:
         key_length: int | None = None,
     ) -> AsyncTable:
         call = calls.create_table(name, key, key_type, columns or {}, key_length)
-        table = AsyncTable(self._t, name)
-        table._definition = await self._t.run(call)
-        return table
+        definition = await self._t.run(call)
+        return AsyncTable(self._t, name, definition)
 
     async def drop_table(self, name: str) -> bool:
         return await self._t.run(calls.drop_table(name))

@@ -40,10 +40,12 @@ def _typed_keys(result: WriteResult, definition: Mapping[str, Any]) -> WriteResu
 class Table:
     """One table of the tenant; the definition is read once and kept (`refresh()` re-reads)."""
 
-    def __init__(self, transport: SyncTransport, name: str) -> None:
+    def __init__(
+        self, transport: SyncTransport, name: str, definition: dict[str, Any] | None = None
+    ) -> None:
         self._t = transport
         self.name = name
-        self._definition: dict[str, Any] | None = None
+        self._definition = definition
 
     def definition(self) -> dict[str, Any]:
         """The table's definition (`TableName`, `KeyColumnName`, `Columns`, `RowCount`, …)."""
@@ -156,10 +158,12 @@ class Table:
 class AsyncTable:
     """`Table` with coroutines; `get_all` is an async iterator."""
 
-    def __init__(self, transport: AsyncTransport, name: str) -> None:
+    def __init__(
+        self, transport: AsyncTransport, name: str, definition: dict[str, Any] | None = None
+    ) -> None:
         self._t = transport
         self.name = name
-        self._definition: dict[str, Any] | None = None
+        self._definition = definition
 
     async def definition(self) -> dict[str, Any]:
         if self._definition is None:

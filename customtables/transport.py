@@ -75,15 +75,24 @@ class Auth:
     v1_token: str | None = None
     user_agent: str = "customtables-python"
 
-    def headers(self, call: Call[Any]) -> dict[str, str]:
+    def headers(self, call: Call[Any], has_body: bool) -> dict[str, str]:
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if call.v1:
             headers["x-api-key"] = self.v1_token or self.token
         else:
             headers["X-AccessToken"] = self.token
-        if call.body is not None:
+        if has_body:
             headers["Content-Type"] = call.content_type
         return headers
+
+    def request(
+        self, http: httpx.Client | httpx.AsyncClient, call: Call[Any], content: Any
+    ) -> httpx.Request:
+        """The request of one attempt; `content` is the call's body or a fresh stream of it."""
+        return http.build_request(
+            call.method, call.path, params=call.params, content=content,
+            headers=self.headers(call, content is not None),
+        )  # fmt: skip
 
 
 def _no_answer(call: Call[Any], exc: httpx.TransportError) -> TransportError:
@@ -97,13 +106,6 @@ class SyncTransport:
     auth: Auth
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
-    def _request(self, call: Call[Any], body: SyncBody | None) -> httpx.Request:
-        content = body() if body else call.body
-        return self.http.build_request(
-            call.method, call.path, params=call.params, content=content,
-            headers=self.auth.headers(call) | ({"Content-Type": call.content_type} if body else {}),
-        )  # fmt: skip
-
     def send(
         self, call: Call[Any], *, stream: bool = False, body: SyncBody | None = None
     ) -> httpx.Response:
@@ -111,7 +113,8 @@ class SyncTransport:
         attempt = 0
         while True:
             try:
-                response = self.http.send(self._request(call, body), stream=stream)
+                request = self.auth.request(self.http, call, body() if body else call.body)
+                response = self.http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 wait = self.policy.after_error(call, attempt)
                 if wait is None:
@@ -137,13 +140,6 @@ class AsyncTransport:
     auth: Auth
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
-    def _request(self, call: Call[Any], body: AsyncBody | None) -> httpx.Request:
-        content = body() if body else call.body
-        return self.http.build_request(
-            call.method, call.path, params=call.params, content=content,
-            headers=self.auth.headers(call) | ({"Content-Type": call.content_type} if body else {}),
-        )  # fmt: skip
-
     async def send(
         self, call: Call[Any], *, stream: bool = False, body: AsyncBody | None = None
     ) -> httpx.Response:
@@ -151,7 +147,8 @@ class AsyncTransport:
         attempt = 0
         while True:
             try:
-                response = await self.http.send(self._request(call, body), stream=stream)
+                request = self.auth.request(self.http, call, body() if body else call.body)
+                response = await self.http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 wait = self.policy.after_error(call, attempt)
                 if wait is None:
