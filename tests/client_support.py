@@ -86,8 +86,10 @@ class _LinkProxy(BaseHTTPRequestHandler):
     §10 says: a full page answers `Link: <…&After=…>; rel="next"` (a relative URL keeping the
     other parameters), and `After` is turned into `Skip` for the server behind it."""
 
+    protocol_version = "HTTP/1.1"  # keep-alive, so a client's connection reuse shows
     target = ""
     seen: list[str] = []
+    peers: list[int] = []
 
     def log_message(self, *args: Any) -> None:
         return None
@@ -96,6 +98,7 @@ class _LinkProxy(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = parse_qsl(url.query)
         type(self).seen.append(self.path)
+        type(self).peers.append(self.client_address[1])
         paging = url.path.endswith("/rows/values")
         if paging:
             query = [(k, str(int(b64decode(v))) if k == "After" else v) for k, v in query]
@@ -129,15 +132,15 @@ _HOP = {"host", "content-length", "transfer-encoding", "connection", "content-en
 
 
 @contextmanager
-def link_proxy(target: str) -> Iterator[tuple[str, list[str]]]:
+def link_proxy(target: str) -> Iterator[tuple[str, list[str], list[int]]]:
     """A small real HTTP server in front of `target` that sends keyset `Link` headers: (its
-    URL, the request paths it saw)."""
-    handler = type("Proxy", (_LinkProxy,), {"target": target, "seen": []})
+    URL, the request paths it saw, the client port of each request)."""
+    handler = type("Proxy", (_LinkProxy,), {"target": target, "seen": [], "peers": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.seen
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler.seen, handler.peers
     finally:
         server.shutdown()
         server.server_close()

@@ -5,6 +5,7 @@ the server's limit, 429 retried as Retry-After says, and each exception type."""
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -216,10 +217,26 @@ def test_get_all_pages_through_10000_rows_once_each(
     got = list(table.get_all(page_size=999))
     assert got == rows  # every row once, in key order, values typed
     assert table.refresh()["RowCount"] == 10_000
+    # Memory follows the page, not the table: a tenth of the rows per page, far less memory.
+    small, whole = (
+        peak_while(table.get_all(page_size=500)),
+        peak_while(table.get_all(page_size=10_000)),
+    )
+    assert small[0] == whole[0] == 10_000
+    assert small[1] * 3 < whole[1], (small, whole)
+
+
+def peak_while(rows: Iterator[dict[str, Any]]) -> tuple[int, int]:
+    """(rows read, peak bytes allocated meanwhile) of reading rows without keeping them."""
+    tracemalloc.start()
+    try:
+        return sum(1 for _ in rows), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def test_get_all_follows_the_servers_link_headers(live: Live, tenant: Any) -> None:
-    with link_proxy(live.url) as (url, seen), Client(url, tenant[1]) as client:
+    with link_proxy(live.url) as (url, seen, peers), Client(url, tenant[1]) as client:
         table = client.create_table("Big", key="Id", key_type=3, columns={"Name": 6, "Price": 4})
         rows = product_rows(2500)
         table.save_many(rows)
@@ -231,6 +248,8 @@ def test_get_all_follows_the_servers_link_headers(live: Live, tenant: Any) -> No
         assert all("Format=flat" in path and "Top=500" in path for path in pages)
         by_name = list(table.get_all(order_by="Name desc", page_size=1000))
         assert by_name == sorted(rows, key=lambda row: row["Name"], reverse=True)
+    assert len(peers) > 15
+    assert len(set(peers)) == 1  # every request of the client on one kept-alive connection
 
 
 def test_get_all_order_by_one_column(client: Client) -> None:

@@ -5,6 +5,7 @@ how `Retry-After` is read, and how error answers become exceptions. Also: mypy -
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -184,3 +185,15 @@ def test_the_client_package_is_mypy_strict_clean() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (root / "customtables" / "py.typed").exists()
+
+
+def test_a_server_that_never_answers_times_out_as_told() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        started = time.monotonic()
+        client = Client(url, "ct_token", timeout=0.3, retries=0)
+        with client, pytest.raises(TransportError, match="ReadTimeout"):
+            client.tables()
+        assert time.monotonic() - started < 5
