@@ -105,6 +105,7 @@ class Client:
         self._http.close()
 
     def table(self, name: str) -> Table:
+        """A handle on one table (no request until a method is called)."""
         return Table(self._t, name)
 
     def tables(self) -> list[dict[str, Any]]:
@@ -166,6 +167,7 @@ class AsyncClient:
         await self._http.aclose()
 
     def table(self, name: str) -> AsyncTable:
+        """A handle on one table (a plain method: no request until a method is awaited)."""
         return AsyncTable(self._t, name)
 
     async def tables(self) -> list[dict[str, Any]]:

@@ -76,7 +76,7 @@ class Auth:
     user_agent: str = "customtables-python"
 
     def headers(self, call: Call[Any], has_body: bool) -> dict[str, str]:
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        headers = {"User-Agent": self.user_agent}  # no Accept: `Format=csv` asks for CSV
         if call.v1:
             headers["x-api-key"] = self.v1_token or self.token
         else:
