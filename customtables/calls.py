@@ -40,8 +40,12 @@ class QueryRows(list[Row]):
     """The rows of a saved-query run, with the answer's `columns` ((name, type id) pairs) and
     whether the server cut them at its row or size limit (`truncated`)."""
 
-    columns: list[tuple[str, int | None]]
-    truncated: bool
+    def __init__(
+        self, rows: Iterable[Row], columns: list[tuple[str, int | None]], truncated: bool
+    ) -> None:
+        super().__init__(rows)
+        self.columns = columns
+        self.truncated = truncated
 
 
 def list_tables() -> Call[list[dict[str, Any]]]:
@@ -161,10 +165,7 @@ def _query_rows(response: httpx.Response) -> QueryRows:
     answer = decode_exact(response.content)
     columns = [(c["Name"], c["DataTypeId"]) for c in answer["Columns"]]
     decode = row_decoder(columns)
-    rows = QueryRows(decode(row) for row in answer["Rows"])
-    rows.columns = columns
-    rows.truncated = bool(answer["Truncated"])
-    return rows
+    return QueryRows((decode(row) for row in answer["Rows"]), columns, bool(answer["Truncated"]))
 
 
 def run_query(name: str, params: Mapping[str, Any]) -> Call[QueryRows]:

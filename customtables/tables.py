@@ -57,8 +57,8 @@ class Table:
         self._definition = None
         return self.definition()
 
-    @property
     def key_column(self) -> str:
+        """The key column's name, as the definition spells it."""
         return str(self.definition()["KeyColumnName"])
 
     def get(self, key: object) -> Row:

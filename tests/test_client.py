@@ -92,7 +92,7 @@ def test_create_list_extend_and_drop_tables(client: Client) -> None:
         "ProductCatalog", key="Oid", key_type=9, columns={"Name": 6, "Sku": (11, 40)}
     )
     definition = table.definition()
-    assert definition["KeyColumnName"] == "Oid"
+    assert table.key_column() == definition["KeyColumnName"] == "Oid"
     assert definition["KeyDataTypeId"] == 9
     assert {
         (c["ColumnName"], c["ColumnDataTypeId"], c.get("ColumnLength"))
@@ -527,6 +527,10 @@ async def _async_tour(live: Live, tenant: tuple[str, str], tmp: Path) -> None:
         assert [row async for row in table.get_all(page_size=1500)] == rows
         assert [t["RowCount"] for t in await client.tables()] == [10_000]
         assert await table.get(7) == rows[7]
+        assert await table.key_column() == "Id"
+        roles = await table.set_roles(read=["Sales"], save=["Admin"])
+        assert (roles["ReadRoles"], roles["SaveRoles"]) == (["Sales"], ["Admin"])
+        assert (await table.refresh())["ReadRoles"] == ["Sales"]
         assert await table.save({"Id": 7, "Name": "seven"}) == 7
         assert (await table.get(7))["Name"] == "seven"
         assert await table.delete(7) == 1
