@@ -6,9 +6,11 @@
 
 Starts `customtables serve` as a subprocess on a free port (SQLite in a temporary directory
 unless a database URL is given), uploads a generated export file of 6 columns with
-PUT …/import, then restarts the server and streams GET …/export. Peak RSS is the server
-process's VmHWM (from /proc), taken from a fresh process for each half, so the figures do
-not mix; the baseline is a fresh server's VmHWM after one small request.
+PUT …/import, then restarts the server and streams GET …/export into a file, both through
+`customtables.client` (which streams the file both ways, so it costs what raw httpx does).
+Peak RSS is the server process's VmHWM (from /proc), taken from a fresh process for each
+half, so the figures do not mix; the baseline is a fresh server's VmHWM after one small
+request.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import msgspec
 
 from app.cli import bootstrap
@@ -28,6 +29,7 @@ from app.settings import Settings
 from app.tenancy import Tenancy
 from app.tokens import create_token
 from bench.common import live_server, rss_mb, scratch_database, server_env
+from customtables.client import Client
 
 TABLE = {
     "TableName": "Bench",
@@ -80,7 +82,6 @@ def main() -> None:
         tenancy.create_tenant(tenant)
         token = create_token(tenancy, tenant, "bench", ["Admin"])
         tenancy.dispose()
-        headers = {"X-AccessToken": token}
         backend = "postgresql" if args.database_url else "sqlite"
 
         source = Path(tmp) / "bench.json"
@@ -88,35 +89,25 @@ def main() -> None:
         size_mb = source.stat().st_size / 1e6
         print(f"backend {backend}, {args.rows:,} rows, file {size_mb:.1f} MB")
 
-        with live_server(env) as server:
-            httpx.get(f"{server.base_url}/api/v3/custom-tables", headers=headers)
+        with live_server(env) as server, Client(server.base_url, token, timeout=3600) as client:
+            client.tables()
             print(f"server peak RSS after start: {rss_mb(server.process.pid):.0f} MB")
             started = time.perf_counter()
-            with source.open("rb") as body:
-                response = httpx.put(
-                    f"{server.base_url}/api/v3/custom-tables/Bench/import",
-                    content=body,
-                    headers={**headers, "Content-Type": "application/json"},
-                    timeout=3600,
-                )
+            answer = client.table("Bench").import_(source)  # streamed from the file
             seconds = time.perf_counter() - started
-            assert response.status_code == 200, response.text
-            assert response.json()["Inserted"] == args.rows, response.text
+            assert answer["Inserted"] == args.rows, answer
             print(
                 f"import: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, "
                 f"server peak RSS {rss_mb(server.process.pid):.0f} MB"
             )
 
-        with live_server(env) as server:  # a fresh process, so its peak RSS is the export's
-            httpx.get(f"{server.base_url}/api/v3/custom-tables", headers=headers)
-            url = f"{server.base_url}/api/v3/custom-tables/Bench/export"
+        # A fresh process, so its peak RSS is the export's.
+        with live_server(env) as server, Client(server.base_url, token, timeout=3600) as client:
+            client.tables()
             started = time.perf_counter()
-            received = 0
-            with httpx.stream("GET", url, headers=headers, timeout=3600) as stream:
-                assert stream.status_code == 200
-                for chunk in stream.iter_raw():
-                    received += len(chunk)
+            exported = client.table("Bench").export(Path(tmp) / "exported.json")  # streamed
             seconds = time.perf_counter() - started
+            received = exported.stat().st_size
             print(
                 f"export: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, "
                 f"{received / 1e6:.1f} MB, server peak RSS {rss_mb(server.process.pid):.0f} MB"

@@ -1,0 +1,1 @@
+"""The Python client of the customtables server: `from customtables.client import Client`."""
