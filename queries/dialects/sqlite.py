@@ -1,0 +1,178 @@
+"""Our SQLite dialect: T-SQL meaning on SQLite (SPEC §5.1), one TRANSFORMS entry per function.
+
+SQLite lacks most of T-SQL's functions (and its UPPER/LOWER are ASCII-only), so they are
+rendered as calls to the Python functions of queries/dialects/sqlite_functions.py, which
+implement SQL Server's rules once, in Python, for every connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from sqlglot import exp
+from sqlglot.dialects.sqlite import SQLite
+from sqlglot.generators.sqlite import SQLiteGenerator
+
+from queries.dialects import common
+from queries.dialects.reader import TsqlDateName, TsqlFormat
+from queries.dialects.tsql_format import check_culture
+
+Transform = Callable[[Any, Any], str]
+
+
+def _lit(text: str) -> exp.Literal:
+    return exp.Literal.string(text)
+
+
+def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
+    target = node.to
+    value = node.this
+    length = common.text_length(target)
+    source = common.kind(value)
+    if target.this in common.TEXTS:
+        if source in ("datetime", "datetime2", "date"):
+            style = exp.Literal.number(0 if source == "datetime" else 121)
+            width = exp.Literal.number(length or 8000)
+            return self.func("ct_convert", value, style, width, _lit(source))
+        text = f"CAST({self.sql(value)} AS TEXT)"
+        return f"SUBSTR({text}, 1, {length})" if length else text
+    if target.this == common.T.DATE:
+        return self.func("ct_to_date", value)
+    if target.this in common.DATE_KINDS:
+        return self.func("ct_to_datetime", value)
+    return SQLiteGenerator.cast_sql(self, node)
+
+
+def _convert(self: SQLiteGenerator, node: exp.Convert) -> str:
+    target, value, style = node.this, node.expression, node.args.get("style")
+    if style is None or target.this not in common.TEXTS:
+        return _cast(self, exp.Cast(this=value, to=target))
+    length = common.text_length(target) or 8000
+    return self.func(
+        "ct_convert", value, style, exp.Literal.number(length), _lit(common.kind(value))
+    )
+
+
+def _format(self: SQLiteGenerator, node: TsqlFormat) -> str:
+    culture = node.args.get("culture")
+    check_culture(culture.name if isinstance(culture, exp.Literal) else None)
+    kind = "date" if common.kind(node.this) in ("date", "datetime", "datetime2") else "number"
+    return self.func("ct_format", node.this, node.args["format"], _lit(kind))
+
+
+def _datediff(self: SQLiteGenerator, node: exp.DateDiff) -> str:
+    start, end = common.bare(node.expression), common.bare(node.this)
+    return self.func("ct_datediff", _lit(common.unit(node)), start, end)
+
+
+def _dateadd(self: SQLiteGenerator, node: exp.DateAdd) -> str:
+    value = common.bare(node.this)
+    return self.func("ct_dateadd", _lit(common.unit(node)), node.expression, value)
+
+
+def _extract(self: SQLiteGenerator, node: exp.Extract) -> str:
+    return self.func("ct_datepart", _lit(node.this.name), common.bare(node.expression))
+
+
+def _part(name: str) -> Transform:
+    def render(self: SQLiteGenerator, node: exp.Func) -> str:
+        return self.func("ct_datepart", _lit(name), common.bare(node.this))
+
+    return render
+
+
+def _eomonth(self: SQLiteGenerator, node: exp.LastDay) -> str:
+    inner = node.this
+    months: exp.Expression = exp.Literal.number(0)
+    if isinstance(inner, exp.DateAdd):
+        inner, months = inner.this, inner.expression
+    return self.func("ct_eomonth", common.bare(inner), months)
+
+
+def _string_agg(self: SQLiteGenerator, node: exp.GroupConcat) -> str:
+    value, separator = node.this, node.args.get("separator") or _lit(",")
+    if not isinstance(value, exp.Order):
+        return self.func("GROUP_CONCAT", value, separator)
+    keys: list[exp.Expression] = []
+    for ordered in value.expressions:
+        keys += [exp.Literal.number(1 if ordered.args.get("desc") else 0), ordered.this]
+    return self.func("ct_string_agg", value.this, separator, *keys)
+
+
+def _round(self: SQLiteGenerator, node: exp.Round) -> str:
+    places = node.args.get("decimals")
+    if places is None:
+        return self.func("ROUND", node.this)
+    truncate = node.args.get("truncate") or exp.Literal.number(0)
+    return self.func("ct_round", node.this, places, truncate)
+
+
+def _mod(self: SQLiteGenerator, node: exp.Mod) -> str:
+    if common.is_integer(node.this) and common.is_integer(node.expression):
+        return self.binary(node, "%")
+    return self.func("ct_mod", node.this, node.expression)
+
+
+def _anonymous(self: SQLiteGenerator, node: exp.Anonymous) -> str:
+    name = str(node.this).upper()
+    if name == "PATINDEX":
+        return self.func("ct_patindex", *node.expressions)
+    if name == "CHOOSE":
+        return self.func("ct_choose", *node.expressions)
+    return SQLiteGenerator.anonymous_sql(self, node)
+
+
+def _rename(name: str, *keys: str) -> Transform:
+    def render(self: SQLiteGenerator, node: exp.Expression) -> str:
+        args = [common.untext(node.args[key]) if key == "this" else node.args.get(key)
+                for key in keys]  # fmt: skip
+        return self.func(name, *args)
+
+    return render
+
+
+def _charindex(self: SQLiteGenerator, node: exp.StrPosition) -> str:
+    start = node.args.get("position") or exp.Literal.number(1)
+    return self.func("ct_charindex", node.args["substr"], node.this, start)
+
+
+class CtSqliteGenerator(SQLiteGenerator):
+    TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
+        **SQLiteGenerator.TRANSFORMS,
+        exp.Cast: _cast,
+        exp.Convert: _convert,
+        TsqlFormat: _format,
+        TsqlDateName: lambda self, node: self.func(
+            "ct_datename", _lit(node.this.name), common.bare(node.expression)
+        ),
+        exp.DateDiff: _datediff,
+        exp.DateAdd: _dateadd,
+        exp.Extract: _extract,
+        exp.Year: _part("year"),
+        exp.Month: _part("month"),
+        exp.Day: _part("day"),
+        exp.LastDay: _eomonth,
+        exp.Upper: _rename("ct_upper", "this"),
+        exp.Lower: _rename("ct_lower", "this"),
+        exp.Length: _rename("ct_len", "this"),
+        exp.Left: _rename("ct_left", "this", "expression"),
+        exp.Right: _rename("ct_right", "this", "expression"),
+        exp.Replace: _rename("ct_replace", "this", "expression", "replacement"),
+        exp.Stuff: _rename("ct_stuff", "this", "start", "length", "expression"),
+        exp.Repeat: _rename("ct_replicate", "this", "times"),
+        exp.StrPosition: _charindex,
+        exp.Concat: lambda self, node: self.func("ct_concat", *node.expressions),
+        exp.ConcatWs: lambda self, node: self.func("ct_concat_ws", *node.expressions),
+        exp.GroupConcat: _string_agg,
+        exp.Uuid: lambda self, node: "ct_newid()",
+        exp.Round: _round,
+        exp.Mod: _mod,
+        exp.Anonymous: _anonymous,
+    }
+
+
+class CtSqlite(SQLite):
+    """Registered with sqlglot as 'ctsqlite'."""
+
+    Generator = CtSqliteGenerator
