@@ -98,6 +98,8 @@ def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
 
 
 def _schema(tables: Mapping[str, TableDef], dialect: str) -> MappingSchema:
+    if not tables:  # SELECT 1 AS x: sqlglot refuses a schema with an empty namespace
+        return MappingSchema(dialect=dialect)
     mapping: dict[str, dict[str, dict[str, str]]] = {NAMESPACE: {}}
     for table in tables.values():
         columns = {fold(table.key_column): _sqlglot_type(table.key_type, table.key_length)}
@@ -412,7 +414,7 @@ def plan(
     spelled = spellings(tree, tables)
     recursion = forms.max_recursion(tree) if backend != "mssql" else None
     if backend != "mssql":
-        tree = forms.before_qualify(tree, tables)  # PIVOT / UNPIVOT → GROUP BY / UNION ALL
+        tree = forms.before_qualify(tree, tables, backend)  # PIVOT / UNPIVOT → GROUP BY / UNION ALL
     for node in list(tree.find_all(exp.WithTableHint, exp.QueryOption)):
         node.pop()  # NOLOCK, MAXRECURSION ...: no meaning on the other backends
     for table in tree.find_all(exp.Table):

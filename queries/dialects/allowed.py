@@ -7,7 +7,7 @@ from sqlglot import exp
 from queries.dialects.reader import TsqlDateName, TsqlFormat
 
 FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
-    {TsqlFormat, TsqlDateName, exp.Uuid, exp.LastDay, exp.Pivot}
+    {TsqlFormat, TsqlDateName, exp.Uuid, exp.LastDay, exp.Pivot, exp.National}
 )
 # Functions sqlglot knows only by name (exp.Anonymous), translated by our dialects.
 ANONYMOUS: frozenset[str] = frozenset({"CHOOSE", "PATINDEX"})

@@ -172,8 +172,9 @@ def _next_level(reference: str, backend: str, limit: int) -> exp.Expression:
     level = exp.column(LEVEL, reference)
     following = exp.Add(this=level, expression=exp.Literal.number(1))
     if backend == "sqlite":
-        return exp.Anonymous(this="ct_maxrecursion", expressions=[following,
-                                                                  exp.Literal.number(limit)])
+        return exp.Anonymous(
+            this="ct_maxrecursion", expressions=[following, exp.Literal.number(limit)]
+        )
     # PostgreSQL has no RAISE in a query: a cast that must fail carries our marker instead
     failure = exp.cast(
         exp.DPipe(this=exp.Literal.string(f"ct_maxrecursion:{limit}:"),

@@ -16,7 +16,7 @@ from sqlglot.generators.postgres import PostgresGenerator
 from ddl.errors import ValidationError
 from queries.dialects import common, pg_format
 from queries.dialects.reader import TsqlDateName, TsqlFormat
-from queries.dialects.tsql_dates import part_name
+from queries.dialects.tsql_dates import part_name, to_datetime
 from queries.dialects.tsql_format import DATE_STYLES, check_culture
 from queries.dialects.tsql_strings import patindex_regex
 
@@ -30,7 +30,20 @@ _SECONDS = {"hour": 3600, "minute": 60, "second": 1}
 
 
 def _ts(self: PostgresGenerator, node: exp.Expression) -> str:
-    return f"CAST({self.sql(common.bare(node))} AS TIMESTAMP)"
+    """A date argument as a timestamp; a literal is read as SQL Server reads it, here."""
+    value = common.bare(node)
+    if isinstance(value, exp.Literal) and value.is_string:
+        try:
+            parsed = to_datetime(value.this)
+        except ValueError:
+            raise ValidationError(
+                "Conversion failed when converting date and/or time from character string "
+                f"'{value.this[:40]}'"
+            ) from None
+        return f"CAST('{parsed}' AS TIMESTAMP)"
+    if isinstance(value, exp.Literal):  # a number of days since 1900-01-01, as SQL Server
+        return f"CAST('{to_datetime(float(value.this))}' AS TIMESTAMP)"
+    return f"CAST({self.sql(value)} AS TIMESTAMP)"
 
 
 def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
@@ -38,6 +51,10 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
     fraction = common.type_of(value) in common.FRACTIONS or (
         isinstance(value, exp.Literal) and not value.is_string and not value.is_int
     )
+    if target.this == common.T.FLOAT:  # T-SQL FLOAT is FLOAT(53): a double, not a real
+        return f"CAST({self.sql(value)} AS DOUBLE PRECISION)"
+    if target.this == common.T.DECIMAL and not target.expressions:  # T-SQL: DECIMAL(18, 0)
+        return f"CAST({self.sql(value)} AS NUMERIC(18, 0))"
     if target.this in common.INTEGERS - {common.T.BIT, common.T.BOOLEAN} and fraction:
         name = "SMALLINT" if target.this == common.T.TINYINT else self.sql(target)
         return f"CAST(TRUNC({self.sql(value)}) AS {name})"
@@ -291,8 +308,9 @@ class CtPostgresGenerator(PostgresGenerator):
         exp.StrPosition: _charindex,
         exp.Replace: _replace,
         exp.Stuff: _stuff,
-        exp.Repeat: lambda self, node: f"REPEAT({_text(self, node.this)}, "
-        f"CAST({self.sql(node.args['times'])} AS INT))",
+        exp.Repeat: lambda self, node: (
+            f"REPEAT({_text(self, node.this)}, CAST({self.sql(node.args['times'])} AS INT))"
+        ),
         exp.Anonymous: _anonymous,
         exp.Round: _round,
         exp.GroupConcat: _string_agg,

@@ -14,9 +14,11 @@ from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.generators.sqlite import SQLiteGenerator
 
+from ddl.errors import ValidationError
 from queries.dialects import common
 from queries.dialects.reader import TsqlDateName, TsqlFormat
-from queries.dialects.tsql_format import check_culture
+from queries.dialects.tsql_dates import SUPPORTED_PARTS, part_name
+from queries.dialects.tsql_format import DATE_STYLES, check_culture
 
 Transform = Callable[[Any, Any], str]
 
@@ -39,6 +41,10 @@ def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
         return f"SUBSTR({text}, 1, {length})" if length else text
     if target.this == common.T.DATE:
         return self.func("ct_to_date", value)
+    if target.this == common.T.DECIMAL:  # DECIMAL(p, s) rounds to s places (s = 0 if unsaid)
+        scale = target.expressions[1].this if len(target.expressions) > 1 else None
+        places = common.literal_int(scale, 0) if scale is not None else 0
+        return self.func("ct_round", value, exp.Literal.number(places), exp.Literal.number(0))
     if target.this in common.DATE_KINDS:
         return self.func("ct_to_datetime", value)
     return SQLiteGenerator.cast_sql(self, node)
@@ -48,6 +54,9 @@ def _convert(self: SQLiteGenerator, node: exp.Convert) -> str:
     target, value, style = node.this, node.expression, node.args.get("style")
     if style is None or target.this not in common.TEXTS:
         return _cast(self, exp.Cast(this=value, to=target))
+    number = common.literal_int(style)
+    if number is None or number not in DATE_STYLES:
+        raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")
     length = common.text_length(target) or 8000
     return self.func(
         "ct_convert", value, style, exp.Literal.number(length), _lit(common.kind(value))
@@ -63,16 +72,25 @@ def _format(self: SQLiteGenerator, node: TsqlFormat) -> str:
 
 def _datediff(self: SQLiteGenerator, node: exp.DateDiff) -> str:
     start, end = common.bare(node.expression), common.bare(node.this)
-    return self.func("ct_datediff", _lit(common.unit(node)), start, end)
+    return self.func("ct_datediff", _part_literal("DATEDIFF", common.unit(node)), start, end)
 
 
 def _dateadd(self: SQLiteGenerator, node: exp.DateAdd) -> str:
     value = common.bare(node.this)
-    return self.func("ct_dateadd", _lit(common.unit(node)), node.expression, value)
+    part = _part_literal("DATEADD", common.unit(node))
+    return self.func("ct_dateadd", part, node.expression, value)
 
 
 def _extract(self: SQLiteGenerator, node: exp.Extract) -> str:
-    return self.func("ct_datepart", _lit(node.this.name), common.bare(node.expression))
+    part = _part_literal("DATEPART", node.this.name)
+    return self.func("ct_datepart", part, common.bare(node.expression))
+
+
+def _part_literal(function: str, part: str) -> exp.Literal:
+    """The date part, checked now so that a query that saves also runs."""
+    if part_name(part) not in SUPPORTED_PARTS[function]:
+        raise ValidationError(f"{function} does not support the date part {part}")
+    return _lit(part)
 
 
 def _part(name: str) -> Transform:
@@ -144,8 +162,9 @@ class CtSqliteGenerator(SQLiteGenerator):
         exp.Convert: _convert,
         TsqlFormat: _format,
         TsqlDateName: lambda self, node: self.func(
-            "ct_datename", _lit(node.this.name), common.bare(node.expression)
+            "ct_datename", _part_literal("DATENAME", node.this.name), common.bare(node.expression)
         ),
+        exp.National: lambda self, node: self.sql(exp.Literal.string(node.this)),
         exp.DateDiff: _datediff,
         exp.DateAdd: _dateadd,
         exp.Extract: _extract,

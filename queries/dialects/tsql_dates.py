@@ -33,6 +33,15 @@ _PARTS = {
     "nanosecond": "nanosecond", "ns": "nanosecond",
     "iso_week": "iso_week", "isowk": "iso_week", "isoww": "iso_week", "weekiso": "iso_week",
 }  # fmt: skip
+_ALL = frozenset(_PARTS.values())
+_CALENDAR = frozenset({"year", "quarter", "month", "dayofyear", "day", "week", "weekday"})
+_CLOCK = frozenset({"hour", "minute", "second", "millisecond", "microsecond"})
+SUPPORTED_PARTS = {  # what each function accepts, checked when a query is saved
+    "DATEDIFF": _CALENDAR | _CLOCK | {"nanosecond"},
+    "DATEADD": _CALENDAR | _CLOCK,
+    "DATEPART": _ALL,
+    "DATENAME": _ALL - {"nanosecond"},
+}
 MONTHS = tuple(calendar.month_name)[1:]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _SUNDAY = date(1900, 1, 7).toordinal()  # any Sunday: weeks are counted from one

@@ -116,7 +116,7 @@ def _standard_number(number: Decimal, letter: str, precision: str) -> str:
             raise ValueError("FORMAT 'D' needs an integer")
         text = str(abs(int(number))).rjust(places, "0")
     elif kind == "P":
-        text = _digits(number * 100, places, True) + " %"
+        text = _digits(number * 100, places, True) + "%"
     else:
         text = _digits(number, places, kind in ("N", "C"))
     if kind == "C":

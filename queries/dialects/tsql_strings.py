@@ -114,8 +114,10 @@ def round_(value: Any, places: int, function: int = 0) -> Any:
     quantum = Decimal(1).scaleb(-int(places))
     mode = ROUND_DOWN if function else ROUND_HALF_UP
     number = _number(value)
-    result = number.quantize(quantum, rounding=mode) if places >= 0 else (
-        (number / quantum).quantize(Decimal(1), rounding=mode) * quantum
+    result = (
+        number.quantize(quantum, rounding=mode)
+        if places >= 0
+        else ((number / quantum).quantize(Decimal(1), rounding=mode) * quantum)
     )
     return _back(result, value)
 
