@@ -16,6 +16,7 @@ from sqlglot import exp
 from ddl.errors import ValidationError
 from ddl.names import fold
 from queries.dialects import allowed
+from queries.dialects.reader import written_name
 
 NAMESPACES = frozenset({"customtables", "customtable"})
 PARAMETER_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -107,10 +108,8 @@ def _root_query(tree: exp.Expression) -> exp.Expression:
 
 
 def _function_name(node: exp.Expression) -> str:
-    if isinstance(node, exp.Anonymous):
-        return str(node.this).upper()
     if isinstance(node, exp.Func):
-        return node.sql_name()
+        return written_name(node)
     return type(node).__name__
 
 

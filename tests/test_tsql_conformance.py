@@ -54,6 +54,16 @@ CASES = [
         {"Exact": 0.3, "Approximate": 0.1 + 0.2},
         id="decimal-vs-float",
     ),
+    pytest.param(  # docs: functions/avg-transact-sql "Return types": int → int (the average
+        # of 1 and 2 is 1); stdev-, stdevp-, var-, varp- (sample and population, by the
+        # definitions on those pages: values 2,4,4,4,5,5,7,9 have population variance 4)
+        "WITH v AS (SELECT x FROM (VALUES (2), (4), (4), (4), (5), (5), (7), (9)) AS t(x)), "
+        "w AS (SELECT 1 AS y UNION ALL SELECT 2) "
+        "SELECT (SELECT AVG(y) FROM w) AS AvgInt, (SELECT AVG(CAST(y AS FLOAT)) FROM w) AS AvgF, "
+        "STDEVP(x) AS Sp, VARP(x) AS Vp, VAR(x) * 7 AS V7, 5 ^ 3 AS Xor FROM v",
+        {"AvgInt": 1, "AvgF": 1.5, "Sp": 2.0, "Vp": 4.0, "V7": 32.0, "Xor": 6},
+        id="avg-int-stdev-var-xor",
+    ),
     # --- dates --------------------------------------------------------------------------------
     pytest.param(  # docs: functions/datediff-transact-sql: the startdate and enddate differ by
         # 100 ns and each statement crosses one boundary of its datepart: "Each returns 1"
@@ -362,6 +372,14 @@ CASES = [
         },
         id="trim-upper-lower",
     ),
+    pytest.param(  # docs: functions/translate-transact-sql example ('2*[3+4]/{7-2}'),
+        # reverse-, ascii-, datefromparts- ("DATEFROMPARTS(2010, 12, 31)" → 2010-12-31)
+        "SELECT TRANSLATE('2*[3+4]/{7-2}', '[]{}', '()()') AS tr, REVERSE('abc') AS rv, "
+        "ASCII('A') AS asc1, DATEFROMPARTS(2010, 12, 31) AS dfp, "
+        "IIF(GETUTCDATE() > '2020-01-01', 1, 0) AS utc",
+        {"tr": "2*(3+4)/(7-2)", "rv": "cba", "asc1": 65, "dfp": "2010-12-31T00:00:00Z", "utc": 1},
+        id="translate-reverse-ascii-datefromparts",
+    ),
     # --- forms without tables -------------------------------------------------------------------
     pytest.param(  # docs: functions/logical-functions-iif, -choose ("CHOOSE(3, 'Manager',
         # 'Director', 'Developer', 'Tester')" → 'Developer'), isnull-, coalesce-, nullif-
@@ -556,6 +574,7 @@ def test_cross_apply(scores: Api, backend: Any) -> None:
         ("SELECT CONVERT(VARCHAR(20), CAST('2020-01-01' AS DATETIME), 13) AS x", "CONVERT"),
         ("SELECT DATEADD(nanosecond, 1, '2020-01-01') AS x", "DATEADD"),
         ("SELECT TOP 1 WITH TIES 1 AS x", "WITH TIES"),
+        ("SELECT DATETRUNC(month, '2020-05-05') AS x", "DATETRUNC"),
     ],
 )
 def test_refused_at_save_time(api: Api, sql: str, named: str) -> None:

@@ -48,9 +48,15 @@ def _ts(self: PostgresGenerator, node: exp.Expression) -> str:
 
 def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
     target, value = node.to, node.this
+    source = common.kind(value)
     fraction = common.type_of(value) in common.FRACTIONS or (
         isinstance(value, exp.Literal) and not value.is_string and not value.is_int
     )
+    if target.this == common.T.BIT:  # bit: 1 / 0, which the answer shows as true / false
+        return f"CAST({self.sql(value)} AS BOOLEAN)"
+    if target.this in common.TEXTS and source not in ("datetime", "datetime2", "date"):
+        length = common.text_length(target)  # VARCHAR → VARCHAR(30), VARCHAR(MAX) → TEXT
+        return f"CAST({self.sql(value)} AS {f'VARCHAR({length})' if length else 'TEXT'})"
     if target.this == common.T.FLOAT:  # T-SQL FLOAT is FLOAT(53): a double, not a real
         return f"CAST({self.sql(value)} AS DOUBLE PRECISION)"
     if target.this == common.T.DECIMAL and not target.expressions:  # T-SQL: DECIMAL(18, 0)
@@ -58,7 +64,6 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
     if target.this in common.INTEGERS - {common.T.BIT, common.T.BOOLEAN} and fraction:
         name = "SMALLINT" if target.this == common.T.TINYINT else self.sql(target)
         return f"CAST(TRUNC({self.sql(value)}) AS {name})"
-    source = common.kind(value)
     if target.this in common.TEXTS and source in ("datetime", "datetime2", "date"):
         style = 0 if source == "datetime" else 121
         return _styled(self, value, style, common.text_length(target), source)
@@ -255,11 +260,24 @@ def _anonymous(self: PostgresGenerator, node: exp.Anonymous) -> str:
             raise ValidationError("PATINDEX needs a literal pattern on PostgreSQL")
         regex = patindex_regex(pattern.this).replace("'", "''")
         return f"REGEXP_INSTR({_text(self, args[1])}, '{regex}', 1, 1, 0, 'i')"
+    if name in ("GETUTCDATE", "SYSUTCDATETIME"):
+        return "(NOW() AT TIME ZONE 'UTC')"
+    if name in _AGGREGATES:
+        return self.func(_AGGREGATES[name], *args)
     if name == "CHOOSE":
         index = f"CAST({self.sql(args[0])} AS INT)"
         whens = " ".join(f"WHEN {i} THEN {self.sql(arg)}" for i, arg in enumerate(args[1:], 1))
         return f"(CASE {index} {whens} END)"
     return PostgresGenerator.anonymous_sql(self, node)
+
+
+_AGGREGATES = {"STDEVP": "STDDEV_POP", "VAR": "VAR_SAMP", "VARP": "VAR_POP"}
+
+
+def _avg(self: PostgresGenerator, node: exp.Avg) -> str:
+    """AVG of integers is an integer in SQL Server (the sum divided, truncated)."""
+    average = self.func("AVG", node.this)
+    return f"CAST(TRUNC({average}) AS BIGINT)" if common.is_integer(node.this) else average
 
 
 def _round(self: PostgresGenerator, node: exp.Round) -> str:
@@ -316,6 +334,10 @@ class CtPostgresGenerator(PostgresGenerator):
         exp.GroupConcat: _string_agg,
         exp.CurrentTimestamp: lambda self, node: "LOCALTIMESTAMP",
         exp.Uuid: lambda self, node: "GEN_RANDOM_UUID()",
+        exp.Avg: _avg,
+        exp.DateFromParts: lambda self, node: self.func(
+            "MAKE_DATE", *(node.args[k] for k in ("year", "month", "day"))
+        ),
     }
 
 

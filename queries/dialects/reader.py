@@ -47,9 +47,19 @@ class CtTsqlParser(TSQLParser):
 
 
 class CtTsql(TSQL):
-    """Registered with sqlglot as 'cttsql'; used to read saved queries written in T-SQL."""
+    """Registered with sqlglot as 'cttsql'; used to read saved queries written in T-SQL. Each
+    function keeps the name the user wrote (meta 'tsql_name'), so messages can use it."""
 
+    ORIGINAL_NAME_META_KEY = "tsql_name"
     Parser = CtTsqlParser
+
+
+def written_name(node: exp.Expression) -> str:
+    """A function's name as the user wrote it (upper-cased), else sqlglot's name for it."""
+    name = node.meta.get("tsql_name") if node.meta else None
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).upper()
+    return str(name).upper() if name else node.sql_name()
 
 
 def reader(dialect: str) -> str:

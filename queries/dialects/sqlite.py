@@ -44,7 +44,8 @@ def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
     if target.this == common.T.DECIMAL:  # DECIMAL(p, s) rounds to s places (s = 0 if unsaid)
         scale = target.expressions[1].this if len(target.expressions) > 1 else None
         places = common.literal_int(scale, 0) if scale is not None else 0
-        return self.func("ct_round", value, exp.Literal.number(places), exp.Literal.number(0))
+        real = f"CAST({self.sql(value)} AS REAL)"
+        return self.func("ct_round", real, exp.Literal.number(places), exp.Literal.number(0))
     if target.this in common.DATE_KINDS:
         return self.func("ct_to_datetime", value)
     return SQLiteGenerator.cast_sql(self, node)
@@ -138,7 +139,22 @@ def _anonymous(self: SQLiteGenerator, node: exp.Anonymous) -> str:
         return self.func("ct_patindex", *node.expressions)
     if name == "CHOOSE":
         return self.func("ct_choose", *node.expressions)
+    if name in ("GETUTCDATE", "SYSUTCDATETIME"):
+        return "ct_to_datetime(CURRENT_TIMESTAMP)"  # SQLite's clock is UTC
+    if name in ("STDEVP", "VAR", "VARP"):
+        return self.func(f"ct_{name.lower()}", *node.expressions)
     return SQLiteGenerator.anonymous_sql(self, node)
+
+
+def _avg(self: SQLiteGenerator, node: exp.Avg) -> str:
+    """AVG of integers is an integer in SQL Server (the sum divided, truncated)."""
+    average = self.func("AVG", node.this)
+    return f"CAST({average} AS INTEGER)" if common.is_integer(node.this) else average
+
+
+def _xor(self: SQLiteGenerator, node: exp.BitwiseXor) -> str:
+    left, right = self.sql(node.this), self.sql(node.expression)
+    return f"(({left} | {right}) - ({left} & {right}))"
 
 
 def _rename(name: str, *keys: str) -> Transform:
@@ -156,6 +172,7 @@ def _charindex(self: SQLiteGenerator, node: exp.StrPosition) -> str:
 
 
 class CtSqliteGenerator(SQLiteGenerator):
+    VALUES_AS_TABLE = False  # (VALUES ...) AS t(x): SELECT ... AS x UNION ALL ..., names kept
     TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
         **SQLiteGenerator.TRANSFORMS,
         exp.Cast: _cast,
@@ -188,6 +205,18 @@ class CtSqliteGenerator(SQLiteGenerator):
         exp.Round: _round,
         exp.Mod: _mod,
         exp.Anonymous: _anonymous,
+        exp.Avg: _avg,
+        exp.BitwiseXor: _xor,
+        exp.Reverse: _rename("ct_reverse", "this"),
+        exp.Ascii: _rename("ct_ascii", "this"),
+        exp.Translate: _rename("ct_translate", "this", "from_", "to"),
+        exp.Cot: _rename("ct_cot", "this"),
+        exp.Stddev: _rename("ct_stdev", "this"),
+        exp.StddevSamp: _rename("ct_stdev", "this"),
+        exp.StddevPop: _rename("ct_stdevp", "this"),
+        exp.Variance: _rename("ct_var", "this"),
+        exp.VariancePop: _rename("ct_varp", "this"),
+        exp.DateFromParts: _rename("ct_datefromparts", "year", "month", "day"),
     }
 
 

@@ -10,6 +10,7 @@ and `last_error()` gives run.py a message of ours to return instead.
 from __future__ import annotations
 
 import functools
+import math
 import sqlite3
 import threading
 import uuid
@@ -132,6 +133,19 @@ def _trim_text(value: Any) -> str:
     return fmt.plain_text(value)
 
 
+def _translate(value: Any, source: Any, target: Any) -> str:
+    if len(str(source)) != len(str(target)):
+        raise FunctionFailed(
+            "The second and third arguments of the TRANSLATE built-in function must contain an "
+            "equal number of characters"
+        )
+    return _trim_text(value).translate(str.maketrans(str(source), str(target)))
+
+
+def _datefromparts(year: Any, month: Any, day: Any) -> str:
+    return date(int(year), int(month), int(day)).isoformat()
+
+
 _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "ct_datediff": (3, _datediff, True),
     "ct_dateadd": (3, _dateadd, True),
@@ -158,7 +172,47 @@ _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "ct_concat": (-1, text.concat, False),
     "ct_concat_ws": (-1, text.concat_ws, False),
     "ct_choose": (-1, _choose, False),
+    "ct_reverse": (1, lambda v: _trim_text(v)[::-1], True),
+    "ct_ascii": (1, lambda v: ord(_trim_text(v)[0]) if _trim_text(v) else None, True),
+    "ct_translate": (3, _translate, True),
+    "ct_cot": (1, lambda v: 1 / math.tan(float(v)), True),
+    "ct_datefromparts": (3, _datefromparts, True),
 }
+
+
+class _Spread:
+    """STDEV / STDEVP / VAR / VARP: SQLite has none; NULLs are skipped, too few values: NULL."""
+
+    sample = True
+    root = True
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.values.append(float(value))
+
+    def finalize(self) -> float | None:
+        count = len(self.values) - (1 if self.sample else 0)
+        if count <= 0:
+            return None
+        mean = math.fsum(self.values) / len(self.values)
+        variance = math.fsum((v - mean) ** 2 for v in self.values) / count
+        return math.sqrt(variance) if self.root else variance
+
+
+class _StdevP(_Spread):
+    sample = False
+
+
+class _Var(_Spread):
+    root = False
+
+
+class _VarP(_Spread):
+    sample = False
+    root = False
 
 
 class _StringAgg:
@@ -202,3 +256,6 @@ def register(conn: sqlite3.Connection) -> None:
         conn.create_function(name, arity, _guarded(function, nulls), deterministic=True)
     conn.create_function("ct_newid", 0, lambda: str(uuid.uuid4()))
     conn.create_aggregate("ct_string_agg", -1, _StringAgg)  # type: ignore[arg-type]
+    for name, spread in (("ct_stdev", _Spread), ("ct_stdevp", _StdevP), ("ct_var", _Var),
+                         ("ct_varp", _VarP)):  # fmt: skip
+        conn.create_aggregate(name, 1, spread)  # type: ignore[arg-type]
