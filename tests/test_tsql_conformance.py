@@ -553,18 +553,42 @@ def test_documented_form(scores: Api, sql: str, expected: list[dict[str, Any]]) 
     assert answer(scores, sql) == expected
 
 
-def test_cross_apply(scores: Api, backend: Any) -> None:
-    """docs: queries/from-transact-sql "Using CROSS APPLY"; SQLite has no LATERAL: refused when
-    saved, naming the form as written."""
-    sql = (
+APPLY = [
+    pytest.param(  # docs: queries/from-transact-sql "Using CROSS APPLY": the best sale of each
+        # sale's region (the region's top amount), rows without a match dropped
         "SELECT s.Id, t.Amount FROM Sales s CROSS APPLY (SELECT TOP 1 x.Amount FROM Sales x "
-        "WHERE x.Region = s.Region ORDER BY x.Amount DESC) t WHERE s.Id IN (1, 7) ORDER BY s.Id"
+        "WHERE x.Region = s.Region ORDER BY x.Amount DESC) t WHERE s.Id IN (1, 7) ORDER BY s.Id",
+        [{"Id": 1, "Amount": 70}, {"Id": 7, "Amount": 70}],
+        id="cross-apply-top",
+    ),
+    pytest.param(  # docs: from-transact-sql "OUTER APPLY": a row without a match keeps NULLs
+        "SELECT s.Id, t.Id AS Bigger FROM Sales s OUTER APPLY (SELECT x.Id FROM Sales x "
+        "WHERE x.Region = s.Region AND x.Amount - 20 = s.Amount) t WHERE s.Region = 'West' "
+        "ORDER BY s.Id",
+        [{"Id": 3, "Bigger": 4}, {"Id": 4, "Bigger": None}, {"Id": 5, "Bigger": None}],
+        id="outer-apply-unmatched",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), APPLY)
+def test_apply(scores: Api, backend: Any, sql: str, expected: list[dict[str, Any]]) -> None:
+    """docs: queries/from-transact-sql "Using APPLY"; on SQLite (no LATERAL) as a join."""
+    assert answer(scores, sql) == expected
+
+
+def test_apply_refused_on_sqlite_when_not_a_join(scores: Api, backend: Any) -> None:
+    """An aggregate inside APPLY cannot become a join on SQLite: refused when saved, naming
+    the form as written; PostgreSQL runs it (LATERAL)."""
+    sql = (
+        "SELECT s.Id, t.Total FROM Sales s CROSS APPLY (SELECT SUM(x.Amount) AS Total "
+        "FROM Sales x WHERE x.Region = s.Region) t WHERE s.Id = 1"
     )
     if backend.name == "sqlite":
         _, saved = save(scores, sql)
         assert_error(saved, 400, "CROSS APPLY")
         return
-    assert answer(scores, sql) == [{"Id": 1, "Amount": 70}, {"Id": 7, "Amount": 70}]
+    assert answer(scores, sql) == [{"Id": 1, "Total": 140}]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Query forms SQLite and PostgreSQL lack, rewritten on the tree into forms they have, with
 SQL Server's meaning (SPEC §5.1): TOP n PERCENT / WITH TIES (window functions), a recursive
 WITH that stops with an error past MAXRECURSION levels (a hidden level column), date literals
-compared with dates (read as SQL Server reads them), and CROSS/OUTER APPLY refused on SQLite.
+compared with dates (read as SQL Server reads them); CROSS/OUTER APPLY on SQLite is apply.py.
 PIVOT and UNPIVOT are in pivots.py (they are rewritten before names are resolved).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from ddl.errors import ValidationError
-from queries.dialects import common, tsql_dates
+from queries.dialects import apply, common, tsql_dates
 from queries.dialects.pivots import before_qualify
 
 __all__ = ["after_qualify", "before_qualify", "max_recursion"]
@@ -32,8 +32,8 @@ def max_recursion(tree: exp.Expression) -> int:
 def after_qualify(tree: exp.Expression, backend: str, recursion: int | None) -> exp.Expression:
     """Every rewrite that needs resolved names and types, for `backend` ('sqlite' or
     'postgresql'); returns the (possibly new) root."""
-    if backend == "sqlite" and tree.find(exp.Lateral) is not None:
-        raise ValidationError("CROSS APPLY and OUTER APPLY are not supported on SQLite")
+    if backend == "sqlite":
+        apply.for_sqlite(tree, _order_keys)  # no LATERAL: correlated equalities → a join
     _date_literals(tree)
     if recursion:
         _guard_recursion(tree, backend, recursion)
