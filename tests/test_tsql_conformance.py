@@ -196,6 +196,21 @@ CASES = [
         },
         id="datename-table",
     ),
+    pytest.param(  # docs: functions/cast-and-convert, styles 103 / 101 / 104 read a string
+        # (dd/mm/yyyy, mm/dd/yyyy, dd.mm.yyyy); datename- results concatenated with +
+        "SELECT CONVERT(DATETIME, '17/03/2024', 103) AS a, CONVERT(DATE, '03/17/2024', 101) AS b, "
+        "CONVERT(DATETIME, '17.03.2024 10:11:12', 104) AS c, "
+        "DATENAME(month, '2024-03-17') + ' ' + DATENAME(year, '2024-03-17') AS d, "
+        "FORMAT(5, '00') + ':' + FORMAT(7, '00') AS e",
+        {
+            "a": "2024-03-17T00:00:00Z",
+            "b": "2024-03-17T00:00:00Z",
+            "c": "2024-03-17T10:11:12Z",
+            "d": "March 2024",
+            "e": "05:07",
+        },
+        id="convert-read-styles-datename-concat",
+    ),
     pytest.param(  # docs: functions/year-transact-sql, month-, day- ("returns 2007, 4, 30")
         "SELECT YEAR('2007-04-30T01:01:01.1234567') AS y, MONTH('2007-04-30T01:01:01.1234567') "
         "AS m, DAY('2007-04-30T01:01:01.1234567') AS d, "

@@ -16,7 +16,13 @@ from sqlglot.generators.postgres import PostgresGenerator
 from ddl.errors import ValidationError
 from queries.dialects import common, pg_format
 from queries.dialects.reader import TsqlDateName, TsqlFormat
-from queries.dialects.tsql_dates import part_name, to_datetime
+from queries.dialects.tsql_dates import (
+    ISO_STYLES,
+    STYLE_ORDERS,
+    parse_styled,
+    part_name,
+    to_datetime,
+)
 from queries.dialects.tsql_format import DATE_STYLES, check_culture
 from queries.dialects.tsql_strings import patindex_regex
 
@@ -106,6 +112,8 @@ def _styled(
 
 def _convert(self: PostgresGenerator, node: exp.Convert) -> str:
     target, value, style = node.this, node.expression, node.args.get("style")
+    if style is not None and target.this in common.DATE_KINDS:  # reading text in that style
+        return _parse_styled(self, value, style, target)
     if style is None or target.this not in common.TEXTS:
         return _cast(self, exp.Cast(this=value, to=target))
     number = common.literal_int(style)
@@ -115,6 +123,35 @@ def _convert(self: PostgresGenerator, node: exp.Convert) -> str:
     if kind not in ("datetime", "datetime2", "date"):  # a style changes only dates here
         return _cast(self, exp.Cast(this=value, to=target))
     return _styled(self, value, number, common.text_length(target), kind)
+
+
+_STYLE_PATTERNS = {"mdy": "MM{0}DD{0}YYYY", "dmy": "DD{0}MM{0}YYYY", "ymd": "YYYY{0}MM{0}DD"}
+
+
+def _parse_styled(
+    self: PostgresGenerator, value: exp.Expression, style: exp.Expression, target: exp.DataType
+) -> str:
+    """CONVERT(DATETIME, text, style): a literal is read now, a column by TO_TIMESTAMP."""
+    number = common.literal_int(style)
+    if number is None or not (number in STYLE_ORDERS or number in ISO_STYLES):
+        raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")
+    kind = "DATE" if target.this == common.T.DATE else "TIMESTAMP"
+    if isinstance(value, exp.Literal) and value.is_string:
+        try:
+            parsed = parse_styled(value.this, number)
+        except ValueError:
+            raise ValidationError(
+                "Conversion failed when converting date and/or time from character string "
+                f"'{value.this[:40]}'"
+            ) from None
+        return f"CAST('{parsed}' AS {kind})"
+    if number in ISO_STYLES:
+        return f"CAST({self.sql(value)} AS {kind})"
+    order, separator = STYLE_ORDERS[number]
+    pattern = _STYLE_PATTERNS[order].format(separator)
+    if number < 100:
+        pattern = pattern.replace("YYYY", "YY")
+    return f"CAST(TO_TIMESTAMP({self.sql(value)}, '{pattern} HH24:MI:SS') AS {kind})"
 
 
 def _format(self: PostgresGenerator, node: TsqlFormat) -> str:

@@ -62,6 +62,13 @@ def written_name(node: exp.Expression) -> str:
     return str(name).upper() if name else node.sql_name()
 
 
+# What they return, for sqlglot's type annotation (so `DATENAME(...) + ' '` is concatenation).
+for _node in (TsqlFormat, TsqlDateName):
+    TSQL.EXPRESSION_METADATA[_node] = {"returns": exp.DataType.Type.NVARCHAR}
+# CONVERT(type, value[, style]) is of its target type (sqlglot leaves it unknown).
+TSQL.EXPRESSION_METADATA[exp.Convert] = {"annotator": lambda self, e: self._set_type(e, e.this)}
+
+
 def reader(dialect: str) -> str:
     """The sqlglot dialect that reads a saved query written in `dialect`."""
     return "cttsql" if dialect == "tsql" else dialect

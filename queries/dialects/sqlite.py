@@ -17,7 +17,7 @@ from sqlglot.generators.sqlite import SQLiteGenerator
 from ddl.errors import ValidationError
 from queries.dialects import common
 from queries.dialects.reader import TsqlDateName, TsqlFormat
-from queries.dialects.tsql_dates import SUPPORTED_PARTS, part_name
+from queries.dialects.tsql_dates import ISO_STYLES, STYLE_ORDERS, SUPPORTED_PARTS, part_name
 from queries.dialects.tsql_format import DATE_STYLES, check_culture
 
 Transform = Callable[[Any, Any], str]
@@ -53,6 +53,12 @@ def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
 
 def _convert(self: SQLiteGenerator, node: exp.Convert) -> str:
     target, value, style = node.this, node.expression, node.args.get("style")
+    if style is not None and target.this in common.DATE_KINDS:  # reading text in that style
+        number = common.literal_int(style)
+        if number is None or not (number in STYLE_ORDERS or number in ISO_STYLES):
+            raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")
+        kind = "date" if target.this == common.T.DATE else "datetime"
+        return self.func("ct_parse_styled", value, style, _lit(kind))
     if style is None or target.this not in common.TEXTS:
         return _cast(self, exp.Cast(this=value, to=target))
     number = common.literal_int(style)

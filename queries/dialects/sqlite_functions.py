@@ -142,6 +142,11 @@ def _translate(value: Any, source: Any, target: Any) -> str:
     return _trim_text(value).translate(str.maketrans(str(source), str(target)))
 
 
+def _parse_styled(value: Any, style: Any, kind: str) -> str:
+    parsed = dates.parse_styled(str(value), int(style))
+    return parsed.date().isoformat() if kind == "date" else dates.stored(parsed)
+
+
 def _datefromparts(year: Any, month: Any, day: Any) -> str:
     return date(int(year), int(month), int(day)).isoformat()
 
@@ -177,6 +182,7 @@ _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "ct_translate": (3, _translate, True),
     "ct_cot": (1, lambda v: 1 / math.tan(float(v)), True),
     "ct_datefromparts": (3, _datefromparts, True),
+    "ct_parse_styled": (3, _parse_styled, True),
 }
 
 

@@ -203,3 +203,34 @@ def datename(part: str, value: datetime) -> str:
 def eomonth(value: datetime, months: int = 0) -> date:
     moved = _add_months(value.replace(day=1), months)
     return date(moved.year, moved.month, calendar.monthrange(moved.year, moved.month)[1])
+
+
+# CONVERT(DATETIME, text, style): the order of day, month and year the style says (two-digit
+# years for styles below 100, as SQL Server's two-digit year cutoff 2049 reads them).
+STYLE_ORDERS = {
+    1: ("mdy", "/"), 101: ("mdy", "/"), 3: ("dmy", "/"), 103: ("dmy", "/"),
+    4: ("dmy", "."), 104: ("dmy", "."), 5: ("dmy", "-"), 105: ("dmy", "-"),
+    10: ("mdy", "-"), 110: ("mdy", "-"), 11: ("ymd", "/"), 111: ("ymd", "/"),
+}  # fmt: skip
+ISO_STYLES = frozenset({0, 12, 100, 112, 20, 120, 21, 121, 23, 126, 127})
+
+
+def parse_styled(text: str, style: int) -> datetime:
+    """A date string read the way CONVERT(DATETIME, text, style) reads it."""
+    if style in ISO_STYLES:
+        return parse_text(text)
+    if style not in STYLE_ORDERS:
+        raise ValidationError(f"CONVERT style {style} is not supported for reading dates")
+    order, separator = STYLE_ORDERS[style]
+    head, _, rest = text.strip().partition(" ")
+    parts = head.split(separator)
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise ValueError("Conversion failed when converting date and/or time from character string")
+    values = dict(zip(order, (int(part) for part in parts), strict=True))
+    year = values["y"]
+    if year < 100:
+        year += 2000 if year <= 49 else 1900
+    tail = _TIME.fullmatch(" " + rest if rest else "")
+    if tail is None:
+        raise ValueError("Conversion failed when converting date and/or time from character string")
+    return datetime(year, values["m"], values["d"], *_time_of(tail))
