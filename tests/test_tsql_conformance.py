@@ -452,6 +452,18 @@ def test_recursion_past_limit_fails(api: Api, top: int, option: str, limit: int)
     assert_error(response, 400, f"maximum recursion {limit} has been exhausted")
 
 
+def test_recursion_with_column_list_and_two_anchors(api: Api) -> None:
+    """A CTE with a column list and two anchor members: each anchor row starts at level 0, and
+    the level limit holds per chain (docs: with-common-table-expression, multiple anchors)."""
+    sql = (
+        "WITH r (n, tag) AS (SELECT 1, 'a' UNION ALL SELECT 1000, 'b' UNION ALL "
+        "SELECT n + 1, tag FROM r WHERE n < 120 OR (tag = 'b' AND n < 1005)) "
+        "SELECT tag, COUNT(*) AS c, MAX(n) AS m FROM r GROUP BY tag ORDER BY c "
+        "OPTION (MAXRECURSION 150)"
+    )
+    assert answer(api, sql) == [{"tag": "b", "c": 6, "m": 1005}, {"tag": "a", "c": 120, "m": 120}]
+
+
 # --- forms over a table ----------------------------------------------------------------------
 
 
