@@ -413,9 +413,10 @@ def plan(
     tree = _unwrap(checked.tree.copy())
     spelled = spellings(tree, tables)
     recursion = forms.max_recursion(tree) if backend != "mssql" else None
-    if backend != "mssql":
-        tree = forms.before_qualify(tree, tables, backend)  # PIVOT / UNPIVOT → GROUP BY / UNION ALL
+    tree = forms.before_qualify(tree, tables, backend)  # PIVOT / UNPIVOT → GROUP BY / UNION ALL
     for node in list(tree.find_all(exp.WithTableHint, exp.QueryOption)):
+        if backend == "mssql" and forms.is_max_recursion(node):
+            continue  # SQL Server itself applies OPTION (MAXRECURSION n)
         node.pop()  # NOLOCK, MAXRECURSION ...: no meaning on the other backends
     for table in tree.find_all(exp.Table):
         if table.args.get("db") is not None and fold(table.text("db")) in NAMESPACES:

@@ -13,9 +13,13 @@ from ddl.errors import ValidationError
 from queries.dialects import apply, common, tsql_dates
 from queries.dialects.pivots import before_qualify
 
-__all__ = ["after_qualify", "before_qualify", "max_recursion"]
+__all__ = ["after_qualify", "before_qualify", "is_max_recursion", "max_recursion"]
 DEFAULT_MAXRECURSION = 100
 LEVEL = "ct_level"
+
+
+def is_max_recursion(node: exp.Expression) -> bool:
+    return isinstance(node, exp.QueryOption) and node.name.upper() == "MAXRECURSION"
 
 
 def max_recursion(tree: exp.Expression) -> int:

@@ -25,6 +25,11 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 def before_qualify(
     tree: exp.Expression, tables: Mapping[str, TableDef], backend: str
 ) -> exp.Expression:
+    if backend == "mssql" and tree.find(exp.Pivot) is not None:
+        # T-SQL runs as written there, but sqlglot cannot resolve names through a PIVOT
+        raise ValidationError(
+            "PIVOT and UNPIVOT are not supported in saved queries on SQL Server yet"
+        )
     for pivot in list(tree.find_all(exp.Pivot)):
         source = pivot.parent
         if not isinstance(source, exp.Table | exp.Subquery):
