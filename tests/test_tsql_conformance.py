@@ -552,6 +552,12 @@ FORMS = [
         [{"Id": 3}, {"Id": 4}, {"Id": 5}, {"Id": 8}],
         id="date-literals-vs-column",
     ),
+    pytest.param(  # the same literals against a date (CAST(... AS DATE), EOMONTH): no time part
+        "SELECT Id FROM Sales WHERE CAST(SoldOn AS DATE) = '03/01/2020' "
+        "OR EOMONTH(SoldOn) = '20210228' ORDER BY Id",
+        [{"Id": 1}, {"Id": 5}],
+        id="date-literals-vs-date",
+    ),
     pytest.param(  # docs: functions/string-agg-transact-sql "WITHIN GROUP (ORDER BY ...)"
         "SELECT SaleYear, STRING_AGG(Id, ';') WITHIN GROUP (ORDER BY Amount DESC, Id) AS Ids "
         "FROM Sales GROUP BY SaleYear ORDER BY SaleYear",

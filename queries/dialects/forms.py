@@ -56,7 +56,9 @@ def after_qualify(tree: exp.Expression, backend: str, recursion: int | None) -> 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
-def _as_date(literal: exp.Expression) -> None:
+def _as_date(literal: exp.Expression, kind: str) -> None:
+    """A string literal compared with a date, as the text that date is stored as: the date
+    alone for a DATE (CAST(x AS DATE), EOMONTH), the date and time otherwise."""
     if isinstance(literal, exp.Literal) and literal.is_string:
         try:
             value = tsql_dates.to_datetime(literal.this)
@@ -66,7 +68,8 @@ def _as_date(literal: exp.Expression) -> None:
                 f"'{literal.this[:40]}'"
             ) from None
         assert value is not None
-        literal.replace(exp.Literal.string(tsql_dates.stored(value)))
+        text = value.date().isoformat() if kind == "date" else tsql_dates.stored(value)
+        literal.replace(exp.Literal.string(text))
 
 
 def _is_date(node: exp.Expression) -> bool:
@@ -77,17 +80,17 @@ def _date_literals(tree: exp.Expression) -> None:
     """'01/15/2020', '20200115', '2020-01-15' compared with a date mean that instant."""
     for node in list(tree.find_all(*_COMPARISONS)):
         if _is_date(node.this):
-            _as_date(node.expression)
+            _as_date(node.expression, common.kind(node.this))
         elif _is_date(node.expression):
-            _as_date(node.this)
+            _as_date(node.this, common.kind(node.expression))
     for node in list(tree.find_all(exp.Between)):
         if _is_date(node.this):
-            _as_date(node.args["low"])
-            _as_date(node.args["high"])
+            _as_date(node.args["low"], common.kind(node.this))
+            _as_date(node.args["high"], common.kind(node.this))
     for node in list(tree.find_all(exp.In)):
         if _is_date(node.this):
             for item in node.expressions:
-                _as_date(item)
+                _as_date(item, common.kind(node.this))
 
 
 # --- TOP n PERCENT / WITH TIES ----------------------------------------------------------------
@@ -104,7 +107,10 @@ def _order_keys(select: exp.Select) -> list[exp.Ordered]:
         if isinstance(inner, exp.Column) and not inner.table and inner.name in aliases:
             key.set("this", aliases[inner.name].copy())
         elif isinstance(inner, exp.Literal) and inner.is_int:
-            key.set("this", select.selects[int(inner.this) - 1].unalias().copy())
+            position = int(inner.this)
+            if not 1 <= position <= len(select.selects):
+                raise ValidationError(f"ORDER BY position {position} is not in the select list")
+            key.set("this", select.selects[position - 1].unalias().copy())
         keys.append(key)
     return keys
 
