@@ -353,12 +353,15 @@ CASES = [
     pytest.param(  # docs: functions/charindex-transact-sql ('is' in 'This is a string' → 3;
         # from position 4 → 6; case-insensitive under a CI collation → 11), patindex- ('%ter%'
         # → 3, '%en_ure%' → 8), replace- ('abcdefghicde' → 'abxxxfghixxx'; the default
-        # collation is case-insensitive, so 'b' also replaces 'B')
+        # collation is case-insensitive, so 'b' also replaces 'B'); replicate- ("If
+        # string_expression isn't of type varchar(max) ... truncates the return value at 8,000")
         "SELECT CHARINDEX('is', 'This is a string') AS c1, "
         "CHARINDEX('is', 'This is a string', 4) AS c2, CHARINDEX('TEST', 'This is a Test') AS c3, "
         "CHARINDEX('z', 'abc') AS c4, PATINDEX('%ter%', 'interesting data') AS p1, "
         "PATINDEX('%en_ure%', 'Please ensure the door is locked!') AS p2, "
-        "REPLACE('abcdefghicde', 'cde', 'xxx') AS r1, REPLACE('ABCabc', 'b', 'x') AS r2",
+        "REPLACE('abcdefghicde', 'cde', 'xxx') AS r1, REPLACE('ABCabc', 'b', 'x') AS r2, "
+        "PATINDEX('%[0-9]%', 'ab3c') AS p3, PATINDEX('%c', 'abcd') AS p4, "
+        "PATINDEX('a%', 'abc') AS p5, LEN(REPLICATE('ab', 100000)) AS rep",
         {
             "c1": 3,
             "c2": 6,
@@ -368,6 +371,10 @@ CASES = [
             "p2": 8,
             "r1": "abxxxfghixxx",
             "r2": "AxCaxc",
+            "p3": 3,
+            "p4": 0,
+            "p5": 1,
+            "rep": 8000,
         },
         id="charindex-patindex-replace",
     ),

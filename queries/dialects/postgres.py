@@ -24,7 +24,7 @@ from queries.dialects.tsql_dates import (
     to_datetime,
 )
 from queries.dialects.tsql_format import DATE_STYLES, check_culture
-from queries.dialects.tsql_strings import patindex_regex
+from queries.dialects.tsql_strings import REPLICATE_LIMIT, patindex_regex
 
 _INTERVALS = {
     "year": "1 year", "quarter": "3 months", "month": "1 month", "day": "1 day",
@@ -289,6 +289,12 @@ def _stuff(self: PostgresGenerator, node: exp.Stuff) -> str:
     )
 
 
+def _replicate(self: PostgresGenerator, node: exp.Repeat) -> str:
+    """REPLICATE, cut at 8,000 characters as SQL Server cuts a non-(max) string."""
+    times = f"LEAST(CAST({self.sql(node.args['times'])} AS INT), {REPLICATE_LIMIT})"
+    return f"LEFT(REPEAT({_text(self, node.this)}, {times}), {REPLICATE_LIMIT})"
+
+
 def _anonymous(self: PostgresGenerator, node: exp.Anonymous) -> str:
     name, args = str(node.this).upper(), node.expressions
     if name == "PATINDEX":
@@ -363,9 +369,7 @@ class CtPostgresGenerator(PostgresGenerator):
         exp.StrPosition: _charindex,
         exp.Replace: _replace,
         exp.Stuff: _stuff,
-        exp.Repeat: lambda self, node: (
-            f"REPEAT({_text(self, node.this)}, CAST({self.sql(node.args['times'])} AS INT))"
-        ),
+        exp.Repeat: _replicate,
         exp.Anonymous: _anonymous,
         exp.Round: _round,
         exp.GroupConcat: _string_agg,

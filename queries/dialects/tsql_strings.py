@@ -6,6 +6,7 @@ trailing spaces, ROUND rounds half away from zero or truncates."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -36,15 +37,89 @@ def like_regex(pattern: str) -> str:
 
 
 def patindex_regex(pattern: str) -> str:
-    """PATINDEX's pattern as a regex whose first match starts where PATINDEX answers."""
+    """PATINDEX's pattern as a regex whose first match starts where PATINDEX answers (the
+    PostgreSQL translation; its regex engine runs under the statement time limit)."""
+    if pattern and not pattern.strip("%"):
+        return "^"  # only wildcards: a match at the first position
     leading, trailing = pattern.startswith("%"), pattern.endswith("%") and len(pattern) > 1
     core = pattern[1 if leading else 0 : len(pattern) - (1 if trailing else 0)]
     return ("" if leading else "^") + like_regex(core) + ("" if trailing else "$")
 
 
+Matcher = Callable[[str], bool]
+
+
+def _segments(pattern: str) -> list[list[Matcher]]:
+    """A LIKE pattern split at '%' into runs of one-character tests (case-insensitive)."""
+    segments: list[list[Matcher]] = [[]]
+    index = 0
+    while index < len(pattern):
+        ch = pattern[index]
+        if ch == "%":
+            segments.append([])
+        elif ch == "_":
+            segments[-1].append(lambda c: True)
+        elif ch == "[" and "]" in pattern[index + 1 :]:
+            end = pattern.index("]", index + 1)
+            rule = re.compile(f"[{like_regex(pattern[index : end + 1])[1:-1]}]", re.IGNORECASE)
+            segments[-1].append(lambda c, rule=rule: rule.fullmatch(c) is not None)
+            index = end
+        else:
+            segments[-1].append(_same_letter(ch))
+        index += 1
+    return segments
+
+
+def _same_letter(expected: str) -> Matcher:
+    low = expected.lower()
+    return lambda c: c.lower() == low
+
+
+def _fits(segment: list[Matcher], text: str, at: int) -> bool:
+    return at + len(segment) <= len(text) and all(
+        test(text[at + i]) for i, test in enumerate(segment)
+    )
+
+
+def _earliest(segment: list[Matcher], text: str, start: int, last: int) -> int:
+    for at in range(start, last + 1):
+        if _fits(segment, text, at):
+            return at
+    return -1
+
+
 def patindex(pattern: str, text: str) -> int:
-    found = re.search(patindex_regex(pattern), text, re.IGNORECASE | re.DOTALL)
-    return found.start() + 1 if found else 0
+    """Where PATINDEX's pattern first matches, 0 if nowhere. Greedy and linear in the text per
+    pattern character (no regex backtracking: a Python function is outside SQLite's time
+    limit): the earliest fit of each '%'-separated run leaves the most room for the next."""
+    leading, trailing = pattern.startswith("%"), pattern.endswith("%")
+    runs = [run for run in _segments(pattern) if run]
+    if not runs:
+        return 1 if pattern else 0
+    last = len(runs) - 1
+
+    def place(index: int, lowest: int) -> int:
+        run = runs[index]
+        if index == last and not trailing:  # the last run must end the text
+            at = len(text) - len(run)
+            return at if at >= lowest and _fits(run, text, at) else -1
+        return _earliest(run, text, lowest, len(text) - len(run))
+
+    if leading:
+        start = place(0, 0)
+    else:
+        alone = last == 0 and not trailing
+        fits = _fits(runs[0], text, 0) and (not alone or len(runs[0]) == len(text))
+        start = 0 if fits else -1
+    if start < 0:
+        return 0
+    position = start + len(runs[0])
+    for index in range(1, len(runs)):
+        at = place(index, position)
+        if at < 0:
+            return 0
+        position = at + len(runs[index])
+    return start + 1
 
 
 def charindex(find: str, text: str, start: int | None = None) -> int:
@@ -75,8 +150,14 @@ def stuff(text: str, start: int, length: int, insert: str | None) -> str | None:
     return text[: start - 1] + (insert or "") + text[start - 1 + length :]
 
 
+REPLICATE_LIMIT = 8000  # SQL Server cuts REPLICATE at 8,000 bytes unless given a (max) type
+
+
 def replicate(text: str, times: int) -> str | None:
-    return None if times < 0 else text * int(times)
+    if times < 0:
+        return None
+    count = min(int(times), REPLICATE_LIMIT // max(len(text), 1) + 1)
+    return (text * count)[:REPLICATE_LIMIT]
 
 
 def left(text: str, count: int) -> str:
