@@ -53,7 +53,7 @@ def _sqlite_error(error: sqlite3.Error, seconds: float) -> CustomTablesError:
         return ValidationError(REFUSED)
     if "no such table" in text or "no such column" in text:
         return ValidationError(MISSING)
-    if "user-defined function raised exception" in text:
+    if "user-defined function raised exception" in text or "user-defined aggregate" in text:
         reason = sqlite_functions.last_error() or "a function could not compute its value"
         return ValidationError(f"The database could not run the query: {reason}")
     if "no such function" in text:

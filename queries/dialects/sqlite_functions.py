@@ -66,7 +66,8 @@ def _reason(error: Exception) -> str:
     if isinstance(error, CustomTablesError):
         return str(error)
     message = str(error)
-    return message if message.startswith("Conversion failed") else "A value does not fit"
+    ours = message.startswith(("Conversion failed", "The result of"))
+    return message if ours else "A value does not fit"
 
 
 def _date(value: Any) -> datetime:
@@ -230,13 +231,25 @@ class _StringAgg:
         self.items: list[tuple[tuple[Any, ...], str]] = []
         self.separator = ""
         self.directions: tuple[int, ...] = ()
+        self.size = 0
 
     def step(self, value: Any, separator: Any, *keys: Any) -> None:
+        try:
+            self._step(value, separator, *keys)
+        except FunctionFailed as error:
+            _local.message = str(error)
+            raise
+
+    def _step(self, value: Any, separator: Any, *keys: Any) -> None:
         if value is None:
             return
         self.separator = "" if separator is None else str(separator)
         self.directions = tuple(int(d) for d in keys[0::2])
         self.items.append((tuple(keys[1::2]), fmt.plain_text(value)))
+        self.size += len(self.items[-1][1]) + len(self.separator)
+        if self.size > text.TEXT_LIMIT:
+            limit = f"{text.TEXT_LIMIT:,}"
+            raise FunctionFailed(f"STRING_AGG aggregation result exceeded {limit} characters")
 
     def finalize(self) -> str | None:
         if not self.items:

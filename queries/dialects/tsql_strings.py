@@ -130,9 +130,15 @@ def charindex(find: str, text: str, start: int | None = None) -> int:
     return found.start() + 1 if found else 0
 
 
+TEXT_LIMIT = 10_000_000  # characters one value may grow to inside a Python function
+
+
 def replace(text: str, find: str, replacement: str) -> str:
     if find == "":
         return text
+    growth = text.lower().count(find.lower()) * max(0, len(replacement) - len(find))
+    if len(text) + growth > TEXT_LIMIT:
+        raise ValueError(f"The result of REPLACE would be longer than {TEXT_LIMIT:,} characters")
     return re.sub(re.escape(find), lambda _: replacement, text, flags=re.IGNORECASE)
 
 
