@@ -532,6 +532,18 @@ FORMS = [
         ],
         id="window-functions",
     ),
+    pytest.param(  # docs: functions/avg-transact-sql (int → int) also over a window; stdevp-
+        # over a window (population deviation of 50, 20 → 15)
+        "SELECT Id, AVG(Amount) OVER (PARTITION BY Region) AS RegionAvg, "
+        "STDEVP(Amount) OVER (PARTITION BY Region, SaleYear) AS Spread "
+        "FROM Sales WHERE Region = 'East' ORDER BY Id",
+        [
+            {"Id": 1, "RegionAvg": 46, "Spread": 15.0},
+            {"Id": 2, "RegionAvg": 46, "Spread": 0.0},
+            {"Id": 8, "RegionAvg": 46, "Spread": 15.0},
+        ],
+        id="avg-int-stdevp-over-window",
+    ),
     pytest.param(  # docs: queries/from-using-pivot-and-unpivot ("basic PIVOT example")
         "SELECT SaleYear, [East], [West], [North] "
         "FROM (SELECT Region, SaleYear, Amount FROM Sales) AS src "

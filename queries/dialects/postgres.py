@@ -318,9 +318,20 @@ _AGGREGATES = {"STDEVP": "STDDEV_POP", "VAR": "VAR_SAMP", "VARP": "VAR_POP"}
 
 
 def _avg(self: PostgresGenerator, node: exp.Avg) -> str:
-    """AVG of integers is an integer in SQL Server (the sum divided, truncated)."""
+    """AVG of integers is an integer in SQL Server (the sum divided, truncated); over a window
+    the cast goes around the whole window expression (see _window)."""
     average = self.func("AVG", node.this)
-    return f"CAST(TRUNC({average}) AS BIGINT)" if common.is_integer(node.this) else average
+    if not common.is_integer(node.this) or isinstance(node.parent, exp.Window):
+        return average
+    return f"CAST(TRUNC({average}) AS BIGINT)"
+
+
+def _window(self: PostgresGenerator, node: exp.Window) -> str:
+    rendered = PostgresGenerator.window_sql(self, node)
+    average = node.this
+    if isinstance(average, exp.Avg) and common.is_integer(average.this):
+        return f"CAST(TRUNC({rendered}) AS BIGINT)"
+    return rendered
 
 
 def _round(self: PostgresGenerator, node: exp.Round) -> str:
@@ -376,6 +387,7 @@ class CtPostgresGenerator(PostgresGenerator):
         exp.CurrentTimestamp: lambda self, node: "LOCALTIMESTAMP",
         exp.Uuid: lambda self, node: "GEN_RANDOM_UUID()",
         exp.Avg: _avg,
+        exp.Window: _window,
         exp.DateFromParts: lambda self, node: self.func(
             "MAKE_DATE", *(node.args[k] for k in ("year", "month", "day"))
         ),

@@ -153,9 +153,20 @@ def _anonymous(self: SQLiteGenerator, node: exp.Anonymous) -> str:
 
 
 def _avg(self: SQLiteGenerator, node: exp.Avg) -> str:
-    """AVG of integers is an integer in SQL Server (the sum divided, truncated)."""
+    """AVG of integers is an integer in SQL Server (the sum divided, truncated); over a window
+    the cast goes around the whole window expression (see _window)."""
     average = self.func("AVG", node.this)
-    return f"CAST({average} AS INTEGER)" if common.is_integer(node.this) else average
+    if not common.is_integer(node.this) or isinstance(node.parent, exp.Window):
+        return average
+    return f"CAST({average} AS INTEGER)"
+
+
+def _window(self: SQLiteGenerator, node: exp.Window) -> str:
+    rendered = SQLiteGenerator.window_sql(self, node)
+    average = node.this
+    if isinstance(average, exp.Avg) and common.is_integer(average.this):
+        return f"CAST({rendered} AS INTEGER)"
+    return rendered
 
 
 def _xor(self: SQLiteGenerator, node: exp.BitwiseXor) -> str:
@@ -212,6 +223,7 @@ class CtSqliteGenerator(SQLiteGenerator):
         exp.Mod: _mod,
         exp.Anonymous: _anonymous,
         exp.Avg: _avg,
+        exp.Window: _window,
         exp.BitwiseXor: _xor,
         exp.Reverse: _rename("ct_reverse", "this"),
         exp.Ascii: _rename("ct_ascii", "this"),

@@ -188,7 +188,8 @@ _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
 
 
 class _Spread:
-    """STDEV / STDEVP / VAR / VARP: SQLite has none; NULLs are skipped, too few values: NULL."""
+    """STDEV / STDEVP / VAR / VARP: SQLite has none; NULLs are skipped, too few values: NULL.
+    Registered as window functions, so they also work with OVER (...)."""
 
     sample = True
     root = True
@@ -199,6 +200,13 @@ class _Spread:
     def step(self, value: Any) -> None:
         if value is not None:
             self.values.append(float(value))
+
+    def inverse(self, value: Any) -> None:  # a row leaves the window frame
+        if value is not None:
+            self.values.remove(float(value))
+
+    def value(self) -> float | None:
+        return self.finalize()
 
     def finalize(self) -> float | None:
         count = len(self.values) - (1 if self.sample else 0)
@@ -277,4 +285,4 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_aggregate("ct_string_agg", -1, _StringAgg)  # type: ignore[arg-type]
     for name, spread in (("ct_stdev", _Spread), ("ct_stdevp", _StdevP), ("ct_var", _Var),
                          ("ct_varp", _VarP)):  # fmt: skip
-        conn.create_aggregate(name, 1, spread)  # type: ignore[arg-type]
+        conn.create_window_function(name, 1, spread)  # an aggregate, and OVER (...) too
