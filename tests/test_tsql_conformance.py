@@ -319,12 +319,13 @@ CASES = [
     pytest.param(  # docs: functions/concat-transact-sql ("Happy Birthday 11/25"; NULL is ''),
         # concat-ws-transact-sql "Skipping NULL values", string-concatenation-transact-sql (+)
         "SELECT CONCAT('Happy ', 'Birthday ', 11, '/', '25') AS Result, "
-        "CONCAT('Name', NULL, 'Last') AS WithNull, "
+        "CONCAT('Name', NULL, 'Last') AS WithNull, CONCAT('Price: ', 1.50) AS Dec, "
         "CONCAT_WS(',', '1 Microsoft Way', NULL, NULL, 'Redmond', 'WA', 98052) AS Address, "
         "'abc' + 'def' AS Plus, 'abc' + NULL AS PlusNull",
         {
             "Result": "Happy Birthday 11/25",
             "WithNull": "NameLast",
+            "Dec": "Price: 1.50",
             "Address": "1 Microsoft Way,Redmond,WA,98052",
             "Plus": "abcdef",
             "PlusNull": None,

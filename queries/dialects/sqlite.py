@@ -183,6 +183,14 @@ def _rename(name: str, *keys: str) -> Transform:
     return render
 
 
+def _as_written(values: list[exp.Expression]) -> list[exp.Expression]:
+    """A decimal literal joins text as written ('1.50'), not as SQLite's REAL would print."""
+    return [
+        _lit(value.this) if isinstance(value, exp.Literal) and not value.is_string else value
+        for value in values
+    ]
+
+
 def _charindex(self: SQLiteGenerator, node: exp.StrPosition) -> str:
     start = node.args.get("position") or exp.Literal.number(1)
     return self.func("ct_charindex", node.args["substr"], node.this, start)
@@ -215,8 +223,8 @@ class CtSqliteGenerator(SQLiteGenerator):
         exp.Stuff: _rename("ct_stuff", "this", "start", "length", "expression"),
         exp.Repeat: _rename("ct_replicate", "this", "times"),
         exp.StrPosition: _charindex,
-        exp.Concat: lambda self, node: self.func("ct_concat", *node.expressions),
-        exp.ConcatWs: lambda self, node: self.func("ct_concat_ws", *node.expressions),
+        exp.Concat: lambda self, node: self.func("ct_concat", *_as_written(node.expressions)),
+        exp.ConcatWs: lambda self, node: self.func("ct_concat_ws", *_as_written(node.expressions)),
         exp.GroupConcat: _string_agg,
         exp.Uuid: lambda self, node: "ct_newid()",
         exp.Round: _round,
