@@ -50,8 +50,9 @@ CASES = [
     ),
     pytest.param(  # docs: data-types/float-and-real (approximate) vs decimal-and-numeric (exact)
         "SELECT CAST(0.1 AS DECIMAL(10, 2)) + CAST(0.2 AS DECIMAL(10, 2)) AS Exact, "
-        "CAST(0.1 AS FLOAT) + CAST(0.2 AS FLOAT) AS Approximate",
-        {"Exact": 0.3, "Approximate": 0.1 + 0.2},
+        "CAST(0.1 AS FLOAT) + CAST(0.2 AS FLOAT) AS Approximate, 0.1 + 0.2 AS Literals, "
+        "3 * 0.15 AS Tax, (1.1 + 2.2) * 3 AS Nested",
+        {"Exact": 0.3, "Approximate": 0.1 + 0.2, "Literals": 0.3, "Tax": 0.45, "Nested": 9.9},
         id="decimal-vs-float",
     ),
     pytest.param(  # docs: functions/avg-transact-sql "Return types": int → int (the average

@@ -183,6 +183,40 @@ def _rename(name: str, *keys: str) -> Transform:
     return render
 
 
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div)
+_FLOATS = {common.T.DOUBLE, common.T.FLOAT}
+
+
+def _exact(node: exp.Expression) -> bool:
+    """Arithmetic that T-SQL does in DECIMAL (decimal literals, integers) but SQLite in REAL."""
+    if not isinstance(node, _ARITHMETIC) or common.type_of(node) not in _FLOATS:
+        return False
+    literal = False
+    for inner in node.walk():
+        if isinstance(inner, exp.Literal):
+            literal = literal or (not inner.is_string and not inner.is_int)
+        elif (
+            not isinstance(inner, (*_ARITHMETIC, exp.Paren, exp.Neg))
+            and common.type_of(inner) in _FLOATS
+        ):
+            return False  # a FLOAT value: approximate arithmetic, as in SQL Server
+    return literal
+
+
+def _arithmetic(operator: str) -> Any:
+    """`0.1 + 0.2` is exactly 0.3 in T-SQL: SQLite's REAL result loses its binary noise (15
+    significant digits) at the outermost decimal operation."""
+
+    def render(self: SQLiteGenerator, node: exp.Expression) -> str:
+        text = self.binary(node, operator)
+        outermost = node.parent is None or not _exact(node.parent)
+        if outermost and _exact(node):
+            return f"ct_exact({text})"
+        return text
+
+    return render
+
+
 def _as_written(values: list[exp.Expression]) -> list[exp.Expression]:
     """A decimal literal joins text as written ('1.50'), not as SQLite's REAL would print."""
     return [
@@ -229,6 +263,10 @@ class CtSqliteGenerator(SQLiteGenerator):
         exp.Uuid: lambda self, node: "ct_newid()",
         exp.Round: _round,
         exp.Mod: _mod,
+        exp.Add: _arithmetic("+"),
+        exp.Sub: _arithmetic("-"),
+        exp.Mul: _arithmetic("*"),
+        exp.Div: _arithmetic("/"),
         exp.Anonymous: _anonymous,
         exp.Avg: _avg,
         exp.Window: _window,

@@ -184,6 +184,7 @@ _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "ct_cot": (1, lambda v: 1 / math.tan(float(v)), True),
     "ct_datefromparts": (3, _datefromparts, True),
     "ct_parse_styled": (3, _parse_styled, True),
+    "ct_exact": (1, lambda v: float(f"{v:.15g}") if isinstance(v, float) else v, True),
 }
 
 
