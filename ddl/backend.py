@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
 from ddl.mssql import CreateSchemaIfMissing
+from queries.dialects import sqlite_functions
 
 SQLITE_ALIAS = "customtables"
 SQLITE_PRAGMAS = (
@@ -43,6 +44,7 @@ def _sqlite_connect(path: str, attach: Path | None) -> sqlite3.Connection:
     for pragma in SQLITE_PRAGMAS:
         conn.execute(f"PRAGMA {schema}{pragma}")
     conn.execute("PRAGMA busy_timeout=30000")
+    sqlite_functions.register(conn)  # T-SQL functions for saved queries (SPEC §5.1)
     return conn
 
 

@@ -15,6 +15,8 @@ from sqlglot import exp
 
 from ddl.errors import ValidationError
 from ddl.names import fold
+from queries.dialects import allowed
+from queries.dialects.reader import written_name
 
 NAMESPACES = frozenset({"customtables", "customtable"})
 PARAMETER_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -50,7 +52,7 @@ ALLOWED_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
         exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile, exp.Lag, exp.Lead, exp.FirstValue,
         exp.LastValue, exp.NthValue, exp.PercentRank, exp.CumeDist,
     }
-)  # fmt: skip
+) | allowed.FUNCTIONS  # fmt: skip
 
 # Every other kind of node a read-only SELECT is made of.
 ALLOWED_NODES: frozenset[type[exp.Expression]] = frozenset(
@@ -106,16 +108,16 @@ def _root_query(tree: exp.Expression) -> exp.Expression:
 
 
 def _function_name(node: exp.Expression) -> str:
-    if isinstance(node, exp.Anonymous):
-        return str(node.this).upper()
     if isinstance(node, exp.Func):
-        return node.sql_name()
+        return written_name(node)
     return type(node).__name__
 
 
 def _check_node(node: exp.Expression) -> None:
     kind = type(node)
     if kind in ALLOWED_NODES or kind in ALLOWED_FUNCTIONS:
+        return
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() in allowed.ANONYMOUS:
         return
     if isinstance(node, exp.Into):
         raise ValidationError("SELECT INTO is not allowed: a saved query only reads")

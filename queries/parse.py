@@ -12,6 +12,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
 from ddl.errors import ValidationError
+from queries.dialects.reader import reader
 
 DEFAULT_DIALECT = "tsql"
 MAX_SQL_CHARS = 100_000
@@ -49,7 +50,7 @@ def parse(sql: str, dialect: str) -> exp.Expression:
     if len(sql) > MAX_SQL_CHARS:
         raise ValidationError(f"Sql is longer than {MAX_SQL_CHARS} characters")
     try:
-        statements = sqlglot.parse(sql, read=dialect, error_level=ErrorLevel.RAISE)
+        statements = sqlglot.parse(sql, read=reader(dialect), error_level=ErrorLevel.RAISE)
     except ParseError as error:
         raise ValidationError(f"The SQL does not parse: {_where(error)}") from None
     except TokenError as error:

@@ -26,8 +26,9 @@ from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import TypeId
 from ddl.v1 import sqljson
-from queries import mssql
+from queries import dialects, mssql
 from queries.check import NAMESPACES, Checked
+from queries.dialects import forms
 from queries.v1tables import is_json_column
 
 NAMESPACE = "customtables"
@@ -97,6 +98,8 @@ def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
 
 
 def _schema(tables: Mapping[str, TableDef], dialect: str) -> MappingSchema:
+    if not tables:  # SELECT 1 AS x: sqlglot refuses a schema with an empty namespace
+        return MappingSchema(dialect=dialect)
     mapping: dict[str, dict[str, dict[str, str]]] = {NAMESPACE: {}}
     for table in tables.values():
         columns = {fold(table.key_column): _sqlglot_type(table.key_type, table.key_length)}
@@ -245,9 +248,6 @@ _TEXT_TYPES = frozenset(
         exp.DataType.Type.TEXT,
     }
 )
-_STRFTIME = {"YEAR": "%Y", "MONTH": "%m", "DAY": "%d", "HOUR": "%H", "MINUTE": "%M",
-             "SECOND": "%S", "DAYOFYEAR": "%j", "DOY": "%j", "WEEK": "%W", "DAYOFWEEK": "%w",
-             "DOW": "%w"}  # fmt: skip
 
 
 def _is_text(node: exp.Expression) -> bool:
@@ -259,34 +259,6 @@ def _concatenations(tree: exp.Expression) -> None:
     for node in list(tree.find_all(exp.Add)):
         if _is_text(node.this) or _is_text(node.expression):
             node.replace(exp.DPipe(this=node.this, expression=node.expression))
-
-
-def _call(name: str, *args: exp.Expression) -> exp.Expression:
-    return exp.Anonymous(this=name, expressions=list(args))
-
-
-def _date_part(unit: str, value: exp.Expression) -> exp.Expression | None:
-    pattern = _STRFTIME.get(unit.upper())
-    if pattern is None:
-        return None
-    part = _call("STRFTIME", exp.Literal.string(pattern), value)
-    return exp.cast(part, exp.DataType.build("INTEGER"))
-
-
-def _sqlite_functions(tree: exp.Expression) -> None:
-    """Everyday T-SQL functions SQLite lacks, spelled with the ones it has."""
-    for node in list(tree.find_all(exp.Left, exp.Right, exp.Year, exp.Month, exp.Day, exp.Extract)):
-        replacement: exp.Expression | None = None
-        if isinstance(node, exp.Left):
-            replacement = _call("SUBSTR", node.this, exp.Literal.number(1), node.expression)
-        elif isinstance(node, exp.Right):
-            replacement = _call("SUBSTR", node.this, exp.Neg(this=exp.Paren(this=node.expression)))
-        elif isinstance(node, exp.Extract):
-            replacement = _date_part(node.this.name, node.expression)
-        else:
-            replacement = _date_part(node.key, node.this)
-        if replacement is not None:
-            node.replace(replacement)
 
 
 def _uuid_literals(tree: exp.Expression, resolved: _Resolved) -> None:
@@ -404,7 +376,7 @@ def _parameters(tree: exp.Expression, nonce: str) -> dict[str, str]:
 
 
 def _render(tree: exp.Expression, backend: str, binds: Mapping[str, str]) -> str:
-    sql = tree.sql(dialect=TARGETS[backend])
+    sql = tree.sql(dialect=dialects.target(backend))
     if backend == "postgresql" and binds:
         # psycopg reads %-placeholders: every other % is doubled; bind names carry a random
         # nonce, so no text of the query can pose as one.
@@ -440,7 +412,11 @@ def plan(
     (at least) every table `checked` names."""
     tree = _unwrap(checked.tree.copy())
     spelled = spellings(tree, tables)
+    recursion = forms.max_recursion(tree) if backend != "mssql" else None
+    tree = forms.before_qualify(tree, tables, backend)  # PIVOT / UNPIVOT → GROUP BY / UNION ALL
     for node in list(tree.find_all(exp.WithTableHint, exp.QueryOption)):
+        if backend == "mssql" and forms.is_max_recursion(node):
+            continue  # SQL Server itself applies OPTION (MAXRECURSION n)
         node.pop()  # NOLOCK, MAXRECURSION ...: no meaning on the other backends
     for table in tree.find_all(exp.Table):
         if table.args.get("db") is not None and fold(table.text("db")) in NAMESPACES:
@@ -463,10 +439,11 @@ def plan(
     if backend == "sqlite":
         _uuid_literals(tree, resolved)
         _money_as_numbers(tree, resolved)
-        _sqlite_functions(tree)
         sqljson.for_sqlite(tree)
     elif backend == "postgresql":
         tree = sqljson.for_postgresql(tree, resolved.json_columns)
+    if backend != "mssql":
+        tree = forms.after_qualify(tree, backend, recursion)  # TOP PERCENT/WITH TIES, ...
     limited = _limit(tree, max_rows)
     binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
     sql, positions = _render(tree, backend, binds), ()

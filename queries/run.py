@@ -8,6 +8,7 @@ Driver errors never reach the client: each is mapped to a domain error with a me
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -22,6 +23,7 @@ from ddl.catalog import TableDef
 from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
 from ddl.space import CATALOG_SCHEMA, TenantSpace
 from queries import guard, mssql
+from queries.dialects import sqlite_functions
 
 REFUSED = (
     "The database refused the query: a saved query may only read the custom tables of its "
@@ -51,6 +53,9 @@ def _sqlite_error(error: sqlite3.Error, seconds: float) -> CustomTablesError:
         return ValidationError(REFUSED)
     if "no such table" in text or "no such column" in text:
         return ValidationError(MISSING)
+    if "user-defined function raised exception" in text or "user-defined aggregate" in text:
+        reason = sqlite_functions.last_error() or "a function could not compute its value"
+        return ValidationError(f"The database could not run the query: {reason}")
     if "no such function" in text:
         name = str(error).rsplit(":", 1)[-1].strip()
         return ValidationError(f"Function {name.upper()} is not available on this database")
@@ -72,6 +77,9 @@ _PG_STATES = {
 }
 
 
+_MAXRECURSION = re.compile(r"ct_maxrecursion:(\d+):")
+
+
 def _postgres_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
     state = error.sqlstate or ""
     if isinstance(error, psycopg.errors.QueryCanceled):
@@ -80,6 +88,10 @@ def _postgres_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
         return ValidationError(REFUSED)
     if state in ("42P01", "42703", "3F000"):  # undefined table, column, schema
         return ValidationError(MISSING)
+    recursion = _MAXRECURSION.search(str(error))
+    if recursion:  # queries/dialects/forms.py makes a recursive WITH fail this way
+        limit = int(recursion.group(1))
+        return ValidationError(sqlite_functions.MAXRECURSION_MESSAGE.format(limit=limit))
     reason = _PG_STATES.get(state)
     if reason is None and state.startswith("22"):
         reason = "a value does not fit an operation"

@@ -109,6 +109,23 @@ def test_default_tenant_and_names_in_any_case() -> None:
             "WHERE [productcatalog].[Name] = '?'",
             id="comments-dropped-literal-kept",
         ),
+        pytest.param(
+            "WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 300) "
+            "SELECT n FROM r OPTION (MAXRECURSION 400)",
+            "WITH [r] AS (SELECT 1 AS [n] UNION ALL SELECT [r].[n] + 1 AS [_col_0] FROM [r] AS [r] "
+            "WHERE [r].[n] < 300) SELECT TOP 101 [r].[n] AS [n] FROM [r] AS [r] "
+            "OPTION(MAXRECURSION 400)",
+            id="maxrecursion-kept",
+        ),
+        pytest.param(
+            "SELECT FORMAT(CreatedOn, 'yyyy-MM') AS M, DATENAME(weekday, CreatedOn) AS D, "
+            "FORMAT(Qty, 'N2') AS Q, CONVERT(VARCHAR(10), CreatedOn, 103) AS C FROM Orders",
+            "SELECT TOP 101 FORMAT([orders].[CreatedOn], 'yyyy-MM') AS [m], "
+            "DATENAME(weekday, [orders].[CreatedOn]) AS [d], FORMAT([orders].[Qty], 'N2') AS [q], "
+            "CONVERT(VARCHAR(10), [orders].[CreatedOn], 103) AS [c] "
+            "FROM [customtables_acme].[Orders] AS [orders]",
+            id="format-datename-convert-as-written",
+        ),
     ],
 )
 def test_tsql_is_rendered_not_translated(sql: str, expected: str) -> None:
