@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
+from ddl.collation import register_sqlite
 from ddl.mssql import CreateSchemaIfMissing
 
 SQLITE_ALIAS = "customtables"
@@ -43,6 +44,7 @@ def _sqlite_connect(path: str, attach: Path | None) -> sqlite3.Connection:
     for pragma in SQLITE_PRAGMAS:
         conn.execute(f"PRAGMA {schema}{pragma}")
     conn.execute("PRAGMA busy_timeout=30000")
+    register_sqlite(conn)  # SQL Server's text collation (ddl/collation.py)
     return conn
 
 
