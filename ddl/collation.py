@@ -76,7 +76,7 @@ _MARK_ORDER = [
 _MARK_WEIGHTS = {mark: chr(0x10 + i) for i, mark in enumerate(_MARK_ORDER)}
 # Letters with no decomposition that ICU sorts as a base letter plus a secondary difference.
 _LETTERS = {"æ": "ae", "œ": "oe", "ø": "o\u0338", "đ": "d\u0338", "ł": "l\u0338"}
-_CACHED_LENGTH = 200  # longer texts are not cached (memory stays bounded)
+_CACHED_LENGTH = 64  # longer texts are not cached: at most ~25 MB of keys per process
 
 
 def _mark_weight(mark: str) -> str:
@@ -96,39 +96,74 @@ def _unicode_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", "".join(_LETTERS.get(c, c) for c in text.casefold()))
     level1, level2, level3 = [], [], []
     for ch in decomposed:
-        if unicodedata.combining(ch):
-            if level2:
-                level2[-1] += _mark_weight(ch)
+        if unicodedata.combining(ch):  # follows its letter's entry at level 2
+            level2.append(_mark_weight(ch))
             continue
         level3.append(_base_weight(ch, _KEEP_TABLE))
         weight = _base_weight(ch, _LEVEL1_TABLE)
         if weight:
             level1.append(weight)
             level2.append(_UNACCENTED)
-        elif level2 and ch not in IGNORED:
-            level2.append(_UNACCENTED)  # a control character: keeps marks on their letter
     return _SEPARATOR.join(("".join(level1), "".join(level2), "".join(level3)))
 
 
-def _key(text: str) -> str:
+_FAST_LIMIT = "\u0370"  # below: Latin, IPA, modifier letters and combining marks
+
+
+def _fast_tables() -> tuple[dict[int, str | None], ...]:
+    """Per-character parts of each level for the Latin range, so that most keys are three
+    `translate` calls (C) instead of a Python loop over the characters."""
+    tables: tuple[dict[int, str | None], ...] = ({}, {}, {})
+    for code in range(ord(_FAST_LIMIT)):
+        ch = chr(code)
+        if unicodedata.combining(ch):  # a mark adds to the letter before it, at level 2
+            parts = ["", _mark_weight(ch), ""]
+        else:
+            parts = _unicode_key(ch).split(_SEPARATOR)
+        for table, part in zip(tables, parts, strict=True):
+            table[code] = part or None  # None deletes the character
+    return tables
+
+
+def _ascii_table(table: dict[int, str | None]) -> tuple[bytes, bytes]:
+    """The same table for `bytes.translate`: ASCII text maps to ASCII weights one to one."""
+    mapping = bytes(ord(table[code] or "\0") for code in range(128)) + bytes(128)
+    deleted = bytes(code for code in range(128) if table[code] is None)
+    return mapping, deleted
+
+
+_LEVEL1, _LEVEL2, _LEVEL3 = _fast_tables()
+_ASCII1, _ASCII2, _ASCII3 = _ascii_table(_LEVEL1), _ascii_table(_LEVEL2), _ascii_table(_LEVEL3)
+_BYTES_SEPARATOR = _SEPARATOR.encode()
+
+
+def _key(text: str) -> bytes:
+    """The key as UTF-8 bytes (a BLOB in SQLite, compared with memcmp; UTF-8 keeps the order
+    of code points). Three paths give the same key: ASCII, Latin, any text."""
     if text.isascii():
-        level1 = text.translate(_LEVEL1_TABLE)
-        return _SEPARATOR.join((level1, _UNACCENTED * len(level1), text.translate(_KEEP_TABLE)))
-    return _unicode_key(text)
+        raw = text.encode()
+        return _BYTES_SEPARATOR.join(
+            (raw.translate(*_ASCII1), raw.translate(*_ASCII2), raw.translate(*_ASCII3))
+        )
+    if max(text) < _FAST_LIMIT:
+        levels = (text.translate(_LEVEL1), text.translate(_LEVEL2), text.translate(_LEVEL3))
+        return _SEPARATOR.join(levels).encode()
+    return _unicode_key(text).encode()
 
 
-_cached_key = lru_cache(maxsize=32768)(_key)
+_cached_key = lru_cache(maxsize=65536)(_key)
 
 
-def _key_of(text: str) -> str:
+def _key_of(text: str) -> bytes:
     return _cached_key(text) if len(text) <= _CACHED_LENGTH else _key(text)
 
 
-def sort_key(value: object) -> str | None:
-    """The key whose binary order is the collation's order; NULL stays NULL (sorts first)."""
+def sort_key(value: object) -> bytes | None:
+    """The key whose binary order is the collation's order; NULL stays NULL (sorts first).
+    Not cached: ORDER BY asks once per row, and a cache look-up costs about what the key does."""
     if value is None:
         return None
-    return _key_of(value if isinstance(value, str) else str(value))
+    return _key(value if isinstance(value, str) else str(value))
 
 
 def compare(left: str, right: str) -> int:

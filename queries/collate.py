@@ -20,11 +20,16 @@ are touched, so numbers, dates and nodes made by other rewrites are left as they
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from ddl import collation
+from ddl.errors import ValidationError
+
+_log = logging.getLogger("customtables")
 
 _TEXT = frozenset(
     {
@@ -93,6 +98,15 @@ class _Collator:
             return
         node.replace(self.collate(node.copy()))
 
+    def group(self, node: exp.Expression) -> None:
+        """Replace a grouping item by what groups it as the collation does: on PostgreSQL the
+        collated item; on SQLite its key (one Python call per row, where grouping under the
+        collation would call Python for every comparison)."""
+        if self.backend == "postgresql":
+            self.wrap(node)
+        elif not isinstance(node, exp.Collate):
+            node.replace(self.sort_key(node.copy()))
+
     def sort_key(self, node: exp.Expression) -> exp.Expression:
         if self.backend == "postgresql":
             stripped = exp.Anonymous(
@@ -114,9 +128,20 @@ class _Collator:
 
 
 def apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
-    """Rewrite `tree` for `backend` ("sqlite" or "postgresql"); the root may change."""
+    """Rewrite `tree` for `backend` ("sqlite" or "postgresql"); the root may change. A shape
+    this rewrite did not foresee is a 400 naming no internals, never a 500."""
     if backend not in ("sqlite", "postgresql"):
         return tree
+    try:
+        return _apply(tree, backend, schema)
+    except (SqlglotError, LookupError, AttributeError, TypeError, ValueError):
+        _log.exception("collation rewrite failed")
+        raise ValidationError(
+            "The query cannot be translated for this database (text comparison)"
+        ) from None
+
+
+def _apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
     collator = _Collator(backend, schema)
     if backend == "postgresql":
         tree = _sort_outside(tree)
@@ -126,6 +151,8 @@ def apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
     _deduplicated_outputs(tree, collator)
     _orderings(tree, collator)
     _likes(tree, collator)
+    if backend == "postgresql":
+        _substring_searches(tree)
     return tree
 
 
@@ -155,7 +182,7 @@ def _groupings(tree: exp.Expression, collator: _Collator) -> None:
     for window in list(tree.find_all(exp.Window)):
         for item in list(window.args.get("partition_by") or []):
             if _is_text(item):
-                collator.wrap(item)
+                collator.group(item)
     for select in list(tree.find_all(exp.Select)):
         group = select.args.get("group")
         if group is None:
@@ -163,8 +190,8 @@ def _groupings(tree: exp.Expression, collator: _Collator) -> None:
         grouped = [item.copy() for item in group.expressions if _is_text(item)]
         for item in list(group.expressions):
             if _is_text(item):
-                collator.wrap(item)
-        if grouped:
+                collator.group(item)
+        if grouped and collator.backend == "postgresql":
             _collate_grouped_uses(select, grouped, collator)
 
 
@@ -179,24 +206,38 @@ def _collate_grouped_uses(
             for node in matches:
                 if node.parent is None or isinstance(node.parent, exp.Collate):
                     continue
+                if node.find_ancestor(exp.AggFunc) is not None:
+                    continue  # aggregated, not grouped: any collation is allowed there
                 wrapped = collator.collate(node.copy())
-                if part == "expressions" and collator.backend == "postgresql":
-                    wrapped = exp.Collate(
-                        this=wrapped, expression=exp.to_identifier("default", quoted=True)
-                    )
                 node.replace(wrapped)
+                if part == "expressions" and collator.backend == "postgresql":
+                    _default_collation(wrapped)
+
+
+def _default_collation(node: exp.Expression) -> None:
+    """PostgreSQL: back to the database's collation, so a nondeterministic one does not flow
+    on into REPLACE, CHARINDEX (which refuse it) or an outer query."""
+    if isinstance(node.parent, exp.Collate) or (
+        isinstance(node, exp.Collate) and node.expression.name == "default"
+    ):
+        return
+    restored = exp.Collate(this=node.copy(), expression=exp.to_identifier("default", quoted=True))
+    restored.type = node.type
+    node.replace(restored)
 
 
 def _aggregates(tree: exp.Expression, collator: _Collator) -> None:
     for node in list(tree.find_all(exp.Min, exp.Max)):
         if _is_text(node.this):
             collator.wrap(node.this)
+            if collator.backend == "postgresql":
+                _default_collation(node)
     for node in list(tree.find_all(exp.Count)):
         distinct = node.this
         if isinstance(distinct, exp.Distinct):
             for item in list(distinct.expressions):
                 if _is_text(item):
-                    collator.wrap(item)
+                    collator.group(item)
 
 
 def _projections(select: exp.Select, collator: _Collator) -> None:
@@ -204,6 +245,24 @@ def _projections(select: exp.Select, collator: _Collator) -> None:
         inner = projection.this if isinstance(projection, exp.Alias) else projection
         if _is_text(inner):
             collator.wrap(inner)
+
+
+def _distinct_as_group_by(select: exp.Select, collator: _Collator) -> bool:
+    """SQLite: `SELECT DISTINCT a, b` as `GROUP BY key(a), b`, which calls Python once per row
+    instead of once per comparison; not done when the SELECT groups or aggregates already."""
+    projections = [p.unalias() for p in select.expressions]
+    if select.args.get("group") is not None or any(
+        p.find(exp.AggFunc, exp.Window, exp.Star) for p in projections
+    ):
+        return False
+    keys = [
+        collator.sort_key(p.copy()) if _is_text(p) else p.copy()
+        for p in projections
+        if not isinstance(p, exp.Literal)
+    ]
+    select.set("distinct", None)
+    select.set("group", exp.Group(expressions=keys))
+    return True
 
 
 def _branches(node: exp.Expression) -> list[exp.Select]:
@@ -218,7 +277,9 @@ def _deduplicated_outputs(tree: exp.Expression, collator: _Collator) -> None:
     """DISTINCT and UNION compare whole rows: their text columns carry the collation, which
     then also orders a set operation's ORDER BY (it may only name output columns)."""
     for select in list(tree.find_all(exp.Select)):
-        if select.args.get("distinct") is not None:
+        if select.args.get("distinct") is None:
+            continue
+        if collator.backend != "sqlite" or not _distinct_as_group_by(select, collator):
             _projections(select, collator)
     for operation in list(tree.find_all(exp.SetOperation)):
         deduplicates = operation.args.get("distinct") is not False
@@ -241,17 +302,16 @@ def _projection_for(select: exp.Select, column: exp.Expression) -> exp.Expressio
 def _orderings(tree: exp.Expression, collator: _Collator) -> None:
     for ordered in list(tree.find_all(exp.Ordered)):
         subject = ordered.this
-        if not _is_text(subject):
-            continue
         owner = ordered.parent.parent if isinstance(ordered.parent, exp.Order) else None
         if isinstance(owner, exp.SetOperation):
             continue  # output names only: their collation orders them (above)
-        if isinstance(owner, exp.Select):
-            target = _projection_for(owner, subject)
-            if target is not None:
-                if collator.backend == "postgresql" and owner.args.get("distinct") is not None:
-                    continue  # PostgreSQL: a DISTINCT's ORDER BY may only name its outputs
-                subject = target
+        target = _projection_for(owner, subject) if isinstance(owner, exp.Select) else None
+        if not _is_text(subject if target is None else target):
+            continue
+        if target is not None:
+            if collator.backend == "postgresql" and owner.args.get("distinct") is not None:
+                continue  # PostgreSQL: a DISTINCT's ORDER BY may only name its outputs
+            subject = target
         key = collator.sort_key(subject.copy())
         ordered.set("this", key)
         if isinstance(owner, exp.Select) and collator.backend == "postgresql":
@@ -306,6 +366,23 @@ def _sort_outside(root: exp.Expression) -> exp.Expression:
         if isinstance(subject, exp.Column) and not subject.table:
             projection = outputs.get(subject.name)
             subject.set("table", exp.to_identifier(_SORTED, quoted=True))
-            if projection is not None:
-                subject.type = projection.type
+            if projection is not None and _is_text(projection.unalias()):
+                subject.type = exp.DataType.build("VARCHAR")
     return outer
+
+
+def _substring_searches(tree: exp.Expression) -> None:
+    """PostgreSQL refuses REPLACE and CHARINDEX (STRPOS) on text whose collation is
+    nondeterministic, which a column of a DISTINCT or UNION subquery has: they run in the
+    database's collation, as the default collation makes them on SQL Server too (case-sensitive
+    for REPLACE's search is SQL Server's CI behaviour's one difference we keep)."""
+    for node in list(tree.find_all(exp.Replace, exp.StrPosition)):
+        for argument in list(node.iter_expressions()):
+            if _is_text(argument) and not isinstance(
+                argument, exp.Literal | exp.Parameter | exp.Placeholder
+            ):
+                key = argument.arg_key
+                _default_collation(argument)
+                restored = node.args[key]
+                if isinstance(restored, exp.Collate):  # POSITION(a IN b) takes no bare COLLATE
+                    restored.replace(exp.Paren(this=restored.copy()))

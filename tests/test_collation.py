@@ -213,6 +213,14 @@ def test_grouped_text_can_be_returned_and_used(api: Api, colours: str) -> None:
         "SELECT REPLACE(LOWER(Name), 'e', '3') AS Shown FROM g WHERE N = 2 ORDER BY Shown",
     )
     assert column_of(rows, "Shown") == ["blu3", "ros3"]
+    rows = answer(api, "SELECT REPLACE(MAX(Name), 'o', '0') AS Shown FROM Colours ORDER BY Shown")
+    assert rows == [{"Shown": "Yell0w"}]
+    rows = answer(
+        api,
+        "SELECT COUNT(*) AS N FROM (SELECT DISTINCT Name FROM Colours) AS d "
+        "WHERE REPLACE(d.Name, '-', '') IS NOT NULL AND CHARINDEX('w', d.Name) = 0",
+    )
+    assert rows == [{"N": 5}]  # red, blue, rose, rosé, amber: one of each, whatever its case
 
 
 def test_min_and_max_use_the_collation(api: Api, colours: str) -> None:
