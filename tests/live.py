@@ -41,8 +41,11 @@ def server_env(data_dir: Path, database_url: str = "", **extra: str) -> dict[str
 
 
 @contextmanager
-def live_server(env: dict[str, str], timeout: float = 30.0) -> Iterator[LiveServer]:
-    """Start a server process, wait until /health answers, stop it (SIGTERM) afterwards."""
+def live_server(
+    env: dict[str, str], timeout: float = 30.0, cwd: Path | None = None
+) -> Iterator[LiveServer]:
+    """Start a server process, wait until /health answers, stop it (SIGTERM) afterwards;
+    `cwd` runs another source tree (an earlier release, tests/upgrade_support.py)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", prefix="customtables-", suffix=".log")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(
@@ -51,7 +54,7 @@ def live_server(env: dict[str, str], timeout: float = 30.0) -> Iterator[LiveServ
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=cwd or Path(__file__).resolve().parent.parent,
     )
     base = f"http://127.0.0.1:{port}"
     try:
