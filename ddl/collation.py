@@ -87,8 +87,8 @@ def _base_weight(ch: str, table: dict[int, str | None]) -> str:
     code = ord(ch)
     if code < 0x80:
         return table.get(code) or ""
-    if unicodedata.category(ch)[0] in "PSZ":
-        return _NON_ASCII_PUNCTUATION
+    if unicodedata.category(ch)[0] in "PSZ":  # one weight at level 1, told apart at level 3
+        return _NON_ASCII_PUNCTUATION + ("" if table is _LEVEL1_TABLE else ch)
     return ch
 
 

@@ -240,3 +240,16 @@ def test_joins_on_text_ignore_case(api: Api, words: str, colours: str) -> None:
         "SELECT c.Id, w.Word FROM Colours c JOIN Words w ON w.Word = c.Name ORDER BY c.Id",
     )
     assert rows == [{"Id": 12, "Word": "apple"}, {"Id": 13, "Word": "eclair"}]  # not Éclair
+
+
+def test_other_punctuation_still_tells_texts_apart(api: Api) -> None:
+    """Only hyphen and apostrophe lose their weight: an en dash and an em dash stay different
+    values (case still does not count)."""
+    create_table(api, "Dashes", columns=[column("Text", 6)])
+    en, em = "\u2013", "\u2014"
+    upsert_ok(
+        api, "Dashes", [row(1, Text=f"a{en}b"), row(2, Text=f"a{em}b"), row(3, Text=f"A{en}B")]
+    )
+    assert answer(api, "SELECT COUNT(DISTINCT Text) AS N FROM Dashes") == [{"N": 2}]
+    rows = answer(api, f"SELECT Id FROM Dashes WHERE Text = 'a{en}B' ORDER BY Id")
+    assert column_of(rows, "Id") == [1, 3]
