@@ -348,6 +348,8 @@ def _sort_outside(root: exp.Expression) -> exp.Expression:
     distinct = isinstance(root, exp.SetOperation) or root.args.get("distinct") is not None
     if order is None or not distinct:
         return root
+    if not all(isinstance(o.this, exp.Column) and not o.this.table for o in order.expressions):
+        return root  # not only output names: left to PostgreSQL to judge, as written
     branches = _branches(root)
     if not branches:
         return root
