@@ -22,6 +22,7 @@ import queries.store  # noqa: F401  (registers the saved-query table among the i
 from app import migrate
 from app.metadata import tenants
 from app.settings import Settings
+from ddl import collation
 from ddl.backend import create_schema, server_engine, sqlite_engine
 from ddl.catalog import create_internal_tables, now_text
 from ddl.errors import Conflict, NotFound
@@ -129,6 +130,7 @@ class Tenancy:
         """Create internal tables added since the space was made (once per process)."""
         with space.write() as conn:
             create_internal_tables(conn)
+            collation.install(conn, space.schema)  # spaces made before the collation existed
 
     # --- tenants ----------------------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class Tenancy:
             if not self.settings.is_sqlite:
                 conn.execute(create_schema(conn.dialect.name, tenant.schema_name))
             create_internal_tables(conn)
+            collation.install(conn, space.schema)
         with self.meta.connect() as conn:
             conn.execution_options(ct_write=True)
             with conn.begin():

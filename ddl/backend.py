@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
+from ddl.collation import register_sqlite
 from ddl.mssql import CreateSchemaIfMissing
 from queries.dialects import sqlite_functions
 
@@ -45,6 +46,7 @@ def _sqlite_connect(path: str, attach: Path | None) -> sqlite3.Connection:
         conn.execute(f"PRAGMA {schema}{pragma}")
     conn.execute("PRAGMA busy_timeout=30000")
     sqlite_functions.register(conn)  # T-SQL functions for saved queries (SPEC §5.1)
+    register_sqlite(conn)  # SQL Server's text collation (ddl/collation.py)
     return conn
 
 

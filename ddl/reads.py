@@ -14,10 +14,11 @@ import sqlalchemy as sa
 
 from ddl import catalog
 from ddl.access import Caller, require_read
+from ddl.collation import is_text, ordered
 from ddl.errors import InvalidValue, NotFound, RowNotFound, ValidationError
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
-from ddl.types import INT64_MAX, BadValue, TypeId, key_from_text
+from ddl.types import INT64_MAX, BadValue, key_from_text
 
 PARTITION = 1000
 
@@ -108,13 +109,11 @@ def _ordering(table: PreparedTable, order_by: OrderBy | None) -> list[Any]:
             f"OrderBy column '{order_by.column}' does not exist in custom "
             f"table '{table.definition.name}'"
         )
-    sql_column: Any = table.table.c[column.name]
-    if column.type_id is TypeId.MONEY and table.space.dialect == "sqlite":
-        sql_column = sa.cast(sql_column, sa.Numeric)  # stored as exact text there
-    first = sql_column.desc() if order_by.descending else sql_column.asc()
-    if table.space.dialect == "postgresql":  # NULL is the lowest value, as on SQL Server/SQLite
-        first = first.nulls_last() if order_by.descending else first.nulls_first()
-    return [first] if column is table.key else [first, key]
+    space = table.space  # text in SQL Server's collation, NULL lowest (ddl/collation.py)
+    first = ordered(
+        table.table.c[column.name], column.type_id, space.dialect, space.schema, order_by.descending
+    )
+    return [first] if column is table.key and not is_text(column.type_id) else [first, key]
 
 
 def _check_paging(top: int | None, skip: int | None) -> None:

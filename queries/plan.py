@@ -26,7 +26,7 @@ from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import TypeId
 from ddl.v1 import sqljson
-from queries import dialects, mssql
+from queries import collate, dialects, mssql
 from queries.check import NAMESPACES, Checked
 from queries.dialects import forms
 from queries.v1tables import is_json_column
@@ -436,6 +436,7 @@ def plan(
         _fix_booleans(tree)
         _concatenations(tree)
     columns = _output_columns(tree, resolved, spelled)
+    tree = collate.apply(tree, backend, schema_name)  # SQL Server's text collation (§5.1)
     if backend == "sqlite":
         _uuid_literals(tree, resolved)
         _money_as_numbers(tree, resolved)
