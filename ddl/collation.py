@@ -237,6 +237,21 @@ def is_text(type_id: TypeId) -> bool:
     return type_id in TEXT_TYPES
 
 
+def sort_value(
+    value: sa.ColumnElement[Any], type_id: TypeId, dialect: str, schema: str
+) -> sa.ColumnElement[Any]:
+    """What rows are ordered by for a column (or a bound value of it): text in the collation's
+    order, Money as a number on SQLite. The rows API's ORDER BY and its keyset comparisons both
+    use it, so a page boundary falls exactly where the order puts it."""
+    if type_id is TypeId.MONEY and dialect == "sqlite":
+        return sa.cast(value, sa.Numeric)  # stored as exact text there
+    if is_text(type_id) and dialect == "sqlite":
+        return sa.func.ct_sortkey(value)
+    if is_text(type_id) and dialect == "postgresql":
+        return Collated(sa.func.translate(value, _IGNORED_SQL, _EMPTY_SQL), schema)
+    return value
+
+
 def ordered(
     column: sa.ColumnElement[Any],
     type_id: TypeId,
@@ -246,13 +261,7 @@ def ordered(
 ) -> sa.ColumnElement[Any]:
     """The ORDER BY term for one column of the rows API: text in the collation's order, NULL
     lowest (first ascending, last descending) on every backend."""
-    term: sa.ColumnElement[Any] = column
-    if type_id is TypeId.MONEY and dialect == "sqlite":
-        term = sa.cast(column, sa.Numeric)  # stored as exact text there
-    elif is_text(type_id) and dialect == "sqlite":
-        term = sa.func.ct_sortkey(column)
-    elif is_text(type_id) and dialect == "postgresql":
-        term = Collated(sa.func.translate(column, _IGNORED_SQL, _EMPTY_SQL), schema)
+    term = sort_value(column, type_id, dialect, schema)
     result = term.desc() if descending else term.asc()
     if dialect == "postgresql":
         result = result.nulls_last() if descending else result.nulls_first()
