@@ -6,13 +6,13 @@ cursor on PostgreSQL), so memory stays flat whatever the table size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from ddl import catalog
+from ddl import catalog, keyset
 from ddl.access import Caller, require_read
 from ddl.errors import InvalidValue, NotFound, RowNotFound, ValidationError
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
@@ -20,10 +20,13 @@ from ddl.space import TenantSpace
 from ddl.types import INT64_MAX, BadValue, TypeId, key_from_text
 
 PARTITION = 1000
+MAX_ORDER_TERMS = 16
 
 
 @dataclass(frozen=True, slots=True)
 class OrderBy:
+    """One term of `OrderBy`: a column and its direction."""
+
     column: str
     descending: bool = False
 
@@ -35,6 +38,18 @@ class OrderBy:
         if len(parts) == 1:
             return cls(parts[0])
         raise ValidationError(f"OrderBy must be 'Column' or 'Column desc', got {text!r}")
+
+    @classmethod
+    def parse_list(cls, text: str | None) -> tuple[OrderBy, ...]:
+        """`Name, Price desc`: terms separated by commas, each `Column [asc|desc]`."""
+        if text is None or not text.strip():
+            return ()
+        terms = [part.strip() for part in text.split(",")]
+        if any(not term for term in terms):
+            raise ValidationError(f"OrderBy has an empty term: {text!r}")
+        if len(terms) > MAX_ORDER_TERMS:
+            raise ValidationError(f"OrderBy takes at most {MAX_ORDER_TERMS} columns")
+        return tuple(cls.parse(term) for term in terms)
 
 
 def row_converter(columns: tuple[PreparedColumn, ...]) -> Callable[[Any], list[Any]]:
@@ -98,29 +113,77 @@ def get_column_value(
     return column, row[table.ordered.index(column)]
 
 
-def _ordering(table: PreparedTable, order_by: OrderBy | None) -> list[Any]:
-    key = table.table.c[table.key.name]
-    if order_by is None:
-        return [key]
-    column = table.column(order_by.column)
-    if column is None:
-        raise ValidationError(
-            f"OrderBy column '{order_by.column}' does not exist in custom "
-            f"table '{table.definition.name}'"
-        )
-    sql_column: Any = table.table.c[column.name]
+def sort_value(table: PreparedTable, column: PreparedColumn, value: Any) -> Any:
+    """What rows are ordered by for `column`, applied to `value` (the column itself, or a
+    cursor's bound value, so that ORDER BY and the keyset comparison agree exactly)."""
     if column.type_id is TypeId.MONEY and table.space.dialect == "sqlite":
-        sql_column = sa.cast(sql_column, sa.Numeric)  # stored as exact text there
-    first = sql_column.desc() if order_by.descending else sql_column.asc()
-    if table.space.dialect == "postgresql":  # NULL is the lowest value, as on SQL Server/SQLite
-        first = first.nulls_last() if order_by.descending else first.nulls_first()
-    return [first] if column is table.key else [first, key]
+        return sa.cast(value, sa.Numeric)  # stored as exact text there
+    return value
+
+
+def order_term(table: PreparedTable, column: PreparedColumn, descending: bool) -> Any:
+    """One ORDER BY term: NULL is the lowest value (first ascending, last descending), as on
+    SQL Server. The one place a term is built (collation hooks wrap this)."""
+    value = sort_value(table, column, table.table.c[column.name])
+    term = value.desc() if descending else value.asc()
+    if table.space.dialect == "postgresql":  # PostgreSQL puts NULL last ascending by default
+        term = term.nulls_last() if descending else term.nulls_first()
+    return term
+
+
+def resolve_order(
+    table: PreparedTable, order_by: Sequence[OrderBy]
+) -> tuple[tuple[PreparedColumn, bool], ...]:
+    """The total order as (column, descending) pairs: the terms asked for, each column once,
+    then the key (ascending) unless it was named, so the order never has ties."""
+    resolved: list[tuple[PreparedColumn, bool]] = []
+    for term in order_by:
+        column = table.column(term.column)
+        if column is None:
+            raise ValidationError(
+                f"OrderBy column '{term.column}' does not exist in custom "
+                f"table '{table.definition.name}'"
+            )
+        if any(column is seen for seen, _ in resolved):
+            raise ValidationError(f"OrderBy names column '{column.name}' twice")
+        resolved.append((column, term.descending))
+        if column is table.key:
+            return tuple(resolved)  # unique: later terms could never matter
+    resolved.append((table.key, False))
+    return tuple(resolved)
 
 
 def _check_paging(top: int | None, skip: int | None) -> None:
     for value, what in ((top, "Top"), (skip, "Skip")):
         if value is not None and not 0 <= value <= INT64_MAX:  # LIMIT/OFFSET are 64-bit
             raise ValidationError(f"{what} must be from 0 to {INT64_MAX}")
+
+
+WhereBuilder = Callable[[catalog.TableDef], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRequest:
+    """What a rows read asks for; `where` turns the table's definition into a SQL condition,
+    `after` holds the JSON values of the order columns of the row the page starts after."""
+
+    top: int | None = None
+    skip: int | None = None
+    order_by: tuple[OrderBy, ...] = ()
+    where: WhereBuilder | None = None
+    after: tuple[Any, ...] | None = None
+    count: bool = False
+
+
+@dataclass(slots=True)
+class Page:
+    """A page of rows, streamed; `next_after` (the last row's order values) when more follow."""
+
+    table: PreparedTable
+    order: tuple[tuple[PreparedColumn, bool], ...]
+    partitions: Iterator[list[list[Any]]]
+    next_after: tuple[Any, ...] | None = None
+    total: int | None = None
 
 
 def stream_rows(
@@ -130,20 +193,124 @@ def stream_rows(
     *,
     top: int | None = None,
     skip: int | None = None,
-    order_by: OrderBy | None = None,
+    order_by: OrderBy | Sequence[OrderBy] | None = None,
+    where: WhereBuilder | None = None,
 ) -> tuple[PreparedTable, Iterator[list[list[Any]]]]:
     """Check everything up front (so errors become proper responses), then return the table and
-    an iterator of partitions of JSON-ready rows."""
-    _check_paging(top, skip)
-    table = open_table(space, caller, name)
-    partitions = _partitions(space, table, rows_query(table, top, skip, order_by))
+    an iterator of partitions of JSON-ready rows (every matching row: no keyset paging)."""
+    terms = (order_by,) if isinstance(order_by, OrderBy) else tuple(order_by or ())
+    request = ReadRequest(top=top, skip=skip, order_by=terms, where=where)
+    page = _read(space, open_table(space, caller, name), request, paged=False)
+    return page.table, page.partitions
+
+
+def read_page(space: TenantSpace, caller: Caller, name: str, request: ReadRequest) -> Page:
+    """One page of `rows/values`: with `Top`, also where the next page starts (keyset)."""
+    return page_of(space, open_table(space, caller, name), request)
+
+
+def page_of(space: TenantSpace, table: PreparedTable, request: ReadRequest) -> Page:
+    """`read_page` for a table already opened (and authorised) by the caller."""
+    return _read(space, table, request, paged=True)
+
+
+def _terms(
+    table: PreparedTable, order: Sequence[tuple[PreparedColumn, bool]], values: Sequence[Any]
+) -> list[keyset.Term]:
+    """Keyset terms for a boundary row given as JSON values (a cursor's, checked here: a value
+    that does not fit its column is a 400, never a database error)."""
+    if len(values) != len(order):
+        raise ValidationError("After does not match this OrderBy")
+    terms = []
+    for (column, descending), value in zip(order, values, strict=True):
+        bound = None
+        if value is not None:
+            try:
+                raw = column.to_db(value)
+            except BadValue:
+                raise ValidationError("After is not a valid cursor for this table") from None
+            bound = sort_value(table, column, sa.bindparam(None, raw, type_=sa.types.NullType()))
+        column_value = sort_value(table, column, table.table.c[column.name])
+        terms.append(keyset.Term(column_value, descending, bound))
+    return terms
+
+
+def _base(
+    table: PreparedTable, request: ReadRequest, order: Sequence[tuple[PreparedColumn, bool]]
+) -> sa.Select[Any]:
+    """Every column of the rows the request selects (Where, After), in the total order."""
+    query = sa.select(*table.table.columns)
+    if request.where is not None:
+        query = query.where(request.where(table.definition))
+    if request.after is not None:
+        query = query.where(keyset.after(_terms(table, order, request.after)))
+    return query.order_by(*(order_term(table, column, desc) for column, desc in order))
+
+
+def _json_values(order: Sequence[tuple[PreparedColumn, bool]], row: Any) -> tuple[Any, ...]:
+    values = []
+    for (column, _), value in zip(order, row, strict=True):
+        to_json = column.to_json
+        values.append(to_json(value) if value is not None and to_json is not None else value)
+    return tuple(values)
+
+
+def _bounds(
+    conn: sa.Connection,
+    table: PreparedTable,
+    base: sa.Select[Any],
+    order: Sequence[tuple[PreparedColumn, bool]],
+    last: int,
+) -> tuple[tuple[Any, ...] | None, bool]:
+    """The order values of the page's last row (row `last` of `base`, from 0) and whether any
+    row follows it; (None, False) when the page is not full."""
+    columns = [table.table.c[column.name] for column, _ in order]
+    row = conn.execute(base.with_only_columns(*columns).offset(last).limit(1)).first()
+    if row is None:
+        return None, False
+    boundary = _json_values(order, row)
+    beyond = keyset.after(_terms(table, order, boundary))
+    probe = base.with_only_columns(sa.literal(1)).where(beyond).order_by(None).limit(1)
+    return boundary, conn.execute(probe).first() is not None
+
+
+def _count(conn: sa.Connection, table: PreparedTable, request: ReadRequest) -> int:
+    query = sa.select(sa.func.count()).select_from(table.table)
+    if request.where is not None:
+        query = query.where(request.where(table.definition))
+    return int(conn.execute(query).scalar_one())
+
+
+def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, paged: bool) -> Page:
+    """Check everything and plan the page up front (errors become proper answers), then stream.
+
+    A full page ends at its last row (found first): the page's query reads up to and including
+    that row, not `LIMIT Top`, so a row inserted meanwhile before it is read here or not at
+    all, never pushed to the next page twice or lost between two pages."""
+    _check_paging(request.top, request.skip)
+    order = resolve_order(table, request.order_by)
+    base = _base(table, request, order)
+    boundary, more, total = None, False, None
+    top, skip = request.top, request.skip or 0
+    with space.read() as conn:
+        if request.count:
+            total = _count(conn, table, request)
+        if paged and top:
+            boundary, more = _bounds(conn, table, base, order, skip + top - 1)
+    if boundary is not None:
+        query = base.where(keyset.at_or_before(_terms(table, order, boundary)))
+    else:
+        query = base.limit(top) if top is not None else base
+    if skip:
+        query = query.offset(skip)
+    rows = partitions(space, table, query)
     # Run the query now: a database error then becomes a clean 500 instead of a 200 whose
     # body breaks off after the headers have gone out.
-    first = next(partitions, None)
-    return table, _chain(first, partitions)
+    first = next(rows, None)
+    return Page(table, order, chain(first, rows), boundary if more else None, total)
 
 
-def _chain(
+def chain(
     first: list[list[Any]] | None, rest: Iterator[list[list[Any]]]
 ) -> Iterator[list[list[Any]]]:
     try:
@@ -157,11 +324,18 @@ def _chain(
 
 
 def rows_query(
-    table: PreparedTable, top: int | None, skip: int | None, order_by: OrderBy | None
+    table: PreparedTable,
+    top: int | None,
+    skip: int | None,
+    order_by: OrderBy | Sequence[OrderBy] | None,
 ) -> sa.Select[Any]:
     """SELECT of every column in a total order (the key breaks ties), paged by Top/Skip
     (LIMIT/OFFSET, or TOP / OFFSET … FETCH on SQL Server)."""
-    query = sa.select(*table.table.columns).order_by(*_ordering(table, order_by))
+    terms = (order_by,) if isinstance(order_by, OrderBy) else tuple(order_by or ())
+    order = resolve_order(table, terms)
+    query = sa.select(*table.table.columns).order_by(
+        *(order_term(table, column, descending) for column, descending in order)
+    )
     if top is not None:
         query = query.limit(top)
     if skip:
@@ -169,7 +343,7 @@ def rows_query(
     return query
 
 
-def _partitions(
+def partitions(
     space: TenantSpace, table: PreparedTable, query: sa.Select[Any]
 ) -> Iterator[list[list[Any]]]:
     convert = row_converter(table.ordered)
