@@ -99,3 +99,148 @@ def ids(api: Api, table: str, where: str, **params: Any) -> list[int]:
 )
 def test_where_over_every_type(api: Api, everything: str, where: str, expected: list[int]) -> None:
     assert ids(api, everything, where) == expected
+
+
+@pytest.mark.parametrize(
+    ("where", "fragments"),
+    [
+        ("Price > (SELECT 1)", ["subqueries are not allowed", "column 10"]),
+        ("Id IN (SELECT Id FROM Other)", ["subqueries are not allowed"]),
+        ("EXISTS (SELECT 1 FROM [customtables].[Other])", ["subqueries are not allowed"]),
+        ("Id = 1 UNION SELECT Id FROM Other", ["does not parse", "UNION"]),
+        ("Other.Id = 1", ["name this table's columns alone"]),
+        ("customtables.Everything.Id = 1", ["name this table's columns alone"]),
+        ("Secret = 1", ["column 'Secret' does not exist", "column 1"]),
+        ("Id = 1; DROP TABLE Everything", ["';' is not allowed", "character 7"]),
+        ("Id = 1 -- AND Id = 2", ["comments are not allowed", "character 8"]),
+        ("Id = 1 /* hidden */", ["comments are not allowed"]),
+        ("Id = @id", ["parameters are not allowed"]),
+        ("Id = @@SPID", ["parameters are not allowed"]),
+        ("SLEEP(5) = 0", ["function SLEEP is not allowed"]),
+        ("pg_sleep(5) IS NULL", ["function PG_SLEEP is not allowed"]),
+        ("pg_read_file('/etc/passwd') = ''", ["function PG_READ_FILE is not allowed"]),
+        ("load_extension('x') = 1", ["is not allowed"]),
+        ("COUNT(*) > 0", ["function COUNT is not allowed"]),
+        ("ROW_NUMBER() OVER (ORDER BY Id) = 1", ["is not allowed"]),
+        ("Qty", ["must be a condition"]),
+        ("Price >", ["does not parse", "operand is missing", "column 7"]),
+        ("Name = 'unterminated", ["does not parse"]),
+        ("Born > 'yesterday'", ["is not a date"]),
+        ("   ", ["Where is empty"]),
+    ],
+)
+def test_bad_where_is_400_naming_where(
+    api: Api, everything: str, where: str, fragments: list[str]
+) -> None:
+    create_table(api, "Other", key="Id", key_type=3, columns=[column("Secret", 3)])
+    response = api.get(f"custom-tables/{everything}/rows/values", params={"Where": where})
+    assert_error(response, 400, *fragments)
+    export = api.get(f"custom-tables/{everything}/export", params={"Where": where})
+    assert_error(export, 400, *fragments)
+    delete = api.delete(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "DeleteWhere", "DeleteWhereModel": {"Where": where}},
+    )
+    assert_error(delete, 400, *fragments)
+    assert len(ids(api, everything, "Id > 0")) == len(ROWS)  # nothing was deleted
+
+
+def test_where_literals_are_values_never_sql(api: Api, everything: str) -> None:
+    """A quote inside a string literal stays data: the classic injections match nothing."""
+    for where in ("Name = 'x'' OR ''1''=''1'", "Name = 'x'' OR 1=1 --'", "Code = ''';DROP--'"):
+        assert ids(api, everything, where) == []
+    assert ids(api, everything, "Id > 0") == [1, 2, 3, 4]
+
+
+def test_where_with_order_top_and_flat_shape(api: Api, everything: str) -> None:
+    response = api.get(
+        f"custom-tables/{everything}/rows/values",
+        params={"Where": "Qty IS NOT NULL", "OrderBy": "Qty desc", "Top": 2},
+    )
+    assert response.status_code == 200, response.text
+    assert [r["KeyValue"] for r in response.json()] == [2, 1]
+    assert response.json()[0]["Columns"][3] == {
+        "ColumnName": "Qty",
+        "ColumnDataTypeId": 3,
+        "Value": 20,
+    }
+
+
+def test_export_with_where(api: Api, everything: str) -> None:
+    response = api.get(f"custom-tables/{everything}/export", params={"Where": "Price >= 39.99"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["Id"] for r in body["Rows"]] == [1, 2]
+    assert body["Rows"][0]["Price"] == 39.99
+    assert body["Table"]["TableName"] == "Everything"
+
+
+@pytest.mark.parametrize("operation", ["DeleteWhere", "deletewhere", 3, "3"])
+def test_delete_where(api: Api, everything: str, operation: Any) -> None:
+    response = api.delete(
+        f"custom-tables/{everything}/rows",
+        json={
+            "OperationType": operation,
+            "DeleteWhereModel": {"Where": "Active = 1 OR Qty IS NULL"},
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"Deleted": 3}
+    assert ids(api, everything, "Id > 0") == [2]
+    again = api.delete(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": operation, "DeleteWhereModel": {"Where": "Active = 1"}},
+    )
+    assert again.json() == {"Deleted": 0}
+
+
+def test_delete_where_needs_model_and_save_role(api: Api, everything: str, tenant: Any) -> None:
+    missing = api.delete(f"custom-tables/{everything}/rows", json={"OperationType": "DeleteWhere"})
+    assert_error(missing, 400, "DeleteWhereModel")
+    roles = api.put(
+        f"custom-table-definitions/{api.get(f'custom-tables/{everything}').json()['Id']}",
+        json={"ReadRoles": [], "SaveRoles": ["Writer"]},
+    )
+    assert roles.status_code == 200, roles.text
+    reader = tenant.api("Reader")
+    denied = reader.delete(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "DeleteWhere", "DeleteWhereModel": {"Where": "Id > 0"}},
+    )
+    assert denied.status_code == 403, denied.text
+    assert ids(reader, everything, "Id > 0") == [1, 2, 3, 4]  # reading is still allowed
+    writer = tenant.api("Writer")
+    done = writer.delete(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "DeleteWhere", "DeleteWhereModel": {"Where": "Id > 2"}},
+    )
+    assert done.json() == {"Deleted": 2}
+
+
+def test_where_cannot_reach_another_tenants_table(
+    api: Api, everything: str, other_tenant: Any
+) -> None:
+    create_table(other_tenant.admin, "Hidden", key="Id", key_type=3)
+    response = other_tenant.admin.get(
+        f"custom-tables/{everything}/rows/values", params={"Where": "Id > 0"}
+    )
+    assert response.status_code == 404, response.text
+    refused = api.get(
+        f"custom-tables/{everything}/rows/values",
+        params={"Where": "Id IN (SELECT Id FROM Hidden)"},
+    )
+    assert_error(refused, 400, "subqueries are not allowed")
+
+
+def test_where_sees_a_column_added_later(api: Api, everything: str) -> None:
+    assert_error(
+        api.get(f"custom-tables/{everything}/rows/values", params={"Where": "Extra = 1"}),
+        400,
+        "column 'Extra' does not exist",
+    )
+    added = api.post(
+        f"custom-tables/{everything}",
+        json={"KeyColumnName": "Id", "KeyDataTypeId": 3, "Columns": [column("Extra", 3)]},
+    )
+    assert added.status_code == 200, added.text
+    assert ids(api, everything, "Extra IS NULL") == [1, 2, 3, 4]

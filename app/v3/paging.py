@@ -59,10 +59,8 @@ class RowsQuery:
     format: str | None = None
 
 
-def where_builder(space: TenantSpace, text: str | None) -> reads.WhereBuilder | None:
+def where_builder(space: TenantSpace, text: str) -> reads.WhereBuilder:
     """A function from the table's current definition to the compiled condition."""
-    if text is None:
-        return None
 
     def build(definition: TableDef) -> Any:
         return compile_where(text, definition, backend=space.dialect, schema=space.schema).clause()
@@ -87,7 +85,7 @@ def read(
         top=query.top,
         skip=query.skip,
         order_by=reads.OrderBy.parse_list(query.order_by),
-        where=where_builder(space, query.where),
+        where=where_builder(space, query.where) if query.where is not None else None,
         after=after,
         count=query.count,
     )

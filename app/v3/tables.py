@@ -124,10 +124,15 @@ class CustomTablesController(Controller):
     def delete_rows(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeleteRowsResult:
-        kind, keys, key_column = writes.delete_request(parse(body, _delete))
-        deleted = rows.delete_rows(
-            tenancy.space(principal.tenant), principal.caller, table_name, kind, keys, key_column
-        )
+        request: DeleteRowsRequest = parse(body, _delete)
+        kind, keys, key_column = writes.delete_request(request)
+        space = tenancy.space(principal.tenant)
+        if kind is rows.DeleteOperation.DELETE_WHERE:
+            text = writes.delete_where_text(request)
+            builder = paging.where_builder(space, text)
+            deleted = rows.delete_where(space, principal.caller, table_name, text, builder)
+            return DeleteRowsResult(Deleted=deleted)
+        deleted = rows.delete_rows(space, principal.caller, table_name, kind, keys, key_column)
         return DeleteRowsResult(Deleted=deleted)
 
     @get(
