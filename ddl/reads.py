@@ -214,6 +214,13 @@ def page_of(space: TenantSpace, table: PreparedTable, request: ReadRequest) -> P
     return _read(space, table, request, paged=True)
 
 
+def _bind(table: PreparedTable, column: PreparedColumn, raw: Any) -> Any:
+    """The value as stored: SQLite keeps dates as the exact text writes store (SQLAlchemy's
+    own DateTime text would add microseconds and no longer compare equal)."""
+    kind = sa.String() if table.space.dialect == "sqlite" else column.sql.type
+    return sa.bindparam(None, raw, type_=kind)
+
+
 def _terms(
     table: PreparedTable, order: Sequence[tuple[PreparedColumn, bool]], values: Sequence[Any]
 ) -> list[keyset.Term]:
@@ -229,7 +236,7 @@ def _terms(
                 raw = column.to_db(value)
             except BadValue:
                 raise ValidationError("After is not a valid cursor for this table") from None
-            bound = sort_value(table, column, sa.bindparam(None, raw, type_=sa.types.NullType()))
+            bound = sort_value(table, column, _bind(table, column, raw))
         column_value = sort_value(table, column, table.table.c[column.name])
         terms.append(keyset.Term(column_value, descending, bound))
     return terms
