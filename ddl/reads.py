@@ -7,6 +7,7 @@ cursor on PostgreSQL), so memory stays flat whatever the table size.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +152,28 @@ def resolve_order(
             return tuple(resolved)  # unique: later terms could never matter
     resolved.append((table.key, False))
     return tuple(resolved)
+
+
+_TYPE_STATES = ("42883", "42804", "22P02", "42725")  # no such operator, mismatch, cast, ambiguous
+
+
+@contextmanager
+def where_errors(active: bool) -> Iterator[None]:
+    """A condition the database cannot evaluate (text compared with a number, a cast that fails
+    on some row) is the client's 400, never a 500; other database errors stay errors."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        if not active or error.connection_invalidated:
+            raise
+        state = getattr(error.orig, "sqlstate", None) or ""
+        if state in _TYPE_STATES:
+            reason = "the types compared do not match (e.g. text with a number)"
+        elif state.startswith("22"):
+            reason = "a value does not fit an operation (a cast, a division, a date)"
+        else:
+            reason = "check the types and functions it uses"
+        raise ValidationError(f"Where cannot be evaluated on this table: {reason}") from None
 
 
 def _check_paging(top: int | None, skip: int | None) -> None:
@@ -299,10 +322,11 @@ def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, pag
     base = _base(table, request, order)
     boundary, more, total = None, False, None
     top, skip = request.top, request.skip or 0
-    with space.read() as conn:
+    filtered = request.where is not None
+    with where_errors(filtered), space.read() as conn:
         if request.count:
             total = _count(conn, table, request)
-        if paged and top:
+        if paged and top and skip + top - 1 <= INT64_MAX:
             boundary, more = _bounds(conn, table, base, order, skip + top - 1)
     if boundary is not None:
         query = base.where(keyset.at_or_before(_terms(table, order, boundary)))
@@ -313,7 +337,8 @@ def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, pag
     rows = partitions(space, table, query)
     # Run the query now: a database error then becomes a clean 500 instead of a 200 whose
     # body breaks off after the headers have gone out.
-    first = next(rows, None)
+    with where_errors(filtered):
+        first = next(rows, None)
     return Page(table, order, chain(first, rows), boundary if more else None, total)
 
 

@@ -13,7 +13,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import audit, catalog
+from ddl import audit, catalog, reads
 from ddl.access import Caller, require_save
 from ddl.catalog import TableDef
 from ddl.errors import InvalidValue, PayloadTooLarge, RowNotFound, ValidationError
@@ -521,7 +521,8 @@ def delete_where(
         definition = catalog.get_table(conn, name, lock=True)
         require_save(caller, definition)
         physical = prepare(space, definition).table
-        deleted = conn.execute(physical.delete().where(where(definition))).rowcount
+        with reads.where_errors(True):
+            deleted = conn.execute(physical.delete().where(where(definition))).rowcount
         audit.record_table(
             conn,
             caller.user,

@@ -34,6 +34,8 @@ from queries.check import ALLOWED_FUNCTIONS, ALLOWED_NODES, Checked, check
 from queries.plan import NAMESPACE, TARGETS, plan
 
 MAX_WHERE_CHARS = 10_000
+MAX_DEPTH = 64  # parentheses nested deeper than this: 400 (the parser recurses per level)
+INT64_LIMIT = 2**63  # a larger integer literal is a decimal, as in T-SQL
 _READER = "tsql"
 _CACHE_SIZE = 512
 
@@ -44,7 +46,7 @@ _NOT_IN_A_CONDITION: frozenset[type[exp.Expression]] = frozenset(
         exp.Group, exp.Having, exp.Order, exp.Ordered, exp.Limit, exp.Offset, exp.Fetch,
         exp.LimitOptions, exp.Distinct, exp.Window, exp.WindowSpec, exp.Qualify, exp.Star,
         exp.Alias, exp.Aliases, exp.Parameter, exp.WithTableHint, exp.QueryOption, exp.Exists,
-        exp.Any, exp.All,
+        exp.Any, exp.All, exp.Collate,  # collation is the server's (SPEC §5.1), not the client's
         # aggregates and window functions need a GROUP BY or OVER: not one row's condition
         exp.Count, exp.CountIf, exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Stddev, exp.StddevPop,
         exp.StddevSamp, exp.Variance, exp.VariancePop, exp.GroupConcat, exp.RowNumber,
@@ -101,7 +103,11 @@ def _tokens(text: str) -> list[Token]:
         tokens = Dialect.get_or_raise(_READER).tokenize(text)
     except TokenError as error:
         raise ValidationError(f"Where does not parse: {error}") from None
+    depth = 0
     for token in tokens:
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+        if depth > MAX_DEPTH:
+            raise _refuse(text, f"parentheses nest deeper than {MAX_DEPTH} levels", token)
         if token.token_type is TokenType.SEMICOLON:
             raise _refuse(text, "';' is not allowed: Where is one condition", token)
         if token.comments:
@@ -166,6 +172,12 @@ def _check_node(node: exp.Expression, text: str, tokens: list[Token]) -> None:
             "parameters are not allowed (write the value itself)",
             _first_token(tokens, "@", "?"),
         )
+    if isinstance(node, exp.Collate):
+        raise _refuse(
+            text,
+            "COLLATE is not allowed (text compares with the server's collation)",
+            _first_token(tokens, "COLLATE"),
+        )
     if isinstance(node, exp.Func):
         name = _node_name(node)
         raise _refuse(
@@ -176,6 +188,33 @@ def _check_node(node: exp.Expression, text: str, tokens: list[Token]) -> None:
     if isinstance(node, exp.Dot):
         raise _refuse(text, "qualified names are not allowed", _first_token(tokens, "."))
     raise _refuse(text, f"{kind.__name__} is not allowed", None)
+
+
+_T_SQL_TYPES = frozenset(
+    {
+        exp.DataType.Type.BIT, exp.DataType.Type.BOOLEAN, exp.DataType.Type.TINYINT,
+        exp.DataType.Type.UTINYINT, exp.DataType.Type.SMALLINT, exp.DataType.Type.INT,
+        exp.DataType.Type.BIGINT, exp.DataType.Type.DECIMAL, exp.DataType.Type.FLOAT,
+        exp.DataType.Type.DOUBLE, exp.DataType.Type.MONEY, exp.DataType.Type.SMALLMONEY,
+        exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR, exp.DataType.Type.VARCHAR,
+        exp.DataType.Type.NVARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.DATE,
+        exp.DataType.Type.DATETIME, exp.DataType.Type.DATETIME2, exp.DataType.Type.SMALLDATETIME,
+        exp.DataType.Type.TIME, exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.UUID,
+        exp.DataType.Type.VARBINARY, exp.DataType.Type.BINARY,
+    }
+)  # fmt: skip
+
+
+def _check_types(tree: exp.Expression, text: str, tokens: list[Token]) -> None:
+    """CAST/CONVERT targets are T-SQL data types only (no regclass, oid, …: SPEC §5)."""
+    for node in tree.find_all(exp.DataType):
+        if node.this not in _T_SQL_TYPES:
+            name = node.sql(_READER).split("(")[0]
+            raise _refuse(
+                text,
+                f"type {name} is not allowed (T-SQL data types only)",
+                _first_token(tokens, name),
+            )
 
 
 def _check_columns(tree: exp.Expression, table: TableDef, text: str, tokens: list[Token]) -> None:
@@ -202,6 +241,8 @@ def parse_where(text: str, table: TableDef) -> exp.Expression:
         raise ValidationError("Where is empty: leave it out to read every row")
     if len(text) > MAX_WHERE_CHARS:
         raise ValidationError(f"Where is longer than {MAX_WHERE_CHARS} characters")
+    if "\x00" in text:
+        raise ValidationError("Where: NUL characters are not allowed")
     tokens = _tokens(text)
     tree = _parse(text)
     for national in list(tree.find_all(exp.National)):  # N'x' is 'x' on every backend here
@@ -209,6 +250,7 @@ def parse_where(text: str, table: TableDef) -> exp.Expression:
     for node in tree.walk():
         _check_node(node, text, tokens)
     _check_columns(tree, table, text, tokens)
+    _check_types(tree, text, tokens)
     inner = tree.unnest() if isinstance(tree, exp.Paren) else tree
     if not isinstance(inner, _PREDICATES):
         raise ValidationError(
@@ -240,7 +282,7 @@ def _bind_value(literal: exp.Expression, backend: str) -> Any:
     if isinstance(literal, exp.Literal) and literal.is_string:
         return literal.name
     number = literal.name
-    if literal.is_int:
+    if literal.is_int and -INT64_LIMIT <= int(number) < INT64_LIMIT:
         return int(number)
     value = Decimal(number)
     return float(value) if backend == "sqlite" else value  # sqlite3 binds no Decimal
@@ -326,18 +368,7 @@ def _wrapped(condition: exp.Expression, table: TableDef) -> Checked:
     return Checked(tree, (table.name,), ())
 
 
-_cache: OrderedDict[tuple[Any, ...], CompiledWhere] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def compile_where(text: str, table: TableDef, *, backend: str, schema: str) -> CompiledWhere:
-    """The condition for this table version and backend, cached (sqlglot is slow-ish)."""
-    key = (text, table.id, table.version, backend, schema)
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
+def _compile(text: str, table: TableDef, backend: str, schema: str) -> CompiledWhere:
     condition = parse_where(text, table)
     made = plan(
         _wrapped(condition.copy(), table),
@@ -350,7 +381,25 @@ def compile_where(text: str, table: TableDef, *, backend: str, schema: str) -> C
     assert made.tree is not None
     translated = made.tree.args["where"].this.copy()
     values = _bind_literals(translated, backend)
-    compiled = CompiledWhere(text, _render(translated, backend), tuple(values))
+    return CompiledWhere(text, _render(translated, backend), tuple(values))
+
+
+_cache: OrderedDict[tuple[Any, ...], CompiledWhere] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def compile_where(text: str, table: TableDef, *, backend: str, schema: str) -> CompiledWhere:
+    """The condition for this table version and backend, cached (sqlglot is slow-ish)."""
+    key = (text, table.id, table.version, backend, schema)
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    try:
+        compiled = _compile(text, table, backend, schema)
+    except RecursionError:
+        raise ValidationError("Where is nested too deeply") from None
     with _cache_lock:
         _cache[key] = compiled
         while len(_cache) > _CACHE_SIZE:
