@@ -23,6 +23,7 @@ class Term:
     value: Any
     descending: bool
     bound: Any | None
+    nullable: bool = True  # False for the key: no IS NULL alternatives, plain index ranges
 
 
 def _equal(term: Term) -> Any:
@@ -31,6 +32,8 @@ def _equal(term: Term) -> Any:
 
 def _later(term: Term) -> Any:
     """Rows whose value for this column comes strictly after the boundary's."""
+    if not term.nullable and term.bound is not None:
+        return term.value < term.bound if term.descending else term.value > term.bound
     if term.bound is None:  # NULL is first ascending, last descending
         return sa.false() if term.descending else term.value.is_not(None)
     if term.descending:
@@ -40,6 +43,8 @@ def _later(term: Term) -> Any:
 
 def _earlier(term: Term) -> Any:
     """Rows whose value for this column comes strictly before the boundary's."""
+    if not term.nullable and term.bound is not None:
+        return term.value > term.bound if term.descending else term.value < term.bound
     if term.bound is None:
         return term.value.is_not(None) if term.descending else sa.false()
     if term.descending:
@@ -61,7 +66,17 @@ def after(terms: Sequence[Term]) -> Any:
     return sa.or_(*_lexicographic(terms, _later))
 
 
+def _earlier_or_equal(term: Term) -> Any:
+    if not term.nullable and term.bound is not None:
+        return term.value >= term.bound if term.descending else term.value <= term.bound
+    return sa.or_(_earlier(term), _equal(term))
+
+
 def at_or_before(terms: Sequence[Term]) -> Any:
     """Rows up to and including the boundary row (the current page ends there). The last term
-    is unique (the key), so "all equal" is the boundary row itself."""
-    return sa.or_(*_lexicographic(terms, _earlier), sa.and_(*(_equal(t) for t in terms)))
+    is unique (the key), so "all equal" is the boundary row itself; for the key alone this is
+    `key <= :k`, which with the cursor's `key > :k0` is one index range."""
+    *leading, last = terms
+    alternatives = _lexicographic(leading, _earlier)
+    prefix = [_equal(term) for term in leading]
+    return sa.or_(*alternatives, sa.and_(*prefix, _earlier_or_equal(last)))

@@ -261,7 +261,7 @@ def _terms(
                 raise ValidationError("After is not a valid cursor for this table") from None
             bound = sort_value(table, column, _bind(table, column, raw))
         column_value = sort_value(table, column, table.table.c[column.name])
-        terms.append(keyset.Term(column_value, descending, bound))
+        terms.append(keyset.Term(column_value, descending, bound, column is not table.key))
     return terms
 
 
