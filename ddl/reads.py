@@ -124,7 +124,8 @@ def sort_value(table: PreparedTable, column: PreparedColumn, value: Any) -> Any:
 
 def order_term(table: PreparedTable, column: PreparedColumn, descending: bool) -> Any:
     """One ORDER BY term: NULL is the lowest value (first ascending, last descending), as on
-    SQL Server. The one place a term is built (collation hooks wrap this)."""
+    SQL Server. The one place a term is built; a collation belongs in `sort_value`, so the
+    keyset comparison of the next page uses it too."""
     value = sort_value(table, column, table.table.c[column.name])
     term = value.desc() if descending else value.asc()
     if table.space.dialect == "postgresql":  # PostgreSQL puts NULL last ascending by default

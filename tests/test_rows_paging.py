@@ -245,3 +245,51 @@ def test_cursor_over_every_key_type(api: Api) -> None:
         expected = [r["KeyValue"] for r in whole.json()]
         got = pages(api, "Mixed", OrderBy=order_by, Top=3)
         assert [r["KeyValue"] for page in got for r in page] == expected, order_by
+
+
+def test_cursor_key_is_stored_once_for_every_process(
+    api: Api, people: list[dict[str, Any]], backend: Any, tenancy: Any
+) -> None:
+    """Another process (here: the key cache emptied, and a second app with its own engines)
+    accepts the cursor: the key lives in the metadata database, not in one process. A server
+    configured with CUSTOMTABLES_CURSOR_SECRET signs with that instead."""
+    import sqlalchemy as sa
+    from litestar.testing import TestClient
+
+    from app import cursors
+    from app.main import create_app
+    from app.metadata import secrets
+    from app.settings import Settings
+    from app.tenancy import Tenancy
+
+    link = next_link(api.get("custom-tables/People/rows/values", params={"Top": 10}))
+    assert link is not None
+    with tenancy.meta.connect() as conn:
+        stored = conn.execute(sa.select(secrets.c.name, secrets.c.value)).all()
+    assert [row.name for row in stored] == ["cursor"]
+    assert len(stored[0].value) == 64
+    cursors._keys.clear()
+    for settings, accepted in (
+        (backend.settings, True),
+        (
+            Settings.from_env(
+                data_dir=backend.settings.data_dir,
+                database_url=backend.settings.database_url,
+                cursor_secret="s3cret",
+            ),
+            False,
+        ),
+    ):
+        other = Tenancy(settings)
+        try:
+            app = create_app(settings, other)
+            with TestClient(app, raise_server_exceptions=False) as client:
+                response = client.get(link, headers={"X-AccessToken": api.token})
+        finally:
+            other.dispose()
+        if accepted:
+            assert response.status_code == 200, response.text
+            assert [r["KeyValue"] for r in response.json()] == list(range(11, 21))
+        else:
+            assert_error(response, 400, "After is not a valid cursor")
+        cursors._keys.clear()
