@@ -26,12 +26,14 @@ RESPONSE_HEADERS = [
         name="Link",
         description='`<…?Top=…&After=…>; rel="next"` while more rows follow a page read with '
         "`Top`; the link keeps Format, Where, OrderBy, Top and Count.",
+        value="",  # documentation only: gives the header its string schema
         documentation_only=True,
         required=False,
     ),
     ResponseHeader(
         name="X-Total-Count",
         description="With `Count=true`: the number of rows that match `Where` (all pages).",
+        value="",  # documentation only: gives the header its string schema
         documentation_only=True,
         required=False,
     ),
