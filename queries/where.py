@@ -187,7 +187,8 @@ def _check_node(node: exp.Expression, text: str, tokens: list[Token]) -> None:
         )
     if isinstance(node, exp.Dot):
         raise _refuse(text, "qualified names are not allowed", _first_token(tokens, "."))
-    raise _refuse(text, f"{kind.__name__} is not allowed", None)
+    shown = node.sql(_READER)[:40]  # the construct as T-SQL, never a parser class name
+    raise _refuse(text, f"'{shown}' is not allowed here", _first_token(tokens, shown))
 
 
 _T_SQL_TYPES = frozenset(
