@@ -188,7 +188,9 @@ def _check_node(node: exp.Expression, text: str, tokens: list[Token]) -> None:
     if isinstance(node, exp.Dot):
         raise _refuse(text, "qualified names are not allowed", _first_token(tokens, "."))
     shown = node.sql(_READER)[:40]  # the construct as T-SQL, never a parser class name
-    raise _refuse(text, f"'{shown}' is not allowed here", _first_token(tokens, shown))
+    at = text.upper().find(shown.upper())
+    where = f" {_position(text, at)}" if at >= 0 else ""
+    raise ValidationError(f"Where: '{shown}' is not allowed here{where}")
 
 
 _T_SQL_TYPES = frozenset(

@@ -279,3 +279,13 @@ def test_where_the_database_cannot_evaluate_is_400(api: Api, everything: str, ba
 def test_huge_numbers_compare_as_decimals(api: Api, everything: str) -> None:
     assert ids(api, everything, "Qty < 99999999999999999999999") == [1, 2, 3]
     assert ids(api, everything, "Price > -1e30 AND Ratio < 1e300") == [1, 2, 3]
+
+
+def test_where_name_any_case_and_non_ascii_values(api: Api, everything: str) -> None:
+    upsert_rows(api, everything, [{"Id": 5, "Name": "Café ☕", "Qty": 1}], key="Id")
+    response = api.get(
+        f"custom-tables/{everything}/rows/values",
+        params={"where": "Name = N'Café ☕'", "format": "flat"},
+    )
+    assert response.status_code == 200, response.text
+    assert [row["Id"] for row in response.json()] == [5]
