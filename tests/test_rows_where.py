@@ -194,6 +194,9 @@ def test_delete_where(api: Api, everything: str, operation: Any) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {"Deleted": 3}
     assert ids(api, everything, "Id > 0") == [2]
+    events = api.get("audit-logs", params={"Action": "rows.deleted_where"}).json()
+    assert [e["Details"] for e in events] == [{"Where": "Active = 1 OR Qty IS NULL", "Deleted": 3}]
+    assert events[0]["ResourceName"] == "Everything"
     again = api.delete(
         f"custom-tables/{everything}/rows",
         json={"OperationType": operation, "DeleteWhereModel": {"Where": "Active = 1"}},
