@@ -34,6 +34,7 @@ from queries.check import ALLOWED_FUNCTIONS, ALLOWED_NODES, Checked, check
 from queries.plan import NAMESPACE, TARGETS, plan
 
 MAX_WHERE_CHARS = 10_000
+MAX_TOKENS = 1000  # names, values and operators: planning cost grows faster than linearly
 MAX_DEPTH = 64  # parentheses nested deeper than this: 400 (the parser recurses per level)
 INT64_LIMIT = 2**63  # a larger integer literal is a decimal, as in T-SQL
 _READER = "tsql"
@@ -103,6 +104,10 @@ def _tokens(text: str) -> list[Token]:
         tokens = Dialect.get_or_raise(_READER).tokenize(text)
     except TokenError as error:
         raise ValidationError(f"Where does not parse: {error}") from None
+    if len(tokens) > MAX_TOKENS:
+        raise ValidationError(
+            f"Where is too long: {len(tokens)} names, values and operators, at most {MAX_TOKENS}"
+        )
     depth = 0
     for token in tokens:
         depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
