@@ -128,7 +128,9 @@ def order_term(table: PreparedTable, column: PreparedColumn, descending: bool) -
     keyset comparison of the next page uses it too."""
     value = sort_value(table, column, table.table.c[column.name])
     term = value.desc() if descending else value.asc()
-    if table.space.dialect == "postgresql":  # PostgreSQL puts NULL last ascending by default
+    # PostgreSQL puts NULL last ascending by default. Never on the key (it has no NULL): a
+    # NULLS clause there would stop PostgreSQL from reading the key's index in order.
+    if table.space.dialect == "postgresql" and column is not table.key:
         term = term.nulls_last() if descending else term.nulls_first()
     return term
 
