@@ -127,7 +127,8 @@ def order_term(table: PreparedTable, column: PreparedColumn, descending: bool) -
     SQL Server. The one place a term is built; a collation belongs in `sort_value`, so the
     keyset comparison of the next page uses it too."""
     value = sort_value(table, column, table.table.c[column.name])
-    term = value.desc() if descending else value.asc()
+    bare = column is table.key and not descending  # the default order's SQL is unchanged
+    term = value if bare else (value.desc() if descending else value.asc())
     # PostgreSQL puts NULL last ascending by default. Never on the key (it has no NULL): a
     # NULLS clause there would stop PostgreSQL from reading the key's index in order.
     if table.space.dialect == "postgresql" and column is not table.key:
