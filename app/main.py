@@ -12,6 +12,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
 
 from app.auth import principal_v3, provide_tenancy
+from app.cors import cors_config
 from app.errors import EXCEPTION_HANDLERS
 from app.openapi import document_bodies
 from app.query_case import query_case_middleware
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[query_case_middleware],
+        cors_config=cors_config(settings.cors_origins),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="customtables",

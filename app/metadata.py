@@ -29,3 +29,11 @@ tokens = sa.Table(
     sa.Column("expires_at", sa.String(32)),
     sa.Column("revoked_at", sa.String(32)),
 )
+
+secrets = sa.Table(
+    "ct_secrets",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)

@@ -23,6 +23,9 @@ CANONICAL = {
         "Action",
         "Since",
         "Until",
+        "Where",
+        "After",
+        "Count",
     )
 }
 

@@ -31,6 +31,8 @@ class Settings:
     rate_limit_window: str = "minute"
     redis_url: str = ""
     log_level: str = "INFO"
+    cursor_secret: str = ""  # signs rows-API paging cursors; empty: a stored generated key
+    cors_origins: str = ""  # comma-separated origins allowed by CORS; empty: none
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -58,6 +60,8 @@ class Settings:
             "rate_limit_window": env("CUSTOMTABLES_RATE_LIMIT_WINDOW") or "minute",
             "redis_url": env("CUSTOMTABLES_REDIS_URL", ""),
             "log_level": env("CUSTOMTABLES_LOG_LEVEL", "INFO"),
+            "cursor_secret": env("CUSTOMTABLES_CURSOR_SECRET", ""),
+            "cors_origins": env("CUSTOMTABLES_CORS_ORIGINS", ""),
         }
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known})

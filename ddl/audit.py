@@ -36,6 +36,7 @@ TABLE_DROPPED = "table.dropped"
 PERMISSIONS_CHANGED = "table.permissions_changed"
 ROWS_IMPORTED = "rows.imported"
 ROWS_DELETED_ALL = "rows.deleted_all"
+ROWS_DELETED_WHERE = "rows.deleted_where"
 TOKEN_CREATED = "token.created"  # noqa: S105
 TOKEN_REVOKED = "token.revoked"  # noqa: S105
 

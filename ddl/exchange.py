@@ -60,10 +60,15 @@ class ImportResult:
 
 
 def export_table(
-    space: TenantSpace, caller: Caller, name: str, progress: Progress | None = None
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    progress: Progress | None = None,
+    where: reads.WhereBuilder | None = None,
 ) -> tuple[TableDef, Iterator[bytes]]:
-    """Check access now (so errors are proper answers), then stream the file in key order."""
-    table, partitions = reads.stream_rows(space, caller, name)
+    """Check access now (so errors are proper answers), then stream the file in key order
+    (only the rows `where` selects, when given)."""
+    table, partitions = reads.stream_rows(space, caller, name, where=where)
     names = [column.name for column in table.ordered]
     if progress is not None:
         partitions = _counted(partitions, progress)

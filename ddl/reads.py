@@ -6,25 +6,28 @@ cursor on PostgreSQL), so memory stays flat whatever the table size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
 
-from ddl import catalog
+from ddl import catalog, collation, keyset
 from ddl.access import Caller, require_read
-from ddl.collation import is_text, ordered
 from ddl.errors import InvalidValue, NotFound, RowNotFound, ValidationError
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
-from ddl.types import INT64_MAX, BadValue, key_from_text
+from ddl.types import INT64_MAX, BadValue, TypeId, key_from_text
 
 PARTITION = 1000
+MAX_ORDER_TERMS = 16
 
 
 @dataclass(frozen=True, slots=True)
 class OrderBy:
+    """One term of `OrderBy`: a column and its direction."""
+
     column: str
     descending: bool = False
 
@@ -36,6 +39,18 @@ class OrderBy:
         if len(parts) == 1:
             return cls(parts[0])
         raise ValidationError(f"OrderBy must be 'Column' or 'Column desc', got {text!r}")
+
+    @classmethod
+    def parse_list(cls, text: str | None) -> tuple[OrderBy, ...]:
+        """`Name, Price desc`: terms separated by commas, each `Column [asc|desc]`."""
+        if text is None or not text.strip():
+            return ()
+        terms = [part.strip() for part in text.split(",")]
+        if any(not term for term in terms):
+            raise ValidationError(f"OrderBy has an empty term: {text!r}")
+        if len(terms) > MAX_ORDER_TERMS:
+            raise ValidationError(f"OrderBy takes at most {MAX_ORDER_TERMS} columns")
+        return tuple(cls.parse(term) for term in terms)
 
 
 def row_converter(columns: tuple[PreparedColumn, ...]) -> Callable[[Any], list[Any]]:
@@ -99,27 +114,113 @@ def get_column_value(
     return column, row[table.ordered.index(column)]
 
 
-def _ordering(table: PreparedTable, order_by: OrderBy | None) -> list[Any]:
-    key = table.table.c[table.key.name]
-    if order_by is None:
-        return [key]
-    column = table.column(order_by.column)
-    if column is None:
-        raise ValidationError(
-            f"OrderBy column '{order_by.column}' does not exist in custom "
-            f"table '{table.definition.name}'"
-        )
-    space = table.space  # text in SQL Server's collation, NULL lowest (ddl/collation.py)
-    first = ordered(
-        table.table.c[column.name], column.type_id, space.dialect, space.schema, order_by.descending
-    )
-    return [first] if column is table.key and not is_text(column.type_id) else [first, key]
+def sort_value(table: PreparedTable, column: PreparedColumn, value: Any) -> Any:
+    """What rows are ordered by for `column`, applied to `value` (the column itself, or a
+    cursor's bound value, so that ORDER BY and the keyset comparison agree exactly): text in
+    SQL Server's collation, Money as a number (ddl/collation.py)."""
+    space = table.space
+    return collation.sort_value(value, column.type_id, space.dialect, space.schema)
+
+
+def _binary_twin(key: PreparedColumn) -> PreparedColumn:
+    """The key as a last tie-breaker after the key in the collation's order: two text keys the
+    collation calls equal ('abc', 'ABC') still differ here, so the order stays total and a
+    keyset page boundary never falls between them. Same column and converters; a type id
+    without a collation, so `sort_value` leaves it as stored."""
+    return replace(key, type_id=TypeId.UNIQUEIDENTIFIER)
+
+
+def order_term(table: PreparedTable, column: PreparedColumn, descending: bool) -> Any:
+    """One ORDER BY term: NULL is the lowest value (first ascending, last descending), as on
+    SQL Server. The one place a term is built; a collation belongs in `sort_value`, so the
+    keyset comparison of the next page uses it too."""
+    value = sort_value(table, column, table.table.c[column.name])
+    bare = column is table.key and not descending  # the default order's SQL is unchanged
+    term = value if bare else (value.desc() if descending else value.asc())
+    # PostgreSQL puts NULL last ascending by default. Never on the key (it has no NULL): a
+    # NULLS clause there would stop PostgreSQL from reading the key's index in order.
+    if table.space.dialect == "postgresql" and column is not table.key:
+        term = term.nulls_last() if descending else term.nulls_first()
+    return term
+
+
+def resolve_order(
+    table: PreparedTable, order_by: Sequence[OrderBy]
+) -> tuple[tuple[PreparedColumn, bool], ...]:
+    """The total order as (column, descending) pairs: the terms asked for, each column once,
+    then the key (ascending) unless it was named, so the order never has ties."""
+    resolved: list[tuple[PreparedColumn, bool]] = []
+    for term in order_by:
+        column = table.column(term.column)
+        if column is None:
+            raise ValidationError(
+                f"OrderBy column '{term.column}' does not exist in custom "
+                f"table '{table.definition.name}'"
+            )
+        if any(column is seen for seen, _ in resolved):
+            raise ValidationError(f"OrderBy names column '{column.name}' twice")
+        resolved.append((column, term.descending))
+        if column is table.key:  # unique: later terms could never matter
+            if collation.is_text(column.type_id):
+                resolved.append((_binary_twin(column), term.descending))
+            return tuple(resolved)
+    resolved.append((table.key, False))
+    return tuple(resolved)
+
+
+_TYPE_STATES = ("42883", "42804", "22P02", "42725")  # no such operator, mismatch, cast, ambiguous
+
+
+@contextmanager
+def where_errors(active: bool) -> Iterator[None]:
+    """A condition the database cannot evaluate (text compared with a number, a cast that fails
+    on some row) is the client's 400, never a 500; other database errors stay errors."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        if not active or error.connection_invalidated:
+            raise
+        state = getattr(error.orig, "sqlstate", None) or ""
+        if state in _TYPE_STATES:
+            reason = "the types compared do not match (e.g. text with a number)"
+        elif state.startswith("22"):
+            reason = "a value does not fit an operation (a cast, a division, a date)"
+        else:
+            reason = "check the types and functions it uses"
+        raise ValidationError(f"Where cannot be evaluated on this table: {reason}") from None
 
 
 def _check_paging(top: int | None, skip: int | None) -> None:
     for value, what in ((top, "Top"), (skip, "Skip")):
         if value is not None and not 0 <= value <= INT64_MAX:  # LIMIT/OFFSET are 64-bit
             raise ValidationError(f"{what} must be from 0 to {INT64_MAX}")
+
+
+WhereBuilder = Callable[[catalog.TableDef], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRequest:
+    """What a rows read asks for; `where` turns the table's definition into a SQL condition,
+    `after` holds the JSON values of the order columns of the row the page starts after."""
+
+    top: int | None = None
+    skip: int | None = None
+    order_by: tuple[OrderBy, ...] = ()
+    where: WhereBuilder | None = None
+    after: tuple[Any, ...] | None = None
+    count: bool = False
+
+
+@dataclass(slots=True)
+class Page:
+    """A page of rows, streamed; `next_after` (the last row's order values) when more follow."""
+
+    table: PreparedTable
+    order: tuple[tuple[PreparedColumn, bool], ...]
+    partitions: Iterator[list[list[Any]]]
+    next_after: tuple[Any, ...] | None = None
+    total: int | None = None
 
 
 def stream_rows(
@@ -129,20 +230,133 @@ def stream_rows(
     *,
     top: int | None = None,
     skip: int | None = None,
-    order_by: OrderBy | None = None,
+    order_by: OrderBy | Sequence[OrderBy] | None = None,
+    where: WhereBuilder | None = None,
 ) -> tuple[PreparedTable, Iterator[list[list[Any]]]]:
     """Check everything up front (so errors become proper responses), then return the table and
-    an iterator of partitions of JSON-ready rows."""
-    _check_paging(top, skip)
-    table = open_table(space, caller, name)
-    partitions = _partitions(space, table, rows_query(table, top, skip, order_by))
+    an iterator of partitions of JSON-ready rows (every matching row: no keyset paging)."""
+    terms = (order_by,) if isinstance(order_by, OrderBy) else tuple(order_by or ())
+    request = ReadRequest(top=top, skip=skip, order_by=terms, where=where)
+    page = _read(space, open_table(space, caller, name), request, paged=False)
+    return page.table, page.partitions
+
+
+def read_page(space: TenantSpace, caller: Caller, name: str, request: ReadRequest) -> Page:
+    """One page of `rows/values`: with `Top`, also where the next page starts (keyset)."""
+    return page_of(space, open_table(space, caller, name), request)
+
+
+def page_of(space: TenantSpace, table: PreparedTable, request: ReadRequest) -> Page:
+    """`read_page` for a table already opened (and authorised) by the caller."""
+    return _read(space, table, request, paged=True)
+
+
+def _bind(table: PreparedTable, column: PreparedColumn, raw: Any) -> Any:
+    """The value as stored: SQLite keeps dates as the exact text writes store (SQLAlchemy's
+    own DateTime text would add microseconds and no longer compare equal)."""
+    kind = sa.String() if table.space.dialect == "sqlite" else column.sql.type
+    return sa.bindparam(None, raw, type_=kind)
+
+
+def _terms(
+    table: PreparedTable, order: Sequence[tuple[PreparedColumn, bool]], values: Sequence[Any]
+) -> list[keyset.Term]:
+    """Keyset terms for a boundary row given as JSON values (a cursor's, checked here: a value
+    that does not fit its column is a 400, never a database error)."""
+    if len(values) != len(order):
+        raise ValidationError("After does not match this OrderBy")
+    terms = []
+    for (column, descending), value in zip(order, values, strict=True):
+        bound = None
+        if value is not None:
+            try:
+                raw = column.to_db(value)
+            except BadValue:
+                raise ValidationError("After is not a valid cursor for this table") from None
+            bound = sort_value(table, column, _bind(table, column, raw))
+        column_value = sort_value(table, column, table.table.c[column.name])
+        terms.append(keyset.Term(column_value, descending, bound, column is not table.key))
+    return terms
+
+
+def _base(
+    table: PreparedTable, request: ReadRequest, order: Sequence[tuple[PreparedColumn, bool]]
+) -> sa.Select[Any]:
+    """Every column of the rows the request selects (Where, After), in the total order."""
+    query = sa.select(*table.table.columns)
+    if request.where is not None:
+        query = query.where(request.where(table.definition))
+    if request.after is not None:
+        query = query.where(keyset.after(_terms(table, order, request.after)))
+    return query.order_by(*(order_term(table, column, desc) for column, desc in order))
+
+
+def _json_values(order: Sequence[tuple[PreparedColumn, bool]], row: Any) -> tuple[Any, ...]:
+    values = []
+    for (column, _), value in zip(order, row, strict=True):
+        to_json = column.to_json
+        values.append(to_json(value) if value is not None and to_json is not None else value)
+    return tuple(values)
+
+
+def _bounds(
+    conn: sa.Connection,
+    table: PreparedTable,
+    base: sa.Select[Any],
+    order: Sequence[tuple[PreparedColumn, bool]],
+    last: int,
+) -> tuple[tuple[Any, ...] | None, bool]:
+    """The order values of the page's last row (row `last` of `base`, from 0) and whether any
+    row follows it; (None, False) when the page is not full."""
+    columns = [table.table.c[column.name] for column, _ in order]
+    row = conn.execute(base.with_only_columns(*columns).offset(last).limit(1)).first()
+    if row is None:
+        return None, False
+    boundary = _json_values(order, row)
+    beyond = keyset.after(_terms(table, order, boundary))
+    probe = base.with_only_columns(sa.literal(1)).where(beyond).order_by(None).limit(1)
+    return boundary, conn.execute(probe).first() is not None
+
+
+def _count(conn: sa.Connection, table: PreparedTable, request: ReadRequest) -> int:
+    query = sa.select(sa.func.count()).select_from(table.table)
+    if request.where is not None:
+        query = query.where(request.where(table.definition))
+    return int(conn.execute(query).scalar_one())
+
+
+def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, paged: bool) -> Page:
+    """Check everything and plan the page up front (errors become proper answers), then stream.
+
+    A full page ends at its last row (found first): the page's query reads up to and including
+    that row, not `LIMIT Top`, so a row inserted meanwhile before it is read here or not at
+    all, never pushed to the next page twice or lost between two pages."""
+    _check_paging(request.top, request.skip)
+    order = resolve_order(table, request.order_by)
+    base = _base(table, request, order)
+    boundary, more, total = None, False, None
+    top, skip = request.top, request.skip or 0
+    filtered = request.where is not None
+    with where_errors(filtered), space.read() as conn:
+        if request.count:
+            total = _count(conn, table, request)
+        if paged and top and skip + top - 1 <= INT64_MAX:
+            boundary, more = _bounds(conn, table, base, order, skip + top - 1)
+    if boundary is not None:
+        query = base.where(keyset.at_or_before(_terms(table, order, boundary)))
+    else:
+        query = base.limit(top) if top is not None else base
+    if skip:
+        query = query.offset(skip)
+    rows = partitions(space, table, query)
     # Run the query now: a database error then becomes a clean 500 instead of a 200 whose
     # body breaks off after the headers have gone out.
-    first = next(partitions, None)
-    return table, _chain(first, partitions)
+    with where_errors(filtered):
+        first = next(rows, None)
+    return Page(table, order, chain(first, rows), boundary if more else None, total)
 
 
-def _chain(
+def chain(
     first: list[list[Any]] | None, rest: Iterator[list[list[Any]]]
 ) -> Iterator[list[list[Any]]]:
     try:
@@ -156,11 +370,18 @@ def _chain(
 
 
 def rows_query(
-    table: PreparedTable, top: int | None, skip: int | None, order_by: OrderBy | None
+    table: PreparedTable,
+    top: int | None,
+    skip: int | None,
+    order_by: OrderBy | Sequence[OrderBy] | None,
 ) -> sa.Select[Any]:
     """SELECT of every column in a total order (the key breaks ties), paged by Top/Skip
     (LIMIT/OFFSET, or TOP / OFFSET … FETCH on SQL Server)."""
-    query = sa.select(*table.table.columns).order_by(*_ordering(table, order_by))
+    terms = (order_by,) if isinstance(order_by, OrderBy) else tuple(order_by or ())
+    order = resolve_order(table, terms)
+    query = sa.select(*table.table.columns).order_by(
+        *(order_term(table, column, descending) for column, descending in order)
+    )
     if top is not None:
         query = query.limit(top)
     if skip:
@@ -168,7 +389,7 @@ def rows_query(
     return query
 
 
-def _partitions(
+def partitions(
     space: TenantSpace, table: PreparedTable, query: sa.Select[Any]
 ) -> Iterator[list[list[Any]]]:
     convert = row_converter(table.ordered)

@@ -13,7 +13,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import audit, catalog
+from ddl import audit, catalog, reads
 from ddl.access import Caller, require_save
 from ddl.catalog import TableDef
 from ddl.errors import InvalidValue, PayloadTooLarge, RowNotFound, ValidationError
@@ -43,6 +43,7 @@ class DeleteOperation(IntEnum):
     DELETE = 0
     DELETE_ALL = 1
     DELETE_MANY = 2
+    DELETE_WHERE = 3  # beyond the source (SPEC §10): the rows a T-SQL condition selects
 
 
 class ColumnValueLike(Protocol):
@@ -503,4 +504,30 @@ def delete_rows(
         if operation is DeleteOperation.DELETE and deleted == 0:
             shown = _key_json(table, keys)[0]
             raise RowNotFound(definition.name, table.key.name, shown)
+        return deleted
+
+
+def delete_where(
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    where_text: str,
+    where: Callable[[TableDef], Any],
+) -> int:
+    """Delete the rows `where` selects, in one transaction under the table's write lock; the
+    condition is compiled against the definition read under that lock. Returns the count."""
+    _load(space, caller, name)  # 404 / 403 before any lock is taken
+    with space.write() as conn:
+        definition = catalog.get_table(conn, name, lock=True)
+        require_save(caller, definition)
+        physical = prepare(space, definition).table
+        with reads.where_errors(True):
+            deleted = conn.execute(physical.delete().where(where(definition))).rowcount
+        audit.record_table(
+            conn,
+            caller.user,
+            audit.ROWS_DELETED_WHERE,
+            definition,
+            {"Where": where_text, "Deleted": deleted},
+        )
         return deleted

@@ -89,6 +89,7 @@ class Plan:
     tables: tuple[TableDef, ...]  # every custom table the query reads
     limited: bool  # the row limit is inside the SQL
     positions: tuple[str, ...] = ()  # bind names in the order of `?` markers (SQL Server)
+    tree: exp.Expression | None = None  # the translated tree `sql` was rendered from (read-only)
 
 
 def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
@@ -457,4 +458,5 @@ def plan(
         tables=tuple(resolved.tables.values()),
         limited=limited,
         positions=positions,
+        tree=tree,
     )

@@ -138,6 +138,7 @@ V3_OPERATIONS: dict[tuple[str, str], set[str] | None] = {
         "OperationType",
         "DeleteModel",
         "DeleteManyModel",
+        "DeleteWhereModel",
     },
     ("get", "/api/v3/custom-tables/{table_name}/rows/values"): None,
     ("get", "/api/v3/custom-tables/{table_name}/row"): None,
@@ -168,7 +169,12 @@ def test_openapi_documents_every_endpoint(api: Api) -> None:
     columns = schemas["ColumnSpecIn"]["properties"]
     assert set(columns) == {"ColumnName", "ColumnDataTypeId", "ColumnLength"}
     values = paths["/api/v3/custom-tables/{table_name}/rows/values"]["get"]
-    assert {"Top", "Skip", "OrderBy", "Format"} <= {p["name"] for p in values["parameters"]}
+    assert {"Top", "Skip", "OrderBy", "Format", "Where", "After", "Count"} <= {
+        p["name"] for p in values["parameters"]
+    }
+    assert {"Link", "X-Total-Count"} <= set(values["responses"]["200"]["headers"])
+    export = paths["/api/v3/custom-tables/{table_name}/export"]["get"]
+    assert "Where" in {p["name"] for p in export["parameters"]}
     row_params = paths["/api/v3/custom-tables/{table_name}/row"]["get"]["parameters"]
     assert "KeyValue" in {p["name"] for p in row_params}
 

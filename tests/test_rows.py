@@ -353,7 +353,7 @@ def test_delete_many_by_uuid_in_any_case(api: Api, products: str) -> None:
 BAD_DELETES: list[tuple[dict[str, Any], int, str]] = [
     ({}, 400, "OperationType"),
     ({"OperationType": "Remove"}, 400, "Unknown OperationType 'Remove'"),
-    ({"OperationType": 3}, 400, "Unknown OperationType 3"),
+    ({"OperationType": 4}, 400, "Unknown OperationType 4"),  # 3 is DeleteWhere (SPEC §10)
     ({"OperationType": "Delete"}, 400, "needs DeleteModel"),
     ({"OperationType": "DeleteMany"}, 400, "needs DeleteManyModel"),
     ({"OperationType": "DeleteMany", "DeleteManyModel": {}}, 400, "KeyValues"),

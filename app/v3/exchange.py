@@ -15,7 +15,7 @@ from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
 from app.uploads import spool_upload
-from app.v3 import shapes
+from app.v3 import paging, shapes
 from app.v3.params import TableName
 from ddl import exchange
 from ddl.exchange_file import FileTable
@@ -45,13 +45,26 @@ class ExchangeController(Controller):
     @get(
         "/{table_name:str}/export",
         sync_to_thread=True,
-        description="The table as a JSON file (attachment), streamed in key order.",
+        description=(
+            "The table as a JSON file (attachment), streamed in key order; with `Where`, only "
+            "the rows that match."
+        ),
     )
     def export_table(
-        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep
+        self,
+        table_name: TableName,
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
+        where: Annotated[
+            str | None, QueryParameter(name="Where", description=paging.WHERE_DESCRIPTION)
+        ] = None,
     ) -> Stream:
+        space = tenancy.space(principal.tenant)
         definition, chunks = exchange.export_table(
-            tenancy.space(principal.tenant), principal.caller, table_name
+            space,
+            principal.caller,
+            table_name,
+            where=paging.where_builder(space, where) if where is not None else None,
         )
         return closing_stream(
             chunks,

@@ -60,12 +60,20 @@ class DeleteManyModel(msgspec.Struct):
     KeyColumnName: str | None = None
 
 
+class DeleteWhereModel(msgspec.Struct):
+    """The rows to delete: a T-SQL condition over the table's columns, as `Where` of rows/values."""
+
+    Where: str
+
+
 class DeleteRowsRequest(msgspec.Struct):
-    """OperationType: Delete (0), DeleteAll (1) or DeleteMany (2), by name or number."""
+    """OperationType: Delete (0), DeleteAll (1), DeleteMany (2) or DeleteWhere (3), by name or
+    number."""
 
     OperationType: int | str
     DeleteModel: DeleteModel | None = None
     DeleteManyModel: DeleteManyModel | None = None
+    DeleteWhereModel: DeleteWhereModel | None = None
 
 
 class RolesRequest(msgspec.Struct):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from litestar import Response
 
 from app.v3.schemas import ColumnValueOut, RowOut, TableDefinition, encoder
 from ddl.catalog import TableDef
+from ddl.errors import ValidationError
 from ddl.prepared import PreparedTable
 
 
@@ -88,3 +89,17 @@ def json_rows(
         if close:
             close()
     yield b"]"
+
+
+RowsOutput = Callable[[PreparedTable, Iterator[list[list[Any]]]], Iterator[bytes]]
+
+
+def rows_format(name: str | None) -> tuple[RowsOutput, str]:
+    """The writer and media type of a rows answer by `Format` (the source's shape by default;
+    a new format is one more entry here)."""
+    wanted = (name or "rows").strip().lower()
+    if wanted == "flat":
+        return (lambda table, partitions: json_rows(table, partitions, True)), "application/json"
+    if wanted == "rows":
+        return (lambda table, partitions: json_rows(table, partitions, False)), "application/json"
+    raise ValidationError("Format must be 'flat' or left out")

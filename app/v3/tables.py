@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
-from app.v3 import shapes, writes
+from app.v3 import paging, shapes, writes
 from app.v3.bodies import parse
 from app.v3.params import TableName
 from app.v3.schemas import (
@@ -28,7 +28,6 @@ from app.v3.schemas import (
     decoder,
 )
 from ddl import catalog, reads, rows, schema
-from ddl.errors import ValidationError
 from ddl.space import TenantSpace
 
 _create = decoder(CreateTableRequest)
@@ -125,40 +124,62 @@ class CustomTablesController(Controller):
     def delete_rows(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeleteRowsResult:
-        kind, keys, key_column = writes.delete_request(parse(body, _delete))
-        deleted = rows.delete_rows(
-            tenancy.space(principal.tenant), principal.caller, table_name, kind, keys, key_column
-        )
+        request: DeleteRowsRequest = parse(body, _delete)
+        kind, keys, key_column = writes.delete_request(request)
+        space = tenancy.space(principal.tenant)
+        if kind is rows.DeleteOperation.DELETE_WHERE:
+            text = writes.delete_where_text(request)
+            builder = paging.where_builder(space, text)
+            deleted = rows.delete_where(space, principal.caller, table_name, text, builder)
+            return DeleteRowsResult(Deleted=deleted)
+        deleted = rows.delete_rows(space, principal.caller, table_name, kind, keys, key_column)
         return DeleteRowsResult(Deleted=deleted)
 
-    @get("/custom-tables/{table_name:str}/rows/values", sync_to_thread=True)
+    @get(
+        "/custom-tables/{table_name:str}/rows/values",
+        sync_to_thread=True,
+        response_headers=paging.RESPONSE_HEADERS,
+        description=(
+            "Rows in the source's shape (or flat), filtered by `Where`, ordered by `OrderBy` "
+            "(the key breaks ties), paged by `Top` with a `Link: rel=\"next\"` header while more "
+            "rows follow (keyset: `After`), or by `Skip`. Streamed."
+        ),
+    )
     def row_values(
         self,
+        request: Request[Any, Any, Any],
         table_name: TableName,
         principal: PrincipalDep,
         tenancy: TenancyDep,
-        top: Annotated[int | None, QueryParameter(name="Top", ge=0)] = None,
+        top: Annotated[
+            int | None, QueryParameter(name="Top", ge=0, description="Rows per page")
+        ] = None,
         skip: Annotated[int | None, QueryParameter(name="Skip", ge=0)] = None,
         order_by: Annotated[
-            str | None, QueryParameter(name="OrderBy", description="'Column' or 'Column desc'")
+            str | None, QueryParameter(name="OrderBy", description=paging.ORDER_BY_DESCRIPTION)
         ] = None,
         format: Annotated[
             str | None, QueryParameter(name="Format", description="'flat' for plain objects")
         ] = None,
+        where: Annotated[
+            str | None, QueryParameter(name="Where", description=paging.WHERE_DESCRIPTION)
+        ] = None,
+        after: Annotated[
+            str | None, QueryParameter(name="After", description=paging.AFTER_DESCRIPTION)
+        ] = None,
+        count: Annotated[
+            bool, QueryParameter(name="Count", description="true: add X-Total-Count")
+        ] = False,
     ) -> Stream:
-        if format is not None and format.lower() not in ("flat", "rows"):
-            raise ValidationError("Format must be 'flat' or left out")
-        table, partitions = reads.stream_rows(
-            tenancy.space(principal.tenant),
-            principal.caller,
-            table_name,
-            top=top,
-            skip=skip,
-            order_by=reads.OrderBy.parse(order_by) if order_by else None,
+        output, media_type = shapes.rows_format(format)
+        query = paging.RowsQuery(top, skip, order_by, where, after, count, format)
+        page, cursor = paging.read(
+            tenancy, tenancy.space(principal.tenant), principal.caller, table_name, query
         )
-        flat = format is not None and format.lower() == "flat"
         return closing_stream(
-            shapes.json_rows(table, partitions, flat), media_type="application/json"
+            output(page.table, page.partitions),
+            media_type=media_type,
+            headers=paging.headers(request.url.path, query, page, cursor),
         )
 
     @get("/custom-tables/{table_name:str}/row", sync_to_thread=True)

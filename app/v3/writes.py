@@ -71,6 +71,13 @@ def delete_request(
     return kind, [], None
 
 
+def delete_where_text(request: DeleteRowsRequest) -> str:
+    """The condition of a DeleteWhere body; 400 when the model is missing."""
+    if request.DeleteWhereModel is None:
+        raise ValidationError('OperationType DeleteWhere needs DeleteWhereModel: {"Where": "…"}')
+    return request.DeleteWhereModel.Where
+
+
 def _typed_decoder(table: PreparedTable) -> msgspec.json.Decoder[Any]:
     cached = table.extras.get("v3_write_decoder")
     if cached is None:
