@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
-from app.v3 import shapes, writes
+from app.v3 import answer_format, shapes, writes
 from app.v3.bodies import parse
 from app.v3.params import TableName
 from app.v3.schemas import (
@@ -28,7 +28,8 @@ from app.v3.schemas import (
     decoder,
 )
 from ddl import catalog, reads, rows, schema
-from ddl.errors import ValidationError
+from ddl.exchange_csv import columns_of
+from ddl.formats.csv_write import csv_chunks
 from ddl.space import TenantSpace
 
 _create = decoder(CreateTableRequest)
@@ -131,10 +132,15 @@ class CustomTablesController(Controller):
         )
         return DeleteRowsResult(Deleted=deleted)
 
-    @get("/custom-tables/{table_name:str}/rows/values", sync_to_thread=True)
+    @get(
+        "/custom-tables/{table_name:str}/rows/values",
+        sync_to_thread=True,
+        operation_class=answer_format.with_csv(),
+    )
     def row_values(
         self,
         table_name: TableName,
+        request: Request[Any, Any, Any],
         principal: PrincipalDep,
         tenancy: TenancyDep,
         top: Annotated[int | None, QueryParameter(name="Top", ge=0)] = None,
@@ -143,11 +149,14 @@ class CustomTablesController(Controller):
             str | None, QueryParameter(name="OrderBy", description="'Column' or 'Column desc'")
         ] = None,
         format: Annotated[
-            str | None, QueryParameter(name="Format", description="'flat' for plain objects")
+            str | None,
+            QueryParameter(
+                name="Format",
+                description="'flat' for plain objects, 'csv' for CSV (as `Accept: text/csv`)",
+            ),
         ] = None,
     ) -> Stream:
-        if format is not None and format.lower() not in ("flat", "rows"):
-            raise ValidationError("Format must be 'flat' or left out")
+        csv = answer_format.wants_csv(format, request.headers.get("accept"), ("flat", "rows"))
         table, partitions = reads.stream_rows(
             tenancy.space(principal.tenant),
             principal.caller,
@@ -156,6 +165,8 @@ class CustomTablesController(Controller):
             skip=skip,
             order_by=reads.OrderBy.parse(order_by) if order_by else None,
         )
+        if csv:
+            return answer_format.csv_response(csv_chunks(columns_of(table), partitions))
         flat = format is not None and format.lower() == "flat"
         return closing_stream(
             shapes.json_rows(table, partitions, flat), media_type="application/json"
