@@ -99,10 +99,10 @@ def table_spec(
     source: BinaryIO,
 ) -> schema.TableSpec:
     """The definition the file asks for: the existing one's types, `Types`, then inference."""
-    given = parse_types(types)
+    given = {fold(column): kind for column, kind in parse_types(types).items()}
     in_header = {fold(column) for column in header}
-    for column in given:
-        if column not in in_header:
+    for column in parse_types(types):
+        if fold(column) not in in_header:
             raise ValidationError(f"Types names column '{column}' that the CSV header lacks")
     if existing is None and not key_column:
         raise ValidationError(
@@ -120,7 +120,9 @@ def table_spec(
     typed = {**known, **inferred, **given}
     key_type = typed.get(fold(key), ColumnType(TypeId.UNIQUEIDENTIFIER))
     columns = [
-        (c, typed[fold(c)].type_id, typed[fold(c)].length) for c in header if fold(c) != fold(key)
+        (c, int(typed[fold(c)].type_id), typed[fold(c)].length)
+        for c in header
+        if fold(c) != fold(key)
     ]
     return schema.check_spec(name, key, int(key_type.type_id), key_type.length, columns)
 

@@ -13,7 +13,7 @@ from litestar.response import Stream
 
 from app.streaming import closing_stream
 from ddl.errors import ValidationError
-from ddl.formats.csv_write import MEDIA_TYPE, csv_chunks
+from ddl.formats.csv_write import csv_chunks
 
 CSV = "text/csv"
 JSON = "application/json"
@@ -67,7 +67,7 @@ def csv_response(
     extra = dict(headers or {})
     if filename:
         extra["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return closing_stream(chunks, media_type=MEDIA_TYPE, headers=extra)
+    return closing_stream(chunks, media_type=CSV, headers=extra)  # Litestar adds the charset
 
 
 _TEXT = OpenAPIMediaType(

@@ -46,8 +46,10 @@ def _one_type(entry: str) -> tuple[str, ColumnType]:
     if not colon or match is None:
         raise ValidationError(f"Types entries are Name:TypeId (e.g. Price:4), got {entry!r}")
     word, length = match.group(1), match.group(2)
-    type_id = TypeId(int(word)) if word.isdigit() and int(word) <= 12 else None
-    type_id = type_id or _BY_NAME.get(word.lower())
+    if word.isdigit():
+        type_id = TypeId(int(word)) if int(word) <= max(TypeId) else None
+    else:
+        type_id = _BY_NAME.get(word.lower())
     if type_id is None:
         raise ValidationError(f"Types: {word!r} is not a type id from 0 to 12 or a type name")
     if (length is not None) != (type_id is TypeId.VARCHAROTHER):
@@ -58,14 +60,14 @@ def _one_type(entry: str) -> tuple[str, ColumnType]:
 
 
 def parse_types(text: str | None) -> dict[str, ColumnType]:
-    """`Name:6,Price:4,Code:11(30)` (ids or type names) → folded column name → type."""
+    """`Name:6,Price:4,Code:11(30)` (ids or type names) → column name as given → type."""
     types: dict[str, ColumnType] = {}
     for entry in (text or "").split(","):
         if entry.strip():
             name, kind = _one_type(entry)
-            if fold(name) in types:
+            if fold(name) in {fold(known) for known in types}:
                 raise ValidationError(f"Types names column '{name}' twice")
-            types[fold(name)] = kind
+            types[name] = kind
     return types
 
 
@@ -111,7 +113,7 @@ class Inference:
             return _key_text(self.longest)
         if kind is not None:
             return ColumnType(kind)
-        return _text(self.longest)
+        return _text(self.longest) if self.seen else ColumnType(TypeId.VARCHARMAX)
 
 
 def _text(longest: int) -> ColumnType:
