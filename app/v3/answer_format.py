@@ -55,8 +55,9 @@ def wants_csv(format: str | None, accept: str | None, others: tuple[str, ...] = 
             return True
         if chosen in others:
             return False
-        allowed = ", ".join(f"'{name}'" for name in (*others, "csv"))
-        raise ValidationError(f"Format must be one of {allowed}, got {format!r}")
+        names = [f"'{name}'" for name in (*others, "csv")]
+        allowed = f"{', '.join(names[:-1])} or {names[-1]}"
+        raise ValidationError(f"Format must be {allowed}, got {format!r}")
     return accepts_csv(accept)
 
 
