@@ -342,3 +342,26 @@ def test_saved_query_execute_answers_csv(api: Api) -> None:
     assert "Format must be 'json' or 'csv'" in error_of(
         api.get("queries/fruit/execute", params={"Format": "pdf"})
     )
+
+
+def test_openapi_documents_csv(api: Api) -> None:
+    document = api.client.get("/schema/openapi.json").json()
+    paths = document["paths"]
+    answers = [
+        ("get", "/api/v3/custom-tables/{table_name}/rows/values"),
+        ("get", "/api/v3/custom-tables/{table_name}/export"),
+        ("get", "/api/v3/queries/{name}/execute"),
+        ("post", "/api/v3/queries/{name}/execute"),
+    ]
+    for method, path in answers:
+        operation = paths[path][method]
+        content = operation["responses"]["200"]["content"]
+        assert content["text/csv"]["schema"]["type"] == "string", path
+        assert "application/json" in content, path
+        assert "Format" in [p["name"] for p in operation["parameters"]], path
+    imported = paths["/api/v3/custom-tables/{table_name}/import"]["put"]
+    body = imported["requestBody"]["content"]
+    assert set(body) == {"application/json", "text/csv"}
+    assert body["application/json"]["schema"]["$ref"].endswith("ExportFile")
+    names = {p["name"] for p in imported["parameters"]}
+    assert {"Mode", "Format", "KeyColumnName", "Types"} <= names
