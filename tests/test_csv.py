@@ -9,6 +9,9 @@ import io
 import uuid
 from typing import Any
 
+import pytest
+
+from ddl.formats import csv_read
 from tests.conftest import Api, TenantCtx
 from tests.support import LEAKS
 from tests.support import upsert_rows as upsert
@@ -365,3 +368,13 @@ def test_openapi_documents_csv(api: Api) -> None:
     assert body["application/json"]["schema"]["$ref"].endswith("ExportFile")
     names = {p["name"] for p in imported["parameters"]}
     assert {"Mode", "Format", "KeyColumnName", "Types"} <= names
+
+
+def test_an_oversized_line_is_refused_before_it_costs_memory(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_read, "MAX_LINE_BYTES", 1000)  # the real bound is 32 MiB
+    text = "Id,Note\n1,short\n2," + "x" * 2000 + "\n"
+    message = error_of(import_csv(api, "Big", text, KeyColumnName="Id"))
+    assert message == "Line 3: a line is longer than 1,000 bytes"
+    assert api.get("custom-tables/Big").status_code == 404

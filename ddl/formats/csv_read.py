@@ -21,7 +21,10 @@ _FIELD = re.compile(r'"(?:[^"]|"")*"|[^,\r\n]*')
 _BOM = "\ufeff"
 Record = list[str | None]
 
-csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # the upload limit bounds fields
+# Bounds that keep one record's memory small whatever the upload holds (SPEC §9: 512 MB).
+MAX_FIELD_CHARS = 16 * 1024 * 1024
+MAX_LINE_BYTES = 32 * 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
 
 
 class LineError(ValidationError):
@@ -59,8 +62,10 @@ class CsvRecords:
         self._lines_read = 0
 
     def _text_lines(self) -> Iterator[str]:
-        for data in self._source:
+        while data := self._source.readline(MAX_LINE_BYTES + 1):
             self._lines_read += 1
+            if len(data) > MAX_LINE_BYTES:
+                raise LineError(self._lines_read, f"a line is longer than {MAX_LINE_BYTES:,} bytes")
             try:
                 line = data.decode("utf-8")
             except UnicodeDecodeError:
@@ -79,6 +84,9 @@ class CsvRecords:
             except StopIteration:
                 return
             except csv.Error as error:
+                if "field limit" in str(error):
+                    message = f"a field is longer than {MAX_FIELD_CHARS:,} characters"
+                    raise LineError(start, message) from None
                 raise LineError(start, f"not valid CSV ({error})") from None
             raw = "".join(self._raw)
             self._raw.clear()
