@@ -19,7 +19,7 @@ from ddl.errors import InvalidValue, ValidationError
 from ddl.exchange import CHUNK_ROWS, ImportMode, ImportResult, Progress, counted, run_import
 from ddl.formats.csv_read import CsvRecords, LineError
 from ddl.formats.csv_types import ColumnType, Inference, parse_types
-from ddl.formats.csv_values import parser
+from ddl.formats.csv_values import as_is, parser
 from ddl.formats.csv_write import csv_chunks
 from ddl.names import check_column_name, check_table_name, fold
 from ddl.prepared import PreparedTable
@@ -186,12 +186,13 @@ class RowChunks:
             raise LineError(line, error.message.split(": ", 1)[-1], error.column) from None
 
     def _parsed(self, parsers: dict[str, Any], offset: int, row: dict[str, Any]) -> dict[str, Any]:
+        """Text → what the column's converter takes; text columns (most) pass as they are."""
         out = {}
         for name, text in row.items():
-            if text is None:
-                out[name] = None
-                continue
             column, parse = parsers[name]
+            if text is None or parse is as_is:
+                out[name] = text
+                continue
             try:
                 out[name] = parse(text)
             except BadValue as error:

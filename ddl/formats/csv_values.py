@@ -126,7 +126,7 @@ def _excerpt(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
-def _as_is(text: str) -> str:
+def as_is(text: str) -> str:
     return text
 
 
@@ -137,4 +137,4 @@ def parser(type_id: TypeId) -> Parse:
         TypeId.INTEGER: _parse_integer,
         TypeId.FLOAT: _parse_float,
         TypeId.MONEY: _parse_money,
-    }.get(type_id, _as_is)
+    }.get(type_id, as_is)
