@@ -362,6 +362,9 @@ def test_openapi_documents_csv(api: Api) -> None:
         assert content["text/csv"]["schema"]["type"] == "string", path
         assert "application/json" in content, path
         assert "Format" in [p["name"] for p in operation["parameters"]], path
+        if "execute" in path:
+            header = operation["responses"]["200"]["headers"]["X-Truncated"]
+            assert header["schema"]["enum"] == ["true", "false"]
     imported = paths["/api/v3/custom-tables/{table_name}/import"]["put"]
     body = imported["requestBody"]["content"]
     assert set(body) == {"application/json", "text/csv"}

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.response import Stream
 
@@ -80,11 +86,22 @@ _TEXT = OpenAPIMediaType(
 )
 
 
+_TRUNCATED = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING, enum=["true", "false"]),
+    description="CSV answers only: whether rows were cut at the row limit or size budget",
+)
+
+
 def with_csv(
-    base: type[Operation] = Operation, *, answer: bool = True, body: bool = False
+    base: type[Operation] = Operation,
+    *,
+    answer: bool = True,
+    body: bool = False,
+    truncated: bool = False,
 ) -> type[Operation]:
     """An operation class (pass as `operation_class=`) that documents the CSV answer of 200
-    and/or a `text/csv` request body beside what `base` documents."""
+    (with its `X-Truncated` header when `truncated`) and/or a `text/csv` request body beside
+    what `base` documents."""
 
     @dataclass
     class CsvOperation(base):  # type: ignore[valid-type, misc]
@@ -100,6 +117,8 @@ def with_csv(
             ok = (self.responses or {}).get("200")
             if answer and ok is not None and hasattr(ok, "content"):
                 ok.content = {**(ok.content or {}), CSV: _TEXT}
+                if truncated:
+                    ok.headers = {**(ok.headers or {}), "X-Truncated": _TRUNCATED}
 
     return CsvOperation
 

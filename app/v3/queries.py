@@ -154,7 +154,7 @@ class QueriesController(Controller):
         service.delete(tenancy.space(principal.tenant), principal.caller, name)
         return DeletedOut(Deleted=True)
 
-    @get("/{name:str}/execute", sync_to_thread=True, operation_class=with_csv())
+    @get("/{name:str}/execute", sync_to_thread=True, operation_class=with_csv(truncated=True))
     def execute_get(
         self,
         name: QueryName,
@@ -175,7 +175,12 @@ class QueriesController(Controller):
         )  # fmt: skip
         return query_csv(result) if csv else _result(result)
 
-    @post("/{name:str}/execute", sync_to_thread=True, status_code=200, operation_class=with_csv())
+    @post(
+        "/{name:str}/execute",
+        sync_to_thread=True,
+        status_code=200,
+        operation_class=with_csv(truncated=True),
+    )
     def execute_post(
         self,
         name: QueryName,
