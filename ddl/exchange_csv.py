@@ -99,21 +99,9 @@ def table_spec(
     source: BinaryIO,
 ) -> schema.TableSpec:
     """The definition the file asks for: the existing one's types, `Types`, then inference."""
-    given = {fold(column): kind for column, kind in parse_types(types).items()}
     in_header = {fold(column) for column in header}
-    for column in parse_types(types):
-        if fold(column) not in in_header:
-            raise ValidationError(f"Types names column '{column}' that the CSV header lacks")
-    if existing is None and not key_column:
-        raise ValidationError(
-            f"KeyColumnName is required to create custom table '{name}' from CSV "
-            "(the header's column that is the key)"
-        )
-    key = check_column_name(key_column, "KeyColumnName") if key_column else existing.key_column  # type: ignore[union-attr]
-    if existing is None and fold(key) not in in_header:
-        raise ValidationError(f"KeyColumnName '{key}' is not a column of the CSV header")
-    if existing is not None:
-        _check_key_present(existing, in_header)
+    given = _given_types(types, in_header)
+    key = _key_name(name, existing, key_column, in_header)
     known = _existing_types(existing)
     needed = [c for c in header if fold(c) not in given and fold(c) not in known]
     inferred = _infer(source, header, needed, key) if needed else {}
@@ -125,6 +113,34 @@ def table_spec(
         if fold(c) != fold(key)
     ]
     return schema.check_spec(name, key, int(key_type.type_id), key_type.length, columns)
+
+
+def _given_types(types: str | None, in_header: set[str]) -> dict[str, ColumnType]:
+    """`Types` by folded name; each must name a header column."""
+    given = parse_types(types)
+    for column in given:
+        if fold(column) not in in_header:
+            raise ValidationError(f"Types names column '{column}' that the CSV header lacks")
+    return {fold(column): kind for column, kind in given.items()}
+
+
+def _key_name(
+    name: str, existing: TableDef | None, key_column: str | None, in_header: set[str]
+) -> str:
+    """A new table's key: `KeyColumnName`, a header column. An existing table's: its own,
+    unless `KeyColumnName` says otherwise (then the import is a 409 conflict)."""
+    if existing is not None:
+        _check_key_present(existing, in_header)
+        return check_column_name(key_column, "KeyColumnName") if key_column else existing.key_column
+    if not key_column:
+        raise ValidationError(
+            f"KeyColumnName is required to create custom table '{name}' from CSV "
+            "(the header's column that is the key)"
+        )
+    key = check_column_name(key_column, "KeyColumnName")
+    if fold(key) not in in_header:
+        raise ValidationError(f"KeyColumnName '{key}' is not a column of the CSV header")
+    return key
 
 
 def _existing_types(existing: TableDef | None) -> dict[str, ColumnType]:
