@@ -345,6 +345,14 @@ def test_saved_query_execute_answers_csv(api: Api) -> None:
     assert "Format must be 'json' or 'csv'" in error_of(
         api.get("queries/fruit/execute", params={"Format": "pdf"})
     )
+    # One column: a NULL is an empty line, the empty string "" (as PostgreSQL writes them).
+    one = {"Name": "names", "Namespace": "CustomTable", "Sql": (
+        "SELECT CASE WHEN Id = 1 THEN '' ELSE Name END AS Name FROM [customtables].[Fruit] "
+        "ORDER BY Id"
+    )}  # fmt: skip
+    assert api.post("queries", json=one).status_code == 201
+    names = api.get("queries/names/execute", headers={"Accept": "text/csv"})
+    assert names.content == b'Name\r\n""\r\n"Banana, ripe"\r\n\r\n'
 
 
 def test_openapi_documents_csv(api: Api) -> None:
