@@ -1,4 +1,5 @@
-"""The `customtables` command: serve, tenant create, token create / revoke, export, import."""
+"""The `customtables` command: serve, tenant create, token create / revoke, export, import
+(JSON or CSV)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ from app.progress import ProgressBar
 from app.settings import Settings
 from app.tenancy import DEFAULT_TENANT, Tenancy
 from app.tokens import create_token, revoke_token
-from ddl import catalog, exchange, schema
+from ddl import catalog, exchange, exchange_csv, schema
 from ddl.access import Caller
 from ddl.errors import CustomTablesError, ValidationError
 from ddl.exchange_file import count_rows, read_header
+
+FORMATS = ["json", "csv"]
 
 
 def bootstrap(tenancy: Tenancy) -> str | None:
@@ -113,7 +116,8 @@ def _export(args: argparse.Namespace, tenancy: Tenancy) -> None:
     with space.read() as conn:
         total = schema.row_count(conn, space, catalog.get_table(conn, args.table))
     bar = ProgressBar(f"export {args.table}", total)
-    definition, chunks = exchange.export_table(space, _cli_caller(), args.table, bar.update)
+    export = exchange_csv.export_csv if _is_csv(args, args.output) else exchange.export_table
+    definition, chunks = export(space, _cli_caller(), args.table, bar.update)
     target = Path(args.output) if args.output else None
     # Written beside the target and renamed at the end: a failed export leaves no partial file.
     out: IO[bytes] = (
@@ -142,18 +146,21 @@ def _import(args: argparse.Namespace, tenancy: Tenancy) -> None:
     tenancy.migrate()
     space = tenancy.space(tenancy.get_tenant(args.tenant))
     mode = exchange.ImportMode.parse(args.mode)
+    csv = _is_csv(args, args.file)
     with _open_source(args.file) as source:
-        name = args.table
-        if name is None:
-            header = read_header(source)
-            name = header.table.TableName if header.table else None
-            if not name:
-                raise ValidationError("The file names no table: give one with --table")
-        bar = ProgressBar(f"import {name}", count_rows(source) if sys.stderr.isatty() else None)
+        name = args.table or _file_table_name(source, args.file, csv)
+        total = None if csv or not sys.stderr.isatty() else count_rows(source)
+        bar = ProgressBar(f"import {name}", total)
         started = time.monotonic()
-        result = exchange.import_table(
-            space, _cli_caller(), name, source, mode, progress=bar.update
-        )
+        if csv:
+            result = exchange_csv.import_csv(
+                space, _cli_caller(), name, source, mode,
+                key_column=args.key_column, types=args.types, progress=bar.update,
+            )  # fmt: skip
+        else:
+            result = exchange.import_table(
+                space, _cli_caller(), name, source, mode, progress=bar.update
+            )
         seconds = time.monotonic() - started
         bar.finish(
             f"Imported {bar.done:,} rows into '{result.table.name}' in {seconds:.1f} s "
@@ -164,6 +171,27 @@ def _import(args: argparse.Namespace, tenancy: Tenancy) -> None:
         f"columns_added={result.columns_added} inserted={result.inserted} "
         f"updated={result.updated} deleted={result.deleted}"
     )
+
+
+def _is_csv(args: argparse.Namespace, path: str | None) -> bool:
+    """`--format` when given, else the file's extension (`.csv`); JSON otherwise."""
+    if args.format:
+        return bool(args.format == "csv")
+    return bool(path and path.lower().endswith(".csv"))
+
+
+def _file_table_name(source: IO[bytes], path: str, csv: bool) -> str:
+    """The table an import goes to without --table: the JSON file's own, or a CSV file's name."""
+    if csv:
+        stem = Path(path).stem if path != "-" else ""
+        if not stem:
+            raise ValidationError("A CSV file names no table: give one with --table")
+        return stem
+    header = read_header(source)
+    name = header.table.TableName if header.table else None
+    if not name:
+        raise ValidationError("The file names no table: give one with --table")
+    return name
 
 
 def _open_source(path: str) -> IO[bytes]:
@@ -205,17 +233,21 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("token")
     revoke.set_defaults(run=_token_revoke)
 
-    export = commands.add_parser("export", help="export a table to a JSON file (SPEC §4)")
+    export = commands.add_parser("export", help="export a table to a JSON or CSV file")
     export.add_argument("table")
     export.add_argument("-o", "--output", metavar="FILE", help="the file (default: stdout)")
     export.add_argument("--tenant", required=True)
+    export.add_argument("--format", choices=FORMATS, help="default: by extension, else json")
     export.set_defaults(run=_export)
 
-    load = commands.add_parser("import", help="import a JSON export file, all or nothing")
+    load = commands.add_parser("import", help="import a JSON or CSV file, all or nothing")
     load.add_argument("file", help="the export file, or - for standard input")
     load.add_argument("--tenant", required=True)
     load.add_argument("--table", metavar="NAME", help="the table (default: the file's)")
     load.add_argument("--mode", choices=["upsert", "replace"], default="upsert")
+    load.add_argument("--format", choices=FORMATS, help="default: by extension, else json")
+    load.add_argument("--key-column", metavar="NAME", help="CSV: the key of a new table")
+    load.add_argument("--types", metavar="SPEC", help="CSV: column types, e.g. Name:6,Price:4")
     load.set_defaults(run=_import)
     return top
 

@@ -17,6 +17,8 @@ CANONICAL = {
         "OrderBy",
         "Format",
         "Mode",
+        "KeyColumnName",
+        "Types",
         "TableName",
         "limit",
         "offset",

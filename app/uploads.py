@@ -42,6 +42,7 @@ class _Sink:
         self.parser = PushMultipartParser(boundary) if boundary else None
         self.in_file = False
         self.found = False
+        self.file_type = ""  # the multipart file's Content-Type, or text/csv for a .csv name
 
     def feed(self, chunk: bytes) -> None:
         if self.parser is None:
@@ -52,6 +53,8 @@ class _Sink:
                 if isinstance(part, MultipartSegment):
                     self.in_file = part.name == FILE_FIELD and not self.found
                     self.found |= self.in_file
+                    if self.in_file:
+                        self.file_type = _file_type(part)
                 elif part is None:  # the end of a part
                     self.in_file = False
                 elif self.in_file:
@@ -71,13 +74,27 @@ class _Sink:
             raise ValidationError(f"A multipart upload needs the file in field '{FILE_FIELD}'")
 
 
+def _file_type(part: MultipartSegment) -> str:
+    """A multipart file's media type: `.csv` by its name wins over a generic Content-Type."""
+    if (part.filename or "").lower().endswith(".csv"):
+        return "text/csv"
+    return str(part.content_type or "")
+
+
 async def spool_upload(request: Request[Any, Any, Any], limit: int) -> IO[bytes]:
     """The uploaded file, rewound; 413 past `limit` bytes of body, 400 when empty."""
+    return (await spool_typed_upload(request, limit))[0]
+
+
+async def spool_typed_upload(request: Request[Any, Any, Any], limit: int) -> tuple[IO[bytes], str]:
+    """The uploaded file, rewound, and its media type as sent (the body's Content-Type, or the
+    multipart file's); 413 past `limit` bytes of body, 400 when empty."""
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (returned)
+    content_type = request.headers.get("content-type", "")
     try:
-        sink = _Sink(out, _boundary(request.headers.get("content-type", "")))
+        sink = _Sink(out, _boundary(content_type))
         received = 0
         try:
             async for chunk in request.stream():
@@ -95,4 +112,4 @@ async def spool_upload(request: Request[Any, Any, Any], limit: int) -> IO[bytes]
     except BaseException:
         out.close()
         raise
-    return out
+    return out, sink.file_type if sink.parser is not None else content_type

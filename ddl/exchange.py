@@ -22,7 +22,7 @@ from ddl.catalog import ColumnDef, TableDef
 from ddl.errors import TableNotFound, ValidationError
 from ddl.exchange_file import FileTable, Header, read_header, read_rows, write_file
 from ddl.names import check_name
-from ddl.prepared import prepare
+from ddl.prepared import PreparedTable, prepare
 from ddl.space import TenantSpace
 
 CHUNK_ROWS = 10_000
@@ -71,13 +71,11 @@ def export_table(
     table, partitions = reads.stream_rows(space, caller, name, where=where)
     names = [column.name for column in table.ordered]
     if progress is not None:
-        partitions = _counted(partitions, progress)
+        partitions = counted(partitions, progress)
     return table.definition, write_file(table.definition, names, partitions)
 
 
-def _counted(
-    partitions: Iterator[list[list[Any]]], progress: Progress
-) -> Iterator[list[list[Any]]]:
+def counted(partitions: Iterator[list[list[Any]]], progress: Progress) -> Iterator[list[list[Any]]]:
     done = 0
     try:
         for partition in partitions:
@@ -136,7 +134,27 @@ def import_table(
     """Import the file in `source` (seekable, binary) into table `name` of this tenant."""
     name = check_name(name, "table name")
     header = read_header(source)
-    spec = _spec(name, header)
+    chunks = read_rows(source, chunk_rows) if header.has_rows else iter(())
+    return run_import(space, caller, name, _spec(name, header), chunks, mode, progress=progress)
+
+
+Validate = Callable[[PreparedTable, int, list[dict[str, Any]]], rows.Batch]
+
+
+def run_import(
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    spec: schema.TableSpec | None,
+    chunks: Iterator[tuple[int, list[dict[str, Any]]]],
+    mode: ImportMode,
+    *,
+    validate: Validate = rows.validate_flat,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """The one transaction of every import format: create or extend the table as `spec` says,
+    optionally delete the old rows, upsert each chunk of flat rows (`validate` checks and
+    converts them), record the audit event. Any error rolls all of it back."""
     with space.read() as conn:
         _plan(caller, name, catalog.find_table(conn, name), spec)  # fail fast, before the lock
     with space.write() as conn:
@@ -148,32 +166,31 @@ def import_table(
         if mode is ImportMode.REPLACE:
             result.deleted = conn.execute(table.table.delete()).rowcount
         done = 0
-        if header.has_rows:
-            for start, chunk in read_rows(source, chunk_rows):
-                batch = rows.validate_flat(table, start, chunk)
-                written = rows.write_batch(conn, table, rows.WriteOperation.UPSERT_MANY, batch)
-                result.inserted += written.inserted
-                result.updated += written.updated
-                done += len(chunk)
-                if progress is not None:
-                    progress(done)
+        for start, chunk in chunks:
+            batch = validate(table, start, chunk)
+            written = rows.write_batch(conn, table, rows.WriteOperation.UPSERT_MANY, batch)
+            result.inserted += written.inserted
+            result.updated += written.updated
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
         audit.record_table(
-            conn,
-            caller.user,
-            audit.ROWS_IMPORTED,
-            result.table,
-            {
-                "Mode": mode.value,
-                "Rows": done,
-                "Inserted": result.inserted,
-                "Updated": result.updated,
-                "Deleted": result.deleted,
-                "Created": result.created,
-                "ColumnsAdded": result.columns_added,
-            },
+            conn, caller.user, audit.ROWS_IMPORTED, result.table, _details(result, mode, done)
         )
     log.info("import into %r: %d rows committed", result.table.name, done)
     return result
+
+
+def _details(result: ImportResult, mode: ImportMode, done: int) -> dict[str, Any]:
+    return {
+        "Mode": mode.value,
+        "Rows": done,
+        "Inserted": result.inserted,
+        "Updated": result.updated,
+        "Deleted": result.deleted,
+        "Created": result.created,
+        "ColumnsAdded": result.columns_added,
+    }
 
 
 def _apply_schema(

@@ -7,16 +7,22 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.params import PathParameter, RawBody
+from litestar.params import PathParameter, QueryParameter, RawBody
+from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.tenancy import Tenancy
+from app.v3.answer_format import query_csv, wants_csv, with_csv
 from app.v3.shapes import json_response
 from app.v3.tables import parse
 from queries import service
 from queries.store import ParameterDef, SavedQuery
 
+AnswerFormat = Annotated[
+    str | None,
+    QueryParameter(name="Format", description="'json' (default) or 'csv' (as `Accept: text/csv`)"),
+]
 QueryName = Annotated[str, PathParameter(description="Saved query name (case-insensitive)")]
 
 
@@ -148,30 +154,48 @@ class QueriesController(Controller):
         service.delete(tenancy.space(principal.tenant), principal.caller, name)
         return DeletedOut(Deleted=True)
 
-    @get("/{name:str}/execute", sync_to_thread=True)
+    @get("/{name:str}/execute", sync_to_thread=True, operation_class=with_csv(truncated=True))
     def execute_get(
         self,
         name: QueryName,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
         tenancy: TenancyDep,
-    ) -> Response[Any]:
-        """Run with parameters from the query string (`?minPrice=10`)."""
-        supplied = {key: request.query_params.get(key) for key in request.query_params}
+        format: AnswerFormat = None,
+    ) -> Response[Any] | Stream:
+        """Run with parameters from the query string (`?minPrice=10`; a parameter named like
+        the reserved `Format` is passed as `@Format=`). `Format=csv` or `Accept: text/csv`
+        answers CSV (header `X-Truncated` tells whether rows were cut)."""
+        params = request.query_params
+        supplied = {key: params.get(key) for key in params if key != "Format"}
+        csv = wants_csv(format, request.headers.get("accept"))
         result = service.execute(
             tenancy.space(principal.tenant), principal.caller, name, supplied, _limits(tenancy),
             from_text=True,
         )  # fmt: skip
-        return _result(result)
+        return query_csv(result) if csv else _result(result)
 
-    @post("/{name:str}/execute", sync_to_thread=True, status_code=200)
+    @post(
+        "/{name:str}/execute",
+        sync_to_thread=True,
+        status_code=200,
+        operation_class=with_csv(truncated=True),
+    )
     def execute_post(
-        self, name: QueryName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
-    ) -> Response[Any]:
-        """Run with parameters from a flat JSON object (`{"minPrice": 10}`)."""
+        self,
+        name: QueryName,
+        body: RawBody,
+        request: Request[Any, Any, Any],
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
+        format: AnswerFormat = None,
+    ) -> Response[Any] | Stream:
+        """Run with parameters from a flat JSON object (`{"minPrice": 10}`); `Format=csv` in
+        the query string or `Accept: text/csv` answers CSV."""
+        csv = wants_csv(format, request.headers.get("accept"))
         supplied = parse(body, _arguments) if body.strip() else {}
         result = service.execute(
             tenancy.space(principal.tenant), principal.caller, name, supplied, _limits(tenancy),
             from_text=False,
         )  # fmt: skip
-        return _result(result)
+        return query_csv(result) if csv else _result(result)

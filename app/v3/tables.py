@@ -11,7 +11,7 @@ from litestar.response import Stream
 from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
-from app.v3 import paging, shapes, writes
+from app.v3 import answer_format, paging, shapes, writes
 from app.v3.bodies import parse
 from app.v3.params import TableName
 from app.v3.schemas import (
@@ -28,6 +28,8 @@ from app.v3.schemas import (
     decoder,
 )
 from ddl import catalog, reads, rows, schema
+from ddl.exchange_csv import columns_of
+from ddl.formats.csv_write import csv_chunks
 from ddl.space import TenantSpace
 
 _create = decoder(CreateTableRequest)
@@ -139,10 +141,11 @@ class CustomTablesController(Controller):
         "/custom-tables/{table_name:str}/rows/values",
         sync_to_thread=True,
         response_headers=paging.RESPONSE_HEADERS,
+        operation_class=answer_format.with_csv(),
         description=(
-            "Rows in the source's shape (or flat), filtered by `Where`, ordered by `OrderBy` "
-            "(the key breaks ties), paged by `Top` with a `Link: rel=\"next\"` header while more "
-            "rows follow (keyset: `After`), or by `Skip`. Streamed."
+            "Rows in the source's shape (or flat, or CSV), filtered by `Where`, ordered by "
+            "`OrderBy` (the key breaks ties), paged by `Top` with a `Link: rel=\"next\"` header "
+            "while more rows follow (keyset: `After`), or by `Skip`. Streamed."
         ),
     )
     def row_values(
@@ -159,7 +162,11 @@ class CustomTablesController(Controller):
             str | None, QueryParameter(name="OrderBy", description=paging.ORDER_BY_DESCRIPTION)
         ] = None,
         format: Annotated[
-            str | None, QueryParameter(name="Format", description="'flat' for plain objects")
+            str | None,
+            QueryParameter(
+                name="Format",
+                description="'flat' for plain objects, 'csv' for CSV (as `Accept: text/csv`)",
+            ),
         ] = None,
         where: Annotated[
             str | None, QueryParameter(name="Where", description=paging.WHERE_DESCRIPTION)
@@ -171,15 +178,18 @@ class CustomTablesController(Controller):
             bool, QueryParameter(name="Count", description="true: add X-Total-Count")
         ] = False,
     ) -> Stream:
-        output, media_type = shapes.rows_format(format)
+        csv = answer_format.wants_csv(format, request.headers.get("accept"), ("flat", "rows"))
         query = paging.RowsQuery(top, skip, order_by, where, after, count, format)
         page, cursor = paging.read(
             tenancy, tenancy.space(principal.tenant), principal.caller, table_name, query
         )
+        headers = paging.headers(request.url.path, query, page, cursor)
+        if csv:
+            chunks = csv_chunks(columns_of(page.table), page.partitions)
+            return answer_format.csv_response(chunks, headers=headers)
+        output, media_type = shapes.rows_format(format)
         return closing_stream(
-            output(page.table, page.partitions),
-            media_type=media_type,
-            headers=paging.headers(request.url.path, query, page, cursor),
+            output(page.table, page.partitions), media_type=media_type, headers=headers
         )
 
     @get("/custom-tables/{table_name:str}/row", sync_to_thread=True)
