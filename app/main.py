@@ -16,9 +16,9 @@ from app.errors import EXCEPTION_HANDLERS
 from app.openapi import document_bodies
 from app.query_case import query_case_middleware
 from app.settings import Settings
+from app.studio import router as studio_router
 from app.tenancy import Tenancy
 from app.v1 import ratelimit as v1_ratelimit
-from app.studio import router as studio_router
 from app.v1 import tables as v1
 from app.v3.audit import AuditController
 from app.v3.exchange import ExchangeController

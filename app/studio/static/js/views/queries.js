@@ -116,7 +116,7 @@ function queryEditor(query, isNew, admin) {
 }
 
 function runPanel(query, results, sql) {
-  const editors = (query.Parameters || []).map((p) => ({ p, ed: editor(p.DataTypeId, p.Default ?? null, { label: p.Name }) }));
+  const editors = (query.Parameters || []).map((p) => ({ p, ed: editor(p.DataTypeId, p.Default ?? null, { label: `@${p.Name}` }) }));
   const values = () => Object.fromEntries(editors.map(({ p, ed }) => [p.Name, ed.read()]).filter(([, v]) => v !== null));
   const run = async () => {
     const started = performance.now();

@@ -25,7 +25,8 @@ function inputFor(column, value) {
   else if (type === "select") input = h("select", {}, h("option", { value: "" }, "—"), (column.options || []).map((o) => h("option", { value: o, selected: o === value }, o)));
   else if (type === "json") input = h("textarea", { rows: 2, class: "mono" }, value === undefined ? "" : JSON.stringify(value));
   else input = h("input", { type: type === "email" ? "email" : type === "url" ? "url" : "text", value: value ?? "" });
-  if (column.required) input.required = type !== "boolean";
+  // Marked, not enforced by the browser: the server's own message names the missing field.
+  if (column.required) input.setAttribute("aria-required", "true");
   const read = () => {
     if (type === "boolean") return input.checked;
     const text = input.value;
