@@ -77,7 +77,7 @@ export function rowsGrid(def, state) {
   function showWhereError(message) {
     whereError.hidden = false;
     whereInput.setAttribute("aria-invalid", "true");
-    const at = message.match(/(?:position|column|character|offset)\s+(\d+)/i);
+    const at = message.match(/character (\d+)/i) || message.match(/(?:position|column|offset)\s+(\d+)/i);
     clear(whereError).append(h("span", {}, message));
     if (at) {
       const index = Math.max(0, Math.min(Number(at[1]) - 1, view.where.length));
