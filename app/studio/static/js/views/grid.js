@@ -49,29 +49,47 @@ export function rowsGrid(def, state) {
   async function load() {
     const cursor = view.cursors[view.page];
     const started = performance.now();
+    const turn = (view.turn = (view.turn || 0) + 1);
     status.textContent = "Loading…";
     try {
-      const { data, headers } = await request("GET", v3(`/custom-tables/${enc(table)}/rows/values?${params(cursor, view.page === 0)}`));
+      const { data, headers } = await request("GET", v3(`/custom-tables/${enc(table)}/rows/values?${params(cursor, false)}`));
+      if (turn !== view.turn) return;
       whereError.hidden = true;
       whereInput.removeAttribute("aria-invalid");
       view.rows = data;
-      if (view.page === 0) {
-        const total = headers.get("X-Total-Count");
-        view.total = total === null ? null : Number(total);
-      }
       const link = nextLink(headers);
       if (link) view.next = { after: new URL(link, location.origin).searchParams.get("After") };
-      else if (!headers.has("Link") && data.length === PAGE && !headers.has("X-Total-Count")) {
+      else if (!headers.has("Link") && data.length === PAGE && cursor?.skip !== undefined) {
         view.next = { skip: (cursor?.skip || 0) + PAGE }; // a server without keyset paging
       } else view.next = null;
       render();
-      const first = view.page * PAGE + (data.length ? 1 : 0);
-      status.textContent = `Rows ${first}–${view.page * PAGE + data.length}${view.total === null ? "" : ` of ${view.total}`} · ${Math.round(performance.now() - started)} ms`;
+      view.elapsed = Math.round(performance.now() - started);
+      showStatus();
+      if (view.page === 0) countRows(turn); // the total comes after the rows: a count is a scan
     } catch (error) {
       status.textContent = "";
       if (error.status === 400 && view.where) showWhereError(error.message);
       else { whereError.hidden = false; whereError.textContent = error.message; }
     }
+  }
+
+  function showStatus() {
+    const first = view.page * PAGE + (view.rows.length ? 1 : 0);
+    const total = view.total === null || view.total === undefined ? "" : ` of ${view.total}`;
+    status.textContent = `Rows ${first}–${view.page * PAGE + view.rows.length}${total} · ${view.elapsed} ms`;
+  }
+
+  async function countRows(turn) {
+    view.total = null;
+    try {
+      const p = params(null, true);
+      p.set("Top", "0");
+      const { headers } = await request("GET", v3(`/custom-tables/${enc(table)}/rows/values?${p}`));
+      const total = headers.get("X-Total-Count");
+      if (turn !== view.turn || total === null) return;
+      view.total = Number(total);
+      showStatus();
+    } catch { /* the rows are shown; only the total is missing */ }
   }
 
   function showWhereError(message) {
