@@ -6,7 +6,12 @@ import { display, editor, typeName } from "../types.js";
 
 const PAGE = 100;
 
-export function rowsGrid(def, state) {
+export function firstPageParams() {
+  return new URLSearchParams({ Format: "flat", Top: String(PAGE) });
+}
+
+/** `firstPage`: the first page's answer, already asked for while the definition was loading. */
+export function rowsGrid(def, state, firstPage = null) {
   const table = def.TableName;
   const key = def.KeyColumnName;
   const columns = [{ ColumnName: key, ColumnDataTypeId: def.KeyDataTypeId, ColumnLength: def.KeyColumnLength, key: true },
@@ -37,7 +42,7 @@ export function rowsGrid(def, state) {
   function reset() { view.cursors = [null]; view.page = 0; view.selected.clear(); load(); }
 
   function params(cursor, count) {
-    const p = new URLSearchParams({ Format: "flat", Top: String(PAGE) });
+    const p = firstPageParams();
     if (view.order.length) p.set("OrderBy", view.order.map((o) => `${o.column}${o.desc ? " desc" : ""}`).join(", "));
     if (view.where) p.set("Where", view.where);
     if (cursor && cursor.after) p.set("After", cursor.after);
@@ -52,7 +57,9 @@ export function rowsGrid(def, state) {
     const turn = (view.turn = (view.turn || 0) + 1);
     status.textContent = "Loading…";
     try {
-      const { data, headers } = await request("GET", v3(`/custom-tables/${enc(table)}/rows/values?${params(cursor, false)}`));
+      const pending = firstPage && view.page === 0 && !view.where && !view.order.length ? firstPage : null;
+      firstPage = null;
+      const { data, headers } = await (pending || request("GET", v3(`/custom-tables/${enc(table)}/rows/values?${params(cursor, false)}`)));
       if (turn !== view.turn) return;
       whereError.hidden = true;
       whereInput.removeAttribute("aria-invalid");
