@@ -92,7 +92,14 @@ def test_create_a_table_with_every_type_edit_roles_add_a_column_and_drop_it(
     page: Any, studio: LiveServer, tenant: TenantCtx, backend: Backend
 ) -> None:
     api = tenant.admin
+    _create(api, "Customers", "Id", 3)
+    _create(api, "Orders", "Id", 3)
     sign_in(page, studio, api.token)
+    listed = page.locator("table.list tbody tr")
+    expect(listed).to_have_count(2)
+    page.get_by_label("Search tables").fill("cust")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("Customers")
     form = page.get_by_role("form", name="Create a table")
     form.get_by_label("Table name").fill("Everything")
     form.get_by_label("Key column").fill("Oid")
@@ -377,6 +384,17 @@ def test_saved_query_with_parameters_runs_and_marks_an_error_position(
     expect(page.locator(".error-at")).to_contain_text("line 2")
     expect(editor.get_by_label("SQL")).to_have_attribute("aria-invalid", "true")
     assert "Amount >= @min" in api.get("queries/BigSales").json()["Sql"]  # nothing saved
+
+    editor.get_by_label("SQL").fill("SELECT Id FROM [customtables].[Sales] WHERE Amount >= @min")
+    editor.get_by_label("Name", exact=True).fill("LargeSales")
+    editor.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("link", name="LargeSales")).to_be_visible()
+    assert api.get("queries/BigSales").status_code == 404
+    assert api.get("queries/LargeSales").status_code == 200
+    page.get_by_role("form", name="Query definition").get_by_role("button", name="Delete").click()
+    page.locator("dialog#confirm").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("link", name="LargeSales")).to_have_count(0)
+    assert api.get("queries/LargeSales").status_code == 404
 
 
 def test_v1_table_rows_through_the_form(
