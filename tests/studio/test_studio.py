@@ -324,7 +324,7 @@ def test_csv_import_with_a_bad_line_then_a_good_file_and_export(
     screenshot(page, backend, "06-csv-preview")
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("alert")).to_contain_text("Nothing was imported")
-    expect(page.get_by_role("alert")).to_contain_text("line 3")
+    expect(page.get_by_role("alert")).to_contain_text("Line 3, column 'Age'")
     assert api.get("custom-tables/People").status_code == 404
 
     page.get_by_label("File (JSON export or CSV with a header row)").set_input_files(str(good))
