@@ -6,7 +6,10 @@ import { typeSelect, typeName, KEY_TYPES } from "../types.js";
 import { parseCsv, inferType } from "../csv.js";
 
 export function exchangePanel(name, def) {
-  return h("section", { class: "stack" }, def ? exportCard(name) : null, importCard(name, def));
+  const section = h("section", { class: "stack" }, def ? exportCard(name) : null);
+  // A file that created the table makes it exportable at once, without leaving the page.
+  section.append(importCard(name, def, () => { if (!def) { def = true; section.prepend(exportCard(name)); } }));
+  return section;
 }
 
 function exportCard(name) {
@@ -29,7 +32,7 @@ function exportCard(name) {
       h("button", { type: "button", onclick: () => run("csv") }, "Export CSV")), problem);
 }
 
-function importCard(name, def) {
+function importCard(name, def, imported) {
   const file = h("input", { type: "file", accept: ".json,.csv,application/json,text/csv" });
   const mode = h("select", {}, h("option", { value: "upsert" }, "Add and update rows"), h("option", { value: "replace" }, "Replace all rows"));
   const preview = h("div", { class: "stack preview", "aria-live": "polite" });
@@ -91,6 +94,7 @@ function importCard(name, def) {
       progress.value = 1;
       result.replaceChildren(h("p", { class: "ok" }, `Imported: ${answer.Inserted} inserted, ${answer.Updated} updated${answer.Created ? ", table created" : ""}${answer.ColumnsAdded?.length ? `, columns added: ${answer.ColumnsAdded.join(", ")}` : ""}.`));
       toast("Import finished");
+      imported();
     } catch (error) {
       result.replaceChildren(h("p", { class: "error", role: "alert" }, `Nothing was imported. ${error.message}`));
     } finally { go.disabled = false; }
