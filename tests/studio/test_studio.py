@@ -4,7 +4,6 @@ what the page shows, and what the API returns after the user acted through the p
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -501,12 +500,22 @@ def test_first_screen_of_a_million_rows_is_interactive_within_a_second(
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text(f'ANALYZE "{space.schema}"."Big"'))
     sign_in(page, studio, api.token)
-    started = time.perf_counter()
-    page.evaluate("() => { location.hash = '#/tables/Big'; }")
-    grid = page.get_by_role("table", name="Rows of Big")
-    expect(grid.locator("tbody tr")).to_have_count(100)
-    grid.get_by_role("button", name="Edit Name of row 1", exact=True).focus()
-    elapsed = time.perf_counter() - started
-    print(f"first screen of 1,000,000 rows interactive after {elapsed * 1000:.0f} ms")
+    # Timed inside the page, frame by frame (Playwright's own waits poll too coarsely): from
+    # the navigation to a grid of 100 rows whose first cell takes the keyboard focus.
+    elapsed_ms = page.evaluate("""() => new Promise((resolve) => {
+        const started = performance.now();
+        const ready = () => {
+            const rows = document.querySelectorAll("table.rows tbody tr[data-key]");
+            const cell = document.querySelector('[aria-label="Edit Name of row 1"]');
+            if (rows.length === 100 && cell) {
+                cell.focus();
+                if (document.activeElement === cell) return resolve(performance.now() - started);
+            }
+            requestAnimationFrame(ready);
+        };
+        location.hash = "#/tables/Big";
+        requestAnimationFrame(ready);
+    })""")
+    print(f"first screen of 1,000,000 rows interactive after {elapsed_ms:.0f} ms")
     expect(page.get_by_text(re.compile("of 1000000"))).to_be_visible()
-    assert elapsed < 1.0
+    assert elapsed_ms < 1000
