@@ -17,11 +17,13 @@ from app.errors import EXCEPTION_HANDLERS
 from app.openapi import document_bodies
 from app.query_case import query_case_middleware
 from app.settings import Settings
+from app.studio import router as studio_router
 from app.tenancy import Tenancy
 from app.v1 import ratelimit as v1_ratelimit
 from app.v1 import tables as v1
 from app.v3.audit import AuditController
 from app.v3.exchange import ExchangeController
+from app.v3.me import who_am_i
 from app.v3.queries import QueriesController
 from app.v3.tables import CustomTablesController
 
@@ -54,7 +56,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
         tenancy.dispose()
 
     config = AppConfig(
-        route_handlers=[health, *ROUTERS, v1.router(settings)],
+        route_handlers=[health, who_am_i, *ROUTERS, v1.router(settings), studio_router()],
         stores=v1.stores(settings),
         dependencies={
             "tenancy": Provide(provide_tenancy, sync_to_thread=False),
