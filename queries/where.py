@@ -30,8 +30,9 @@ from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import BadValue, parse_datetime
+from queries import dialects
 from queries.check import ALLOWED_FUNCTIONS, ALLOWED_NODES, Checked, check
-from queries.plan import NAMESPACE, TARGETS, plan
+from queries.plan import NAMESPACE, plan
 
 MAX_WHERE_CHARS = 10_000
 MAX_TOKENS = 1000  # names, values and operators: planning cost grows faster than linearly
@@ -358,7 +359,7 @@ def _render(condition: exp.Expression, backend: str) -> str:
     """SQL for the backend with `:name` binds (SQLAlchemy's text form on every backend)."""
     for column in condition.find_all(exp.Column):
         column.set("table", None)  # one table: the rows query names it once, unaliased
-    sql = condition.sql(dialect=TARGETS[backend])
+    sql = condition.sql(dialect=dialects.target(backend))  # our dialects (§5.1 functions)
     if backend != "sqlite":  # PostgreSQL renders %(name)s, SQL Server @name / :name
         for placeholder in condition.find_all(exp.Placeholder):
             name = placeholder.name
