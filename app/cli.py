@@ -57,14 +57,10 @@ def _bootstrap_and_announce(tenancy: Tenancy, stream: TextIO | None = None) -> N
 
 
 def _serve(args: argparse.Namespace, tenancy: Tenancy) -> None:
-    import uvicorn
-
-    from app.main import create_app
+    from app import serve
 
     _bootstrap_and_announce(tenancy)
-    app = create_app(tenancy.settings, tenancy)
-    tune_gc()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    serve.run(serve.ServeOptions(args.host, args.port, args.workers), tenancy)
 
 
 def _tenant_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
@@ -178,10 +174,20 @@ def _open_source(path: str) -> IO[bytes]:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="customtables", description=__doc__)
+    top.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where SQLite data lives (default: $CUSTOMTABLES_DATA_DIR, else ./data)",
+    )
     commands = top.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument(
+        "--workers", type=_positive, default=1, metavar="N", help="worker processes (one port)"
+    )
+    serve.add_argument("--quiet", action="store_true", help="no access log")
+    serve.add_argument("--log-format", choices=["text", "json"], help="default: text")
     serve.set_defaults(run=_serve)
 
     tenant = commands.add_parser("tenant", help="manage tenants").add_subparsers(
@@ -220,8 +226,27 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _settings_from_flags(args: argparse.Namespace) -> None:
+    """Flags become CUSTOMTABLES_* variables, so worker processes (which read only the
+    environment) see the same settings as this one."""
+    if args.data_dir:
+        os.environ["CUSTOMTABLES_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if getattr(args, "quiet", False):
+        os.environ["CUSTOMTABLES_ACCESS_LOG"] = "false"
+    if getattr(args, "log_format", None):
+        os.environ["CUSTOMTABLES_LOG_FORMAT"] = args.log_format
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _settings_from_flags(args)
     tenancy = Tenancy(Settings.from_env())
     try:
         args.run(args, tenancy)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
 from litestar.di import Provide
@@ -11,10 +9,14 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
 
+from app import logs
 from app.auth import principal_v3, provide_tenancy
 from app.errors import EXCEPTION_HANDLERS
+from app.metrics import metrics_route, watch_engine
+from app.observe import RequestObserver
 from app.openapi import document_bodies
 from app.query_case import query_case_middleware
+from app.ready import ready
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.v1 import ratelimit as v1_ratelimit
@@ -47,14 +49,22 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     """Build the app; `tenancy` lets tests and the CLI share engines already set up."""
     settings = settings or Settings.from_env()
     tenancy = tenancy or Tenancy(settings)
-    logging.basicConfig(level=settings.log_level)
+    logs.configure(settings)
+    watch_engine(tenancy.meta)
+    tenancy.on_new_engine = watch_engine
 
     def on_shutdown() -> None:
         tenancy.dispose()
 
     config = AppConfig(
-        route_handlers=[health, *ROUTERS, v1.router(settings)],
-        stores=v1.stores(settings),
+        route_handlers=[
+            health,
+            ready,
+            *([metrics_route] if settings.metrics else []),
+            *ROUTERS,
+            v1.router(settings),
+        ],
+        stores=v1.stores(settings, tenancy.meta),
         dependencies={
             "tenancy": Provide(provide_tenancy, sync_to_thread=False),
             "principal": Provide(principal_v3, sync_to_thread=True),
@@ -75,6 +85,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     )
     app = Litestar.from_config(config)
     document_bodies(app)
+    app.asgi_handler = RequestObserver(app.asgi_handler)
     app.state.tenancy = tenancy
     app.state.settings = settings
     return app

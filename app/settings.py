@@ -17,6 +17,11 @@ def _float(name: str, default: float) -> float:
     return default if raw in (None, "") else float(raw)
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = (os.environ.get(f"CUSTOMTABLES_{name}") or "").strip().lower()
+    return default if raw == "" else raw in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -31,6 +36,10 @@ class Settings:
     rate_limit_window: str = "minute"
     redis_url: str = ""
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per log line
+    access_log: bool = True  # one line per request; `serve --quiet` turns it off
+    metrics: bool = False  # GET /metrics (Prometheus text)
+    shutdown_timeout_seconds: int = 30  # in-flight requests get this long to finish on stop
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -58,6 +67,10 @@ class Settings:
             "rate_limit_window": env("CUSTOMTABLES_RATE_LIMIT_WINDOW") or "minute",
             "redis_url": env("CUSTOMTABLES_REDIS_URL", ""),
             "log_level": env("CUSTOMTABLES_LOG_LEVEL", "INFO"),
+            "log_format": (env("CUSTOMTABLES_LOG_FORMAT") or "text").lower(),
+            "access_log": _bool("ACCESS_LOG", True),
+            "metrics": _bool("METRICS", False),
+            "shutdown_timeout_seconds": _int("SHUTDOWN_TIMEOUT_SECONDS", 30),
         }
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +57,8 @@ class Tenancy:
         self._spaces: dict[str, TenantSpace] = {}
         self._by_id: dict[str, Tenant] = {}
         self._lock = threading.Lock()
+        # called with each tenant engine made later (the server watches their pools)
+        self.on_new_engine: Callable[[Engine], None] | None = None
 
     def migrate(self) -> None:
         migrate.upgrade(self.meta)
@@ -108,7 +110,10 @@ class Tenancy:
         if not self.settings.is_sqlite:
             return self.meta
         directory = Path(self.settings.url.removeprefix("sqlite:///")).parent / "tenants"
-        return sqlite_engine(directory / f"{tenant.name}.db", attach_as_customtables=True)
+        engine = sqlite_engine(directory / f"{tenant.name}.db", attach_as_customtables=True)
+        if self.on_new_engine is not None:
+            self.on_new_engine(engine)
+        return engine
 
     def space(self, tenant: Tenant) -> TenantSpace:
         with self._lock:

@@ -8,6 +8,7 @@ from litestar import Controller, Response, delete, get, post, put
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
+from app import metrics
 from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
@@ -112,6 +113,7 @@ class CustomTablesController(Controller):
             table_name,
             writes.batch_builder(body, tenancy.settings.max_batch_rows),
         )
+        metrics.rows_written(result.inserted + result.updated)
         return shapes.json_response(
             WriteRowsResult(result.inserted, result.updated, result.key_values)
         )
@@ -157,6 +159,7 @@ class CustomTablesController(Controller):
             order_by=reads.OrderBy.parse(order_by) if order_by else None,
         )
         flat = format is not None and format.lower() == "flat"
+        partitions = metrics.counting_reads(partitions)
         return closing_stream(
             shapes.json_rows(table, partitions, flat), media_type="application/json"
         )
