@@ -17,6 +17,7 @@ ACCESS = "customtables.access"
 # the fields an access-log record carries (set as `extra=`); never a token or a query string
 ACCESS_FIELDS = ("method", "path", "status", "ms", "tenant", "request_id")
 _json = msgspec.json.Encoder()
+_state = {"access": True}
 
 
 def _timestamp(record: logging.LogRecord) -> str:
@@ -67,13 +68,15 @@ def configure(settings: Settings) -> None:
     handler.customtables = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(settings.log_level)
-    logging.getLogger(ACCESS).disabled = not settings.access_log
+    # a flag of ours, not `Logger.disabled`: uvicorn's logging set-up (dictConfig) re-enables
+    # every existing logger
+    _state["access"] = settings.access_log
 
 
 def access(method: str, path: str, status: int, ms: float, tenant: str, request_id: str) -> None:
     """Write one access-log line (INFO on `customtables.access`)."""
     log = logging.getLogger(ACCESS)
-    if log.disabled or not log.isEnabledFor(logging.INFO):
+    if not _state["access"] or not log.isEnabledFor(logging.INFO):
         return
     fields = {
         "method": method,
