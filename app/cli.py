@@ -1,4 +1,5 @@
-"""The `customtables` command: serve, tenant create, token create / revoke, export, import."""
+"""The `customtables` command: serve, tenant create / list, token create / list / revoke,
+export, import."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TextIO
 
+from app import cli_admin
 from app.progress import ProgressBar
 from app.settings import Settings
 from app.tenancy import DEFAULT_TENANT, Tenancy
-from app.tokens import create_token, revoke_token
+from app.tokens import create_token, issue_token, revoke_token
 from ddl import catalog, exchange, schema
 from ddl.access import Caller
-from ddl.errors import CustomTablesError, ValidationError
+from ddl.errors import CustomTablesError, NotFound, ValidationError
 from ddl.exchange_file import count_rows, read_header
 
 
@@ -65,13 +67,19 @@ def _serve(args: argparse.Namespace, tenancy: Tenancy) -> None:
 
 def _tenant_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
     _bootstrap_and_announce(tenancy, sys.stderr)
+    cli_admin.state_database(tenancy)
     tenancy.create_tenant(args.name)
     print(f"Created tenant '{args.name}'")
 
 
 def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
     _bootstrap_and_announce(tenancy, sys.stderr)
-    token = create_token(
+    cli_admin.state_database(tenancy)
+    if args.server_admin and args.tenant:
+        raise ValidationError("A server-admin token belongs to no tenant: leave out --tenant")
+    if not args.server_admin and not args.tenant:
+        raise ValidationError("--tenant is required (or --server-admin)")
+    issued = issue_token(
         tenancy,
         args.tenant,
         args.user,
@@ -79,14 +87,19 @@ def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
         args.scope or [],
         args.expires_in,
         actor=_actor(),
+        server_admin=args.server_admin,
     )
-    print(f"Token for user '{args.user}' of tenant '{args.tenant}' (shown once):")
-    print(token)
+    cli_admin.print_issued(issued, args.json)
 
 
 def _token_revoke(args: argparse.Namespace, tenancy: Tenancy) -> None:
     tenancy.migrate()
-    revoke_token(tenancy, args.token, actor=_actor())
+    cli_admin.state_database(tenancy)
+    try:
+        revoke_token(tenancy, args.token, actor=_actor())
+    except NotFound:
+        print("error: no token has that id or value (nothing revoked)", file=sys.stderr)
+        raise SystemExit(1) from None
     print("Revoked")
 
 
@@ -196,13 +209,20 @@ def parser() -> argparse.ArgumentParser:
     create = tenant.add_parser("create", help="create a tenant")
     create.add_argument("name")
     create.set_defaults(run=_tenant_create)
+    tenants = tenant.add_parser("list", help="list tenants with their table and row counts")
+    tenants.add_argument("--json", action="store_true")
+    tenants.set_defaults(run=cli_admin.tenant_list)
 
     token = commands.add_parser("token", help="manage access tokens").add_subparsers(
         dest="action", required=True
     )
     new = token.add_parser("create", help="create a token (printed as the last line)")
-    new.add_argument("--tenant", required=True)
+    new.add_argument("--tenant")
     new.add_argument("--user", required=True)
+    new.add_argument(
+        "--server-admin", action="store_true", help="a token of no tenant: manages tenants"
+    )
+    new.add_argument("--json", action="store_true", help="print id and token as JSON")
     new.add_argument("--role", action="append", help="a role (repeatable), e.g. Admin")
     new.add_argument("--scope", action="append", help="a v1 scope (repeatable)")
     new.add_argument("--expires-in", type=float, metavar="DAYS")
@@ -210,8 +230,12 @@ def parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token (the token or its id)")
     revoke.add_argument("token")
     revoke.set_defaults(run=_token_revoke)
+    listing = token.add_parser("list", help="list live tokens (never their secrets)")
+    listing.add_argument("--tenant", help="only this tenant's")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cli_admin.token_list)
 
-    export = commands.add_parser("export", help="export a table to a JSON file (SPEC §4)")
+    export = commands.add_parser("export", help="export a table to a JSON file")
     export.add_argument("table")
     export.add_argument("-o", "--output", metavar="FILE", help="the file (default: stdout)")
     export.add_argument("--tenant", required=True)
