@@ -21,6 +21,7 @@ from app.settings import Settings
 from app.tenancy import Tenancy
 from app.v1 import ratelimit as v1_ratelimit
 from app.v1 import tables as v1
+from app.v3.access_tokens import AccessTokensController
 from app.v3.audit import AuditController
 from app.v3.exchange import ExchangeController
 from app.v3.queries import QueriesController
@@ -31,6 +32,7 @@ ROUTERS: list[object] = [
     ExchangeController,
     AuditController,
     QueriesController,
+    AccessTokensController,
 ]
 # Controllers name the scheme they use (`security = [{"AccessToken": []}]`), so OpenAPI shows it.
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
