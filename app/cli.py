@@ -72,6 +72,15 @@ def _tenant_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
     print(f"Created tenant '{args.name}'")
 
 
+def _tenant_delete(args: argparse.Namespace, tenancy: Tenancy) -> None:
+    from app.tenant_admin import delete_tenant
+
+    tenancy.migrate()
+    cli_admin.state_database(tenancy)
+    delete_tenant(tenancy, args.name)
+    print(f"Deleted tenant '{args.name}' (its tables, saved queries, audit log and tokens)")
+
+
 def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
     _bootstrap_and_announce(tenancy, sys.stderr)
     cli_admin.state_database(tenancy)
@@ -209,6 +218,9 @@ def parser() -> argparse.ArgumentParser:
     create = tenant.add_parser("create", help="create a tenant")
     create.add_argument("name")
     create.set_defaults(run=_tenant_create)
+    drop = tenant.add_parser("delete", help="delete a tenant: all its data and tokens")
+    drop.add_argument("name")
+    drop.set_defaults(run=_tenant_delete)
     tenants = tenant.add_parser("list", help="list tenants with their table and row counts")
     tenants.add_argument("--json", action="store_true")
     tenants.set_defaults(run=cli_admin.tenant_list)

@@ -10,6 +10,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
 
 from app import logs
+from app.admin import TenantsAdminController
 from app.auth import principal_v3, provide_tenancy
 from app.errors import EXCEPTION_HANDLERS
 from app.metrics import metrics_route, watch_engine
@@ -33,6 +34,7 @@ ROUTERS: list[object] = [
     AuditController,
     QueriesController,
     AccessTokensController,
+    TenantsAdminController,
 ]
 # Controllers name the scheme they use (`security = [{"AccessToken": []}]`), so OpenAPI shows it.
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {

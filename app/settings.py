@@ -40,6 +40,7 @@ class Settings:
     access_log: bool = True  # one line per request; `serve --quiet` turns it off
     metrics: bool = False  # GET /metrics (Prometheus text)
     shutdown_timeout_seconds: int = 30  # in-flight requests get this long to finish on stop
+    max_open_tenants: int = 64  # tenant spaces (SQLite files) kept open per process, LRU
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -71,6 +72,7 @@ class Settings:
             "access_log": _bool("ACCESS_LOG", True),
             "metrics": _bool("METRICS", False),
             "shutdown_timeout_seconds": _int("SHUTDOWN_TIMEOUT_SECONDS", 30),
+            "max_open_tenants": _int("MAX_OPEN_TENANTS", 64),
         }
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,7 +55,9 @@ class Tenancy:
             self.meta = sqlite_engine(Path(path))
         else:
             self.meta = server_engine(settings.url)
-        self._spaces: dict[str, TenantSpace] = {}
+        # open spaces, least recently used first; past `max_open_tenants` the oldest is closed
+        # (its SQLite files), so open files and memory stay flat in the number of tenants
+        self._spaces: OrderedDict[str, TenantSpace] = OrderedDict()
         self._by_id: dict[str, Tenant] = {}
         self._lock = threading.Lock()
         # called with each tenant engine made later (the server watches their pools)
@@ -109,8 +112,7 @@ class Tenancy:
     def _engine_for(self, tenant: Tenant) -> Engine:
         if not self.settings.is_sqlite:
             return self.meta
-        directory = Path(self.settings.url.removeprefix("sqlite:///")).parent / "tenants"
-        engine = sqlite_engine(directory / f"{tenant.name}.db", attach_as_customtables=True)
+        engine = sqlite_engine(self.tenant_file(tenant.name), attach_as_customtables=True)
         if self.on_new_engine is not None:
             self.on_new_engine(engine)
         return engine
@@ -118,13 +120,36 @@ class Tenancy:
     def space(self, tenant: Tenant) -> TenantSpace:
         with self._lock:
             space = self._spaces.get(tenant.id)
-            if space is None:
-                schema = CATALOG_SCHEMA if self.settings.is_sqlite else tenant.schema_name
-                space = TenantSpace(tenant.id, tenant.name, schema, self._engine_for(tenant))
-                if self.settings.is_sqlite or self._schema_exists(tenant.schema_name):
-                    self._upgrade_space(space)
-                self._spaces[tenant.id] = space
+            if space is not None:
+                self._spaces.move_to_end(tenant.id)
+                return space
+            schema = CATALOG_SCHEMA if self.settings.is_sqlite else tenant.schema_name
+            space = TenantSpace(tenant.id, tenant.name, schema, self._engine_for(tenant))
+            if self.settings.is_sqlite or self._schema_exists(tenant.schema_name):
+                self._upgrade_space(space)
+            self._spaces[tenant.id] = space
+            while len(self._spaces) > max(1, self.settings.max_open_tenants):
+                _, oldest = self._spaces.popitem(last=False)
+                self._close(oldest)
             return space
+
+    def _close(self, space: TenantSpace) -> None:
+        """Close a space's own engine (SQLite). Connections a request still holds are closed
+        when it returns them; a later request simply opens the space again."""
+        if space.engine is not self.meta:
+            space.engine.dispose()
+
+    def forget(self, tenant: Tenant) -> None:
+        """Drop what this process keeps of a tenant (after it was deleted)."""
+        with self._lock:
+            space = self._spaces.pop(tenant.id, None)
+            self._by_id.pop(tenant.id, None)
+        if space is not None:
+            self._close(space)
+
+    def tenant_file(self, name: str) -> Path:
+        """A tenant's SQLite file (SQLite only)."""
+        return Path(self.settings.url.removeprefix("sqlite:///")).parent / "tenants" / f"{name}.db"
 
     def _schema_exists(self, schema: str) -> bool:
         return schema in sa.inspect(self.meta).get_schema_names()
