@@ -124,3 +124,23 @@ def test_data_dir_flag_wherever_the_command_runs(tmp_path: Path) -> None:
     assert (data / "customtables.db").exists()
     assert not (elsewhere / "data").exists()
     assert f"database: sqlite:///{data.resolve()}/customtables.db" in done.stderr
+
+
+def test_tenant_delete(cli: Cli) -> None:
+    cli.ok("tenant", "create", "acme")
+    _created(cli, "--tenant", "acme", "--user", "a", "--role", "Admin")
+    kept_id, _ = _created(cli, "--tenant", "default", "--user", "d", "--role", "Admin")
+    done = cli.run("tenant", "delete", "acme")
+    assert done.returncode == 0, done.stderr
+    assert "Deleted tenant 'acme'" in done.stdout
+    names = [t["name"] for t in json.loads("\n".join(cli.ok("tenant", "list", "--json")))]
+    assert names == ["default"]
+    listed = json.loads("\n".join(cli.ok("token", "list", "--json")))
+    assert {t["tenant"] for t in listed} == {"default"}
+    assert kept_id in [t["id"] for t in listed]
+    if cli.url is None:
+        assert not (cli.cwd / "data" / "tenants" / "acme.db").exists()
+    again = cli.run("tenant", "delete", "acme")
+    assert again.returncode == 2
+    assert "Tenant 'acme' does not exist" in again.stderr
+    cli.ok("tenant", "create", "acme")  # the name is free again
