@@ -191,11 +191,11 @@ class Tenancy:
         if self.find_tenant(name) is not None:
             raise Conflict(f"Tenant '{name}' already exists")
         tenant = Tenant(str(uuid.uuid4()), name, schema_for(name))
-        space = self.space(tenant)
-        with space.write() as conn:
-            if not self.settings.is_sqlite:
+        space = self.space(tenant)  # on SQLite this made the file and its internal tables
+        if not self.settings.is_sqlite:
+            with space.write() as conn:
                 conn.execute(create_schema(conn.dialect.name, tenant.schema_name))
-            create_internal_tables(conn)
+                create_internal_tables(conn)
         with self.meta.connect() as conn:
             conn.execution_options(ct_write=True)
             with conn.begin():
