@@ -177,6 +177,8 @@ def _import(args: argparse.Namespace, tenancy: Tenancy) -> None:
             f"Imported {bar.done:,} rows into '{result.table.name}' in {seconds:.1f} s "
             f"(inserted {result.inserted:,}, updated {result.updated:,})"
         )
+    if bar.enabled and sys.stdout.isatty():
+        return  # the bar's own summary is on the same terminal: don't say it twice
     print(
         f"Imported into '{result.table.name}': created={result.created} "
         f"columns_added={result.columns_added} inserted={result.inserted} "
