@@ -16,7 +16,7 @@ RUN set -eux; \
     rm -rf /var/lib/apt/lists/*
 
 COPY . /src
-RUN pip install --no-cache-dir '/src[mssql]' && rm -rf /src
+RUN pip install --no-cache-dir '/src[mssql,redis]' && rm -rf /src
 
 RUN useradd --system --uid 10001 --home-dir /data customtables \
     && mkdir -p /data && chown customtables /data

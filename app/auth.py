@@ -8,6 +8,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
+from app.observe import remember_tenant
 from app.tenancy import Tenancy
 from app.tokens import Principal, authenticate
 from ddl.errors import NotAuthenticated
@@ -21,11 +22,15 @@ def provide_tenancy(state: State) -> Tenancy:
 
 
 def principal_v3(request: Request[Any, Any, Any], tenancy: NamedDependency[Tenancy]) -> Principal:
-    return authenticate(tenancy, request.headers.get("x-accesstoken"))
+    principal = authenticate(tenancy, request.headers.get("x-accesstoken"))
+    remember_tenant(request.scope, principal.tenant.name)
+    return principal
 
 
 def principal_v1(request: Request[Any, Any, Any], tenancy: NamedDependency[Tenancy]) -> Principal:
     key = request.headers.get("x-api-key")
     if not key:
         raise NotAuthenticated("An API key (header x-api-key) is required")
-    return authenticate(tenancy, key)
+    principal = authenticate(tenancy, key)
+    remember_tenant(request.scope, principal.tenant.name)
+    return principal

@@ -1,5 +1,5 @@
-"""The `customtables` command: serve, tenant create, token create / revoke, export, import
-(JSON or CSV)."""
+"""The `customtables` command: serve, tenant create / list, token create / list / revoke,
+export, import (JSON or CSV)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TextIO
 
+from app import cli_admin
 from app.progress import ProgressBar
 from app.settings import Settings
 from app.tenancy import DEFAULT_TENANT, Tenancy
-from app.tokens import create_token, revoke_token
+from app.tokens import create_token, issue_token, revoke_token
 from ddl import catalog, exchange, exchange_csv, schema
 from ddl.access import Caller
-from ddl.errors import CustomTablesError, ValidationError
+from ddl.errors import CustomTablesError, NotFound, ValidationError
 from ddl.exchange_file import count_rows, read_header
 
 FORMATS = ["json", "csv"]
@@ -60,25 +61,36 @@ def _bootstrap_and_announce(tenancy: Tenancy, stream: TextIO | None = None) -> N
 
 
 def _serve(args: argparse.Namespace, tenancy: Tenancy) -> None:
-    import uvicorn
-
-    from app.main import create_app
+    from app import serve
 
     _bootstrap_and_announce(tenancy)
-    app = create_app(tenancy.settings, tenancy)
-    tune_gc()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    serve.run(serve.ServeOptions(args.host, args.port, args.workers), tenancy)
 
 
 def _tenant_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
     _bootstrap_and_announce(tenancy, sys.stderr)
+    cli_admin.state_database(tenancy)
     tenancy.create_tenant(args.name)
     print(f"Created tenant '{args.name}'")
 
 
+def _tenant_delete(args: argparse.Namespace, tenancy: Tenancy) -> None:
+    from app.tenant_admin import delete_tenant
+
+    tenancy.migrate()
+    cli_admin.state_database(tenancy)
+    delete_tenant(tenancy, args.name)
+    print(f"Deleted tenant '{args.name}' (its tables, saved queries, audit log and tokens)")
+
+
 def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
     _bootstrap_and_announce(tenancy, sys.stderr)
-    token = create_token(
+    cli_admin.state_database(tenancy)
+    if args.server_admin and args.tenant:
+        raise ValidationError("A server-admin token belongs to no tenant: leave out --tenant")
+    if not args.server_admin and not args.tenant:
+        raise ValidationError("--tenant is required (or --server-admin)")
+    issued = issue_token(
         tenancy,
         args.tenant,
         args.user,
@@ -86,14 +98,19 @@ def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
         args.scope or [],
         args.expires_in,
         actor=_actor(),
+        server_admin=args.server_admin,
     )
-    print(f"Token for user '{args.user}' of tenant '{args.tenant}' (shown once):")
-    print(token)
+    cli_admin.print_issued(issued, args.json)
 
 
 def _token_revoke(args: argparse.Namespace, tenancy: Tenancy) -> None:
     tenancy.migrate()
-    revoke_token(tenancy, args.token, actor=_actor())
+    cli_admin.state_database(tenancy)
+    try:
+        revoke_token(tenancy, args.token, actor=_actor())
+    except NotFound:
+        print("error: no token has that id or value (nothing revoked)", file=sys.stderr)
+        raise SystemExit(1) from None
     print("Revoked")
 
 
@@ -166,6 +183,8 @@ def _import(args: argparse.Namespace, tenancy: Tenancy) -> None:
             f"Imported {bar.done:,} rows into '{result.table.name}' in {seconds:.1f} s "
             f"(inserted {result.inserted:,}, updated {result.updated:,})"
         )
+    if bar.enabled and sys.stdout.isatty():
+        return  # the bar's own summary is on the same terminal: don't say it twice
     print(
         f"Imported into '{result.table.name}': created={result.created} "
         f"columns_added={result.columns_added} inserted={result.inserted} "
@@ -206,10 +225,20 @@ def _open_source(path: str) -> IO[bytes]:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="customtables", description=__doc__)
+    top.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where SQLite data lives (default: $CUSTOMTABLES_DATA_DIR, else ./data)",
+    )
     commands = top.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument(
+        "--workers", type=_positive, default=1, metavar="N", help="worker processes (one port)"
+    )
+    serve.add_argument("--quiet", action="store_true", help="no access log")
+    serve.add_argument("--log-format", choices=["text", "json"], help="default: text")
     serve.set_defaults(run=_serve)
 
     tenant = commands.add_parser("tenant", help="manage tenants").add_subparsers(
@@ -218,13 +247,23 @@ def parser() -> argparse.ArgumentParser:
     create = tenant.add_parser("create", help="create a tenant")
     create.add_argument("name")
     create.set_defaults(run=_tenant_create)
+    drop = tenant.add_parser("delete", help="delete a tenant: all its data and tokens")
+    drop.add_argument("name")
+    drop.set_defaults(run=_tenant_delete)
+    tenants = tenant.add_parser("list", help="list tenants with their table and row counts")
+    tenants.add_argument("--json", action="store_true")
+    tenants.set_defaults(run=cli_admin.tenant_list)
 
     token = commands.add_parser("token", help="manage access tokens").add_subparsers(
         dest="action", required=True
     )
     new = token.add_parser("create", help="create a token (printed as the last line)")
-    new.add_argument("--tenant", required=True)
+    new.add_argument("--tenant")
     new.add_argument("--user", required=True)
+    new.add_argument(
+        "--server-admin", action="store_true", help="a token of no tenant: manages tenants"
+    )
+    new.add_argument("--json", action="store_true", help="print id and token as JSON")
     new.add_argument("--role", action="append", help="a role (repeatable), e.g. Admin")
     new.add_argument("--scope", action="append", help="a v1 scope (repeatable)")
     new.add_argument("--expires-in", type=float, metavar="DAYS")
@@ -232,6 +271,10 @@ def parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token (the token or its id)")
     revoke.add_argument("token")
     revoke.set_defaults(run=_token_revoke)
+    listing = token.add_parser("list", help="list live tokens (never their secrets)")
+    listing.add_argument("--tenant", help="only this tenant's")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cli_admin.token_list)
 
     export = commands.add_parser("export", help="export a table to a JSON or CSV file")
     export.add_argument("table")
@@ -252,8 +295,27 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _settings_from_flags(args: argparse.Namespace) -> None:
+    """Flags become CUSTOMTABLES_* variables, so worker processes (which read only the
+    environment) see the same settings as this one."""
+    if args.data_dir:
+        os.environ["CUSTOMTABLES_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if getattr(args, "quiet", False):
+        os.environ["CUSTOMTABLES_ACCESS_LOG"] = "false"
+    if getattr(args, "log_format", None):
+        os.environ["CUSTOMTABLES_LOG_FORMAT"] = args.log_format
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _settings_from_flags(args)
     tenancy = Tenancy(Settings.from_env())
     try:
         args.run(args, tenancy)

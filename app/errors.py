@@ -129,7 +129,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    request_id = uuid.uuid4().hex
+    request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
     log.exception(
         "request %s failed: %s %s", request_id, request.method, request.url.path, exc_info=exc
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
 from litestar.di import Provide
@@ -11,16 +9,22 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
 
+from app import logs
+from app.admin import TenantsAdminController
 from app.auth import principal_v3, provide_tenancy
 from app.cors import cors_config
 from app.errors import EXCEPTION_HANDLERS
+from app.metrics import metrics_route, watch_engine
+from app.observe import RequestObserver
 from app.openapi import document_bodies
 from app.query_case import query_case_middleware
+from app.ready import ready
 from app.settings import Settings
 from app.studio import router as studio_router
 from app.tenancy import Tenancy
 from app.v1 import ratelimit as v1_ratelimit
 from app.v1 import tables as v1
+from app.v3.access_tokens import AccessTokensController
 from app.v3.audit import AuditController
 from app.v3.exchange import ExchangeController
 from app.v3.me import who_am_i
@@ -32,6 +36,8 @@ ROUTERS: list[object] = [
     ExchangeController,
     AuditController,
     QueriesController,
+    AccessTokensController,
+    TenantsAdminController,
 ]
 # Controllers name the scheme they use (`security = [{"AccessToken": []}]`), so OpenAPI shows it.
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
@@ -50,14 +56,24 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     """Build the app; `tenancy` lets tests and the CLI share engines already set up."""
     settings = settings or Settings.from_env()
     tenancy = tenancy or Tenancy(settings)
-    logging.basicConfig(level=settings.log_level)
+    logs.configure(settings)
+    watch_engine(tenancy.meta)
+    tenancy.on_new_engine = watch_engine
 
     def on_shutdown() -> None:
         tenancy.dispose()
 
     config = AppConfig(
-        route_handlers=[health, who_am_i, *ROUTERS, v1.router(settings), studio_router()],
-        stores=v1.stores(settings),
+        route_handlers=[
+            health,
+            ready,
+            *([metrics_route] if settings.metrics else []),
+            who_am_i,
+            *ROUTERS,
+            v1.router(settings),
+            studio_router(),
+        ],
+        stores=v1.stores(settings, tenancy.meta),
         dependencies={
             "tenancy": Provide(provide_tenancy, sync_to_thread=False),
             "principal": Provide(principal_v3, sync_to_thread=True),
@@ -79,6 +95,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     )
     app = Litestar.from_config(config)
     document_bodies(app)
+    app.asgi_handler = RequestObserver(app.asgi_handler)
     app.state.tenancy = tenancy
     app.state.settings = settings
     return app

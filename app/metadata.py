@@ -1,4 +1,4 @@
-"""The server's own metadata tables (tenants and tokens), migrated with Alembic."""
+"""The server's own metadata tables (tenants, tokens, rate limits), migrated with Alembic."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ tokens = sa.Table(
     "ct_tokens",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("tenant_id", sa.String(36), sa.ForeignKey("ct_tenants.id"), nullable=False),
+    # NULL only for a server-admin token, which belongs to no tenant
+    sa.Column("tenant_id", sa.String(36), sa.ForeignKey("ct_tenants.id")),
     sa.Column("user_name", sa.String(200), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("prefix", sa.String(16), nullable=False),
@@ -28,6 +29,17 @@ tokens = sa.Table(
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("expires_at", sa.String(32)),
     sa.Column("revoked_at", sa.String(32)),
+    sa.Column("last_used_at", sa.String(32)),
+    sa.Column("server_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+# v1 rate-limit counters shared by every worker (a Litestar Store on the metadata database)
+rate_limits = sa.Table(
+    "ct_rate_limits",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("expires_at", sa.Float),
 )
 
 secrets = sa.Table(

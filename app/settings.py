@@ -17,6 +17,11 @@ def _float(name: str, default: float) -> float:
     return default if raw in (None, "") else float(raw)
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = (os.environ.get(f"CUSTOMTABLES_{name}") or "").strip().lower()
+    return default if raw == "" else raw in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -33,6 +38,11 @@ class Settings:
     log_level: str = "INFO"
     cursor_secret: str = ""  # signs rows-API paging cursors; empty: a stored generated key
     cors_origins: str = ""  # comma-separated origins allowed by CORS; empty: none
+    log_format: str = "text"  # or "json": one JSON object per log line
+    access_log: bool = True  # one line per request; `serve --quiet` turns it off
+    metrics: bool = False  # GET /metrics (Prometheus text)
+    shutdown_timeout_seconds: int = 30  # in-flight requests get this long to finish on stop
+    max_open_tenants: int = 64  # tenant spaces (SQLite files) kept open per process, LRU
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -62,6 +72,11 @@ class Settings:
             "log_level": env("CUSTOMTABLES_LOG_LEVEL", "INFO"),
             "cursor_secret": env("CUSTOMTABLES_CURSOR_SECRET", ""),
             "cors_origins": env("CUSTOMTABLES_CORS_ORIGINS", ""),
+            "log_format": (env("CUSTOMTABLES_LOG_FORMAT") or "text").lower(),
+            "access_log": _bool("ACCESS_LOG", True),
+            "metrics": _bool("METRICS", False),
+            "shutdown_timeout_seconds": _int("SHUTDOWN_TIMEOUT_SECONDS", 30),
+            "max_open_tenants": _int("MAX_OPEN_TENANTS", 64),
         }
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known})

@@ -9,7 +9,8 @@ from __future__ import annotations
 import fcntl
 import threading
 import uuid
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +56,13 @@ class Tenancy:
             self.meta = sqlite_engine(Path(path))
         else:
             self.meta = server_engine(settings.url)
-        self._spaces: dict[str, TenantSpace] = {}
+        # open spaces, least recently used first; past `max_open_tenants` the oldest is closed
+        # (its SQLite files), so open files and memory stay flat in the number of tenants
+        self._spaces: OrderedDict[str, TenantSpace] = OrderedDict()
         self._by_id: dict[str, Tenant] = {}
         self._lock = threading.Lock()
+        # called with each tenant engine made later (the server watches their pools)
+        self.on_new_engine: Callable[[Engine], None] | None = None
 
     def migrate(self) -> None:
         migrate.upgrade(self.meta)
@@ -108,19 +113,44 @@ class Tenancy:
     def _engine_for(self, tenant: Tenant) -> Engine:
         if not self.settings.is_sqlite:
             return self.meta
-        directory = Path(self.settings.url.removeprefix("sqlite:///")).parent / "tenants"
-        return sqlite_engine(directory / f"{tenant.name}.db", attach_as_customtables=True)
+        engine = sqlite_engine(self.tenant_file(tenant.name), attach_as_customtables=True)
+        if self.on_new_engine is not None:
+            self.on_new_engine(engine)
+        return engine
 
     def space(self, tenant: Tenant) -> TenantSpace:
         with self._lock:
             space = self._spaces.get(tenant.id)
-            if space is None:
-                schema = CATALOG_SCHEMA if self.settings.is_sqlite else tenant.schema_name
-                space = TenantSpace(tenant.id, tenant.name, schema, self._engine_for(tenant))
-                if self.settings.is_sqlite or self._schema_exists(tenant.schema_name):
-                    self._upgrade_space(space)
-                self._spaces[tenant.id] = space
+            if space is not None:
+                self._spaces.move_to_end(tenant.id)
+                return space
+            schema = CATALOG_SCHEMA if self.settings.is_sqlite else tenant.schema_name
+            space = TenantSpace(tenant.id, tenant.name, schema, self._engine_for(tenant))
+            if self.settings.is_sqlite or self._schema_exists(tenant.schema_name):
+                self._upgrade_space(space)
+            self._spaces[tenant.id] = space
+            while len(self._spaces) > max(1, self.settings.max_open_tenants):
+                _, oldest = self._spaces.popitem(last=False)
+                self._close(oldest)
             return space
+
+    def _close(self, space: TenantSpace) -> None:
+        """Close a space's own engine (SQLite). Connections a request still holds are closed
+        when it returns them; a later request simply opens the space again."""
+        if space.engine is not self.meta:
+            space.engine.dispose()
+
+    def forget(self, tenant: Tenant) -> None:
+        """Drop what this process keeps of a tenant (after it was deleted)."""
+        with self._lock:
+            space = self._spaces.pop(tenant.id, None)
+            self._by_id.pop(tenant.id, None)
+        if space is not None:
+            self._close(space)
+
+    def tenant_file(self, name: str) -> Path:
+        """A tenant's SQLite file (SQLite only)."""
+        return Path(self.settings.url.removeprefix("sqlite:///")).parent / "tenants" / f"{name}.db"
 
     def _schema_exists(self, schema: str) -> bool:
         return schema in sa.inspect(self.meta).get_schema_names()
@@ -163,12 +193,12 @@ class Tenancy:
         if self.find_tenant(name) is not None:
             raise Conflict(f"Tenant '{name}' already exists")
         tenant = Tenant(str(uuid.uuid4()), name, schema_for(name))
-        space = self.space(tenant)
-        with space.write() as conn:
-            if not self.settings.is_sqlite:
+        space = self.space(tenant)  # on SQLite this made the file and its internal tables
+        if not self.settings.is_sqlite:
+            with space.write() as conn:
                 conn.execute(create_schema(conn.dialect.name, tenant.schema_name))
-            create_internal_tables(conn)
-            collation.install(conn, space.schema)
+                create_internal_tables(conn)
+                collation.install(conn, space.schema)
         with self.meta.connect() as conn:
             conn.execution_options(ct_write=True)
             with conn.begin():

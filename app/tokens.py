@@ -9,16 +9,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
 
-from app.metadata import tokens
+from app.metadata import tenants, tokens
 from app.tenancy import Tenancy, Tenant
 from ddl import audit
 from ddl.access import Caller
 from ddl.catalog import now_text
-from ddl.errors import NotAuthenticated, NotFound, ValidationError
+from ddl.errors import Forbidden, NotAuthenticated, NotFound, ValidationError
 
 TOKEN_PREFIX = "ct_"  # noqa: S105 (a prefix, not a secret)
 SCOPES = frozenset({"workflows:read", "workflows:write"})
@@ -43,6 +44,20 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token just made: the secret (`token`) exists only here, never in the database."""
+
+    id: str
+    token: str
+    tenant: str | None  # None for a server-admin token
+    user: str
+    roles: list[str]
+    scopes: list[str]
+    created_at: str
+    expires_at: str | None
+
+
 def create_token(
     tenancy: Tenancy,
     tenant_name: str,
@@ -55,20 +70,44 @@ def create_token(
 ) -> str:
     """Create a token and return it; only its hash is kept. `actor` (who asked) goes into the
     tenant's audit log."""
-    tenant = tenancy.get_tenant(tenant_name)
+    issued = issue_token(
+        tenancy, tenant_name, user, roles, scopes, expires_in_days, actor=actor
+    )
+    return issued.token
+
+
+def _expiry(expires_in_days: float | None) -> str | None:
+    if expires_in_days is None:
+        return None
+    if expires_in_days <= 0:
+        raise ValidationError("--expires-in must be a positive number of days")
+    moment = datetime.now(UTC) + timedelta(days=expires_in_days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def issue_token(
+    tenancy: Tenancy,
+    tenant_name: str | None,
+    user: str,
+    roles: Sequence[str],
+    scopes: Sequence[str] = (),
+    expires_in_days: float | None = None,
+    *,
+    actor: str = "system",
+    server_admin: bool = False,
+) -> IssuedToken:
+    """Create a token (a tenant's, or with `server_admin` one that belongs to no tenant) and
+    return it with its id; the tenant's audit log records who made it."""
+    tenant = None if server_admin else tenancy.get_tenant(str(tenant_name))
     if not user.strip():
         raise ValidationError("A token needs a user name")
     unknown = set(scopes) - SCOPES
     if unknown:
         raise ValidationError(f"Unknown scope(s) {sorted(unknown)}; known: {sorted(SCOPES)}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = None
-    if expires_in_days is not None:
-        if expires_in_days <= 0:
-            raise ValidationError("--expires-in must be a positive number of days")
-        moment = datetime.now(UTC) + timedelta(days=expires_in_days)
-        expires = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expires = _expiry(expires_in_days)
     token_id = str(uuid.uuid4())
+    created = now_text()
     values = {
         "user_name": user.strip(),
         "prefix": token[:10],
@@ -82,18 +121,29 @@ def create_token(
             conn.execute(
                 tokens.insert().values(
                     id=token_id,
-                    tenant_id=tenant.id,
+                    tenant_id=tenant.id if tenant else None,
                     user_name=values["user_name"],
                     token_hash=_hash(token),
                     prefix=values["prefix"],
                     roles=msgspec.json.encode(values["roles"]).decode(),
                     scopes=msgspec.json.encode(values["scopes"]).decode(),
-                    created_at=now_text(),
+                    created_at=created,
                     expires_at=expires,
+                    server_admin=server_admin,
                 )
             )
-    _audit(tenancy, tenant, actor, audit.TOKEN_CREATED, token_id, values)
-    return token
+    if tenant is not None:
+        _audit(tenancy, tenant, actor, audit.TOKEN_CREATED, token_id, values)
+    return IssuedToken(
+        token_id,
+        token,
+        tenant.name if tenant else None,
+        str(values["user_name"]),
+        list(values["roles"]),  # type: ignore[call-overload]
+        list(values["scopes"]),  # type: ignore[call-overload]
+        created,
+        expires,
+    )
 
 
 def _audit(
@@ -126,9 +176,18 @@ def _audit(
         )
 
 
-def revoke_token(tenancy: Tenancy, token_or_id: str, *, actor: str = "system") -> None:
-    """Revoke by the token itself or by its id; revoking twice is harmless (and logged once)."""
+def revoke_token(
+    tenancy: Tenancy,
+    token_or_id: str,
+    *,
+    actor: str = "system",
+    tenant_id: str | None = None,
+) -> None:
+    """Revoke by the token itself or by its id; revoking twice is harmless (and logged once).
+    With `tenant_id`, only that tenant's tokens are found (another's: the same NotFound)."""
     condition = sa.or_(tokens.c.token_hash == _hash(token_or_id), tokens.c.id == token_or_id)
+    if tenant_id is not None:
+        condition = sa.and_(condition, tokens.c.tenant_id == tenant_id)
     with tenancy.meta.connect() as conn:
         conn.execution_options(ct_write=True)
         with conn.begin():
@@ -140,7 +199,7 @@ def revoke_token(tenancy: Tenancy, token_or_id: str, *, actor: str = "system") -
                 .where(tokens.c.id == row.id, tokens.c.revoked_at.is_(None))
                 .values(revoked_at=now_text())
             ).rowcount
-    if changed:
+    if changed and row.tenant_id is not None:
         values = {
             "user_name": row.user_name,
             "prefix": row.prefix,
@@ -152,8 +211,11 @@ def revoke_token(tenancy: Tenancy, token_or_id: str, *, actor: str = "system") -
         _audit(tenancy, tenant, actor, audit.TOKEN_REVOKED, row.id, values)
 
 
-def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
-    """The principal of a token; missing, unknown, revoked and expired all answer 401 alike."""
+LAST_USED_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may be: one write a minute
+
+
+def _live_row(tenancy: Tenancy, token: str | None) -> sa.Row[Any]:
+    """The token's row; missing, unknown, revoked and expired all answer 401 alike."""
     if not token:
         raise NotAuthenticated("An access token is required")
     digest = _hash(token)
@@ -163,6 +225,34 @@ def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
         raise NotAuthenticated("The access token is not valid")
     if row.expires_at and row.expires_at <= now_text():
         raise NotAuthenticated("The access token is not valid")
+    _record_use(tenancy, row)
+    return row
+
+
+def _record_use(tenancy: Tenancy, row: sa.Row[Any]) -> None:
+    """Note when the token was used, at most once a minute per token (so a busy token costs
+    one small write a minute, not one per request); whichever worker comes first writes."""
+    stale = (datetime.now(UTC) - LAST_USED_EVERY).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if row.last_used_at is not None and row.last_used_at > stale:
+        return
+    with tenancy.meta.connect() as conn:
+        conn.execution_options(ct_write=True)
+        with conn.begin():
+            conn.execute(
+                tokens.update()
+                .where(
+                    tokens.c.id == row.id,
+                    sa.or_(tokens.c.last_used_at.is_(None), tokens.c.last_used_at <= stale),
+                )
+                .values(last_used_at=now_text())
+            )
+
+
+def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
+    """The principal of a tenant's token. A server-admin token reaches no tenant's data: 403."""
+    row = _live_row(tenancy, token)
+    if row.server_admin or row.tenant_id is None:
+        raise Forbidden("A server-admin token reaches no tenant's data; use a tenant's token")
     return Principal(
         token_id=row.id,
         tenant=tenancy.tenant_by_id(row.tenant_id),
@@ -170,3 +260,56 @@ def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
         roles=tuple(msgspec.json.decode(row.roles)),
         scopes=frozenset(msgspec.json.decode(row.scopes)),
     )
+
+
+def authenticate_server_admin(tenancy: Tenancy, token: str | None) -> str:
+    """The user of a server-admin token (the tenant administration routes); a tenant's
+    token, even an Admin's, gets 403."""
+    row = _live_row(tenancy, token)
+    if not row.server_admin:
+        raise Forbidden("This needs a server-admin token (token create --server-admin)")
+    return str(row.user_name)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """What may be shown about a token: everything but the secret and its hash."""
+
+    id: str
+    tenant: str | None
+    user: str
+    roles: list[str]
+    scopes: list[str]
+    created_at: str
+    expires_at: str | None
+    last_used_at: str | None
+    prefix: str
+
+
+def list_tokens(tenancy: Tenancy, tenant_id: str | None = None) -> list[TokenInfo]:
+    """Live (not revoked) tokens, oldest first; one tenant's when `tenant_id` is given,
+    else every tenant's and the server-admin ones."""
+    query = (
+        sa.select(tokens, tenants.c.name.label("tenant_name"))
+        .select_from(tokens.outerjoin(tenants, tenants.c.id == tokens.c.tenant_id))
+        .where(tokens.c.revoked_at.is_(None))
+        .order_by(tokens.c.created_at, tokens.c.id)
+    )
+    if tenant_id is not None:
+        query = query.where(tokens.c.tenant_id == tenant_id)
+    with tenancy.meta.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        TokenInfo(
+            row.id,
+            row.tenant_name,
+            row.user_name,
+            msgspec.json.decode(row.roles),
+            msgspec.json.decode(row.scopes),
+            row.created_at,
+            row.expires_at,
+            row.last_used_at,
+            row.prefix,
+        )
+        for row in rows
+    ]

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,14 +42,18 @@ def server_env(data_dir: Path, database_url: str = "", **extra: str) -> dict[str
 
 @contextmanager
 def live_server(
-    env: dict[str, str], timeout: float = 30.0, cwd: Path | None = None
+    env: dict[str, str],
+    timeout: float = 30.0,
+    cwd: Path | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[LiveServer]:
     """Start a server process, wait until /health answers, stop it (SIGTERM) afterwards;
-    `cwd` runs another source tree (an earlier release, tests/upgrade_support.py)."""
+    `cwd` runs another source tree (an earlier release, tests/upgrade_support.py); `args` go
+    after `serve` (e.g. `--workers 2`)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", prefix="customtables-", suffix=".log")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,6 +1,6 @@
 """Rate limits of the v1 API: per API key, one bucket for reads (GET, HEAD) and one for writes,
-counted by Litestar's RateLimitMiddleware in a Litestar store (in memory, or Redis when
-CUSTOMTABLES_REDIS_URL is set, so that several server processes share the counts).
+counted by Litestar's RateLimitMiddleware in a Litestar store shared by every server process:
+Redis when CUSTOMTABLES_REDIS_URL is set, else the metadata database (app/dbstore.py).
 
 Both middlewares key their history as `RateLimitMiddleware::<identifier>`, so the identifier
 carries the bucket. The key itself is hashed: the store never sees a token.
@@ -14,12 +14,14 @@ from contextlib import asynccontextmanager
 from typing import Any, get_args
 
 import anyio
+import sqlalchemy as sa
 from litestar import Litestar, Request
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_remote_address
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 
+from app.dbstore import DatabaseStore
 from app.settings import Settings
 
 STORE_NAME = "v1_rate_limit"
@@ -73,8 +75,9 @@ def middleware(settings: Settings) -> list[DefineMiddleware]:
     ]
 
 
-def stores(settings: Settings) -> dict[str, Store]:
-    """The rate-limit store: Redis when configured (needs the `redis` extra), else memory."""
+def stores(settings: Settings, engine: sa.Engine | None = None) -> dict[str, Store]:
+    """The rate-limit store: Redis when configured (needs the `redis` extra), else the
+    metadata database (`engine`), so workers and hosts share the counts; memory without one."""
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
 
@@ -83,14 +86,16 @@ def stores(settings: Settings) -> dict[str, Store]:
                 url=settings.redis_url, namespace="customtables:v1_rate_limit"
             )
         }
+    if engine is not None:
+        return {STORE_NAME: DatabaseStore(engine, namespace="v1_rate_limit")}
     return {STORE_NAME: MemoryStore()}
 
 
 PURGE_SECONDS = 60.0
 
 
-async def purge_forever(store: MemoryStore, every: float) -> None:
-    """Drop expired counters now and then: the memory store only forgets a key when that key
+async def purge_forever(store: MemoryStore | DatabaseStore, every: float) -> None:
+    """Drop expired counters now and then: a store only forgets a key when that key
     is read again, so counters of keys never seen twice (say, a stream of made-up API keys)
     would otherwise stay in memory for good."""
     while True:
@@ -100,9 +105,10 @@ async def purge_forever(store: MemoryStore, every: float) -> None:
 
 @asynccontextmanager
 async def purging(app: Litestar) -> AsyncIterator[None]:
-    """App lifespan: run `purge_forever` on the in-memory rate-limit store while serving."""
+    """App lifespan: run `purge_forever` on the memory or database rate-limit store while
+    serving (Redis expires keys itself)."""
     store = app.stores.get(STORE_NAME)
-    if not isinstance(store, MemoryStore):
+    if not isinstance(store, MemoryStore | DatabaseStore):
         yield
         return
     async with anyio.create_task_group() as group:

@@ -205,5 +205,5 @@ def router(settings: Settings) -> Router:
     )
 
 
-def stores(settings: Settings) -> dict[str, Any]:
-    return ratelimit.stores(settings)
+def stores(settings: Settings, engine: Any = None) -> dict[str, Any]:
+    return ratelimit.stores(settings, engine)

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
+from app import metrics
 from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
@@ -113,6 +114,7 @@ class CustomTablesController(Controller):
             table_name,
             writes.batch_builder(body, tenancy.settings.max_batch_rows),
         )
+        metrics.rows_written(result.inserted + result.updated)
         return shapes.json_response(
             WriteRowsResult(result.inserted, result.updated, result.key_values)
         )
@@ -184,12 +186,13 @@ class CustomTablesController(Controller):
             tenancy, tenancy.space(principal.tenant), principal.caller, table_name, query
         )
         headers = paging.headers(request.url.path, query, page, cursor)
+        partitions = metrics.counting_reads(page.partitions)
         if csv:
-            chunks = csv_chunks(columns_of(page.table), page.partitions)
+            chunks = csv_chunks(columns_of(page.table), partitions)
             return answer_format.csv_response(chunks, headers=headers)
         output, media_type = shapes.rows_format(format)
         return closing_stream(
-            output(page.table, page.partitions), media_type=media_type, headers=headers
+            output(page.table, partitions), media_type=media_type, headers=headers
         )
 
     @get("/custom-tables/{table_name:str}/row", sync_to_thread=True)

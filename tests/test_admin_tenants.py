@@ -1,0 +1,112 @@
+"""`/api/admin/tenants` with a server-admin token (SPEC §11), on SQLite and PostgreSQL:
+create (with a first Admin token that works at once), list with counts, delete (space,
+saved queries, audit and tokens gone; the name reusable, empty); tenant tokens are refused
+there and a server-admin token reaches no tenant's data; the CLI's `tenant delete`."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.tokens import issue_token
+from tests.conftest import Api, TenantCtx
+
+BASE = "/api/admin/tenants"
+TABLE = {"KeyColumnName": "Id", "KeyDataTypeId": 3,
+         "Columns": [{"ColumnName": "Name", "ColumnDataTypeId": 6}]}  # fmt: skip
+
+
+@pytest.fixture
+def root(tenant: TenantCtx) -> Api:
+    issued = issue_token(tenant.tenancy, None, "root", [], server_admin=True)
+    return Api(tenant.client, issued.token)
+
+
+def _name() -> str:
+    return f"a{uuid.uuid4().hex[:12]}"
+
+
+def test_create_list_delete(root: Api) -> None:
+    name = _name()
+    created = root.post(BASE, json={"Name": name, "AdminToken": True})
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    assert set(answer) == {"Name", "CreatedAt", "AdminToken"}
+    admin = Api(root.client, answer["AdminToken"])
+    assert admin.post("custom-tables/T", json=TABLE).status_code == 201
+    rows = {"OperationType": "UpsertMany",
+            "UpsertManyModel": [{"KeyValue": i, "Columns": []} for i in range(4)]}  # fmt: skip
+    assert admin.put("custom-tables/T/rows", json=rows).status_code == 200
+    query = {"Name": "Q", "Namespace": "CustomTable", "Sql": "SELECT Id FROM [customtables].[T]"}
+    assert admin.post("queries", json=query).status_code in (200, 201)
+    assert admin.get("/api/v1/tables", headers={"x-api-key": admin.token}).status_code == 200
+
+    listed = {t["Name"]: t for t in root.get(BASE).json()}
+    assert listed[name] == {"Name": name, "Tables": 1, "Rows": 4, "CreatedAt": answer["CreatedAt"]}
+
+    plain = root.post(BASE, json={"Name": _name()})
+    assert plain.status_code == 201
+    assert "AdminToken" not in plain.json()
+    assert root.post(BASE, json={"Name": name}).status_code == 409
+
+    refused = root.delete(f"{BASE}/{name}")
+    assert refused.status_code == 400
+    assert f"confirm={name}" in refused.json()["Message"]
+    assert root.delete(f"{BASE}/{name}", params={"confirm": "other"}).status_code == 400
+    deleted = root.delete(f"{BASE}/{name}", params={"confirm": name})
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json() == {"Deleted": True}
+    assert name not in [t["Name"] for t in root.get(BASE).json()]
+    assert admin.get("custom-tables").status_code == 401  # its tokens are gone
+    assert root.delete(f"{BASE}/{name}", params={"confirm": name}).status_code == 404
+
+    again = root.post(BASE, json={"Name": name, "AdminToken": True}).json()
+    fresh = Api(root.client, again["AdminToken"])
+    assert fresh.get("custom-tables").json() == []  # nothing of the old tenant came back
+    assert fresh.get("queries").json() == []
+    events = fresh.get("audit-logs").json()
+    assert all(e["Action"] == "token.created" for e in events), events
+
+
+def test_tokens_stay_on_their_side(root: Api, tenant: TenantCtx) -> None:
+    for answer in (
+        root.get("custom-tables"),
+        root.get("access-tokens"),
+        root.get("/api/v1/tables", headers={"x-api-key": root.token}),
+    ):
+        assert answer.status_code == 403, answer.text
+    for answer in (
+        tenant.admin.get(BASE),
+        tenant.admin.post(BASE, json={"Name": _name()}),
+        tenant.admin.delete(f"{BASE}/{tenant.name}", params={"confirm": tenant.name}),
+    ):
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["Code"] == "FORBIDDEN"
+    assert root.client.get(BASE).status_code == 401
+    assert tenant.admin.get("custom-tables").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"Name": "Bad-Name"}, 400),
+        ({"Name": ""}, 400),
+        ({"Name": "x" * 100}, 400),
+        ({"Name": "ok", "Extra": 1}, 400),
+        ({"AdminToken": True}, 400),
+        ({"Name": 5}, 400),
+    ],
+)
+def test_bad_tenant_bodies(root: Api, body: dict[str, object], status: int) -> None:
+    before = root.get(BASE).json()
+    answer = root.post(BASE, json=body)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["Code"] == "VALIDATION_ERROR"
+    assert root.get(BASE).json() == before
+
+
+def test_bad_names_in_delete(root: Api) -> None:
+    for name in ("Bad-Name", "x" * 100):
+        answer = root.delete(f"{BASE}/{name}", params={"confirm": name})
+        assert answer.status_code == 400, answer.text
