@@ -8,8 +8,8 @@
 
 Existing tokens keep working unchanged: they get `server_admin = false`, `last_used_at` NULL.
 
-Revision ID: 0002_operations
-Revises: 0001
+Revision ID: 0003_operations
+Revises: 0002
 """
 
 import sqlalchemy as sa
