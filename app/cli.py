@@ -17,6 +17,7 @@ from typing import IO, TextIO
 from app.progress import ProgressBar
 from app.settings import Settings
 from app.tenancy import DEFAULT_TENANT, Tenancy
+from app.token_rules import check_grants
 from app.tokens import create_token, revoke_token
 from ddl import catalog, exchange, schema
 from ddl.access import Caller
@@ -74,6 +75,7 @@ def _tenant_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
 
 
 def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
+    check_grants(args.role or [], args.scope or [])
     _bootstrap_and_announce(tenancy, sys.stderr)
     token = create_token(
         tenancy,

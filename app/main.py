@@ -11,9 +11,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
 
+from app import json_policy
 from app.auth import principal_v3, provide_tenancy
 from app.errors import EXCEPTION_HANDLERS
+from app.media_types import require_media_type
 from app.openapi import document_bodies
+from app.path_names import path_names_middleware
 from app.query_case import query_case_middleware
 from app.settings import Settings
 from app.tenancy import Tenancy
@@ -48,6 +51,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     settings = settings or Settings.from_env()
     tenancy = tenancy or Tenancy(settings)
     logging.basicConfig(level=settings.log_level)
+    json_policy.configure(json_policy.Limits(settings.max_json_depth, settings.max_value_bytes))
 
     def on_shutdown() -> None:
         tenancy.dispose()
@@ -60,7 +64,8 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             "principal": Provide(principal_v3, sync_to_thread=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[query_case_middleware],
+        middleware=[path_names_middleware, query_case_middleware],
+        guards=[require_media_type],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="customtables",

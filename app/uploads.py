@@ -11,10 +11,13 @@ from litestar import Request
 from litestar.exceptions import ClientException, InternalServerException
 from multipart import MultipartError, MultipartSegment, PushMultipartParser  # type: ignore[import-untyped]
 
+from app import json_policy
 from ddl.errors import PayloadTooLarge, ValidationError
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # smaller uploads never touch the disk
 FILE_FIELD = "file"
+# What the import route reads (its 415 list); a CSV reader adds its type here.
+UPLOAD_MEDIA_TYPES = ("application/json", "multipart/form-data")
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -39,13 +42,14 @@ class _Sink:
 
     def __init__(self, out: IO[bytes], boundary: bytes | None) -> None:
         self.out = out
+        self.scanner = json_policy.DepthScanner(json_policy.max_depth())
         self.parser = PushMultipartParser(boundary) if boundary else None
         self.in_file = False
         self.found = False
 
     def feed(self, chunk: bytes) -> None:
         if self.parser is None:
-            self.out.write(chunk)
+            self._write(chunk)
             return
         try:
             for part in self.parser.parse(chunk):
@@ -55,9 +59,22 @@ class _Sink:
                 elif part is None:  # the end of a part
                     self.in_file = False
                 elif self.in_file:
-                    self.out.write(part)
+                    self._write(part)
         except MultipartError:
             raise ValidationError("The multipart/form-data body is not valid") from None
+
+    def _write(self, data: bytes) -> None:
+        """Keep the file's bytes, once the JSON policy's depth scan has seen them: a file nested
+        too deep is refused while it arrives, before any parser reads it."""
+        try:
+            self.scanner.feed(data)
+        except json_policy.TooDeep:
+            raise ValidationError(
+                f"The file nests arrays or objects deeper than {self.scanner.limit} levels "
+                f"within its first {self.out.tell() + len(data)} bytes "
+                "(setting CUSTOMTABLES_MAX_JSON_DEPTH)"
+            ) from None
+        self.out.write(data)
 
     def close(self) -> None:
         if self.parser is None:
@@ -72,7 +89,8 @@ class _Sink:
 
 
 async def spool_upload(request: Request[Any, Any, Any], limit: int) -> IO[bytes]:
-    """The uploaded file, rewound; 413 past `limit` bytes of body, 400 when empty."""
+    """The uploaded file, rewound; 413 past `limit` bytes of body, 400 when empty or nested
+    deeper than the JSON depth limit."""
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (returned)
