@@ -148,11 +148,16 @@ Describe = Callable[[Location], str]
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*"|[\[\]{},:]')
 
 
-def locate(body: bytes, limit: int) -> Location:
+LOCATE_TOKENS = 2_000_000  # the error-path scan gives up past this many tokens (seconds)
+
+
+def locate(body: bytes, limit: int) -> Location | None:
     """Where nesting first passes `limit`, or the first key an object repeats (error path
-    only: a Python-level scan of the tokens)."""
+    only: a Python-level scan of the tokens, bounded; None when the place is too far in)."""
     stack: list[list[Any]] = []  # [is_object, key or index, pending key, siblings, keys]
-    for match in _TOKEN.finditer(body):
+    for count, match in enumerate(_TOKEN.finditer(body)):
+        if count > LOCATE_TOKENS:
+            return None
         token = match.group()
         if token in (b"[", b"{"):
             if len(stack) >= limit:
@@ -210,7 +215,11 @@ def check_duplicates(body: bytes, raw_keys: int, describe: Describe | None = Non
     except msgspec.MsgspecError:
         return  # not JSON: the caller's decoder names the problem
     if count_keys(msgspec.json.encode(value)) != raw_keys:
-        raise DuplicateKey((describe or Location.text)(locate(body, 1 << 30)))
+        raise DuplicateKey(_where(locate(body, 1 << 30), describe))
+
+
+def _where(location: Location | None, describe: Describe | None) -> str:
+    return "" if location is None else (describe or Location.text)(location)
 
 
 def check(body: bytes, describe: Describe | None = None, limit: int | None = None) -> None:
@@ -220,7 +229,6 @@ def check(body: bytes, describe: Describe | None = None, limit: int | None = Non
     try:
         scanner.feed(body)
     except TooDeep:
-        where = locate(body, limit)
-        raise TooDeep(limit, (describe or Location.text)(where)) from None
+        raise TooDeep(limit, _where(locate(body, limit), describe)) from None
     if scanner.keys:
         check_duplicates(body, scanner.keys, describe)

@@ -289,6 +289,8 @@ NAMES = [
     pytest.param("DELETE", "custom-tables/%00", 400, id="drop-nul"),
     pytest.param("GET", "custom-tables/G%C3%B6ods", 404, id="table-non-ascii"),
     pytest.param("GET", "custom-tables/%E2%80%AEsdooG", 404, id="table-bidi"),
+    pytest.param("GET", "custom-tables/%FF%C0%80", 404, id="table-invalid-utf8"),
+    pytest.param("GET", "custom-tables/Goods/row?KeyValue=%ED%A0%80", 400, id="key-surrogate"),
     pytest.param("GET", "custom-tables/Goods/rows/values?OrderBy=Na%00me", 400, id="order-nul"),
     pytest.param("GET", "custom-tables/Goods/row?KeyValue=1%00", 400, id="key-nul"),
     pytest.param("GET", "queries/Q%00", 400, id="query-nul"),

@@ -72,7 +72,7 @@ def test_hostile_request(target: Target, case: Case) -> None:
     elapsed = time.monotonic() - started
     assert response.status_code == case.status, response.text[:500]
     assert not LEAKS.search(response.text[:10_000]), response.text[:500]
-    assert elapsed < 60, elapsed
+    assert elapsed < 90, (case.name, elapsed)
     _, peak = resident_kb(target.server.process.pid)
     assert peak < LIMIT_KB, f"{case.name}: peak resident memory {peak // 1024} MB"
 
