@@ -96,6 +96,8 @@ class DepthScanner:
     in_string: bool = False
     _carry: bytes = b""  # a backslash that ended the previous chunk
     _after_string: bool = False  # the previous chunk's last token was a string
+    longest: int = 0  # bytes of the longest string so far (escapes counted short)
+    _open: int = 0  # bytes so far of a string the previous chunk left open
 
     def feed(self, chunk: bytes) -> None:
         """Raise TooDeep as soon as the text so far nests deeper than the limit."""
@@ -111,6 +113,7 @@ class DepthScanner:
             self._carry, cleaned = b"\\", cleaned[:-1]
         parts = cleaned.split(b'"')
         outside = parts[1::2] if self.in_string else parts[0::2]
+        self._measure(parts)
         if len(parts) % 2 == 0:
             self.in_string = not self.in_string
         text = _MARK.join(outside).translate(None, _WHITESPACE)
@@ -125,6 +128,26 @@ class DepthScanner:
         peak, self.level = _peak(skeleton, self.level, self.limit)
         if peak > self.limit:
             raise TooDeep(self.limit)
+
+
+    def _measure(self, parts: list[bytes]) -> None:
+        """Keep `longest` (called before `in_string` moves to the chunk's end state)."""
+        lengths = list(map(len, parts[0::2] if self.in_string else parts[1::2]))
+        if self.in_string and lengths:
+            lengths[0] += self._open
+        ends_inside = (len(parts) % 2 == 0) != self.in_string
+        self._open = lengths[-1] if ends_inside and lengths else 0
+        self.longest = max(self.longest, max(lengths, default=0))
+
+
+class TooLarge(ValidationError):
+    """One string value of the body is larger than the value limit (400)."""
+
+    def __init__(self, limit: int, where: str = "") -> None:
+        place = f" at {where}" if where else ""
+        super().__init__(
+            f"The value{place} is larger than {limit} bytes (setting CUSTOMTABLES_MAX_VALUE_BYTES)"
+        )
 
 
 @dataclass
@@ -151,9 +174,10 @@ _TOKEN = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*"|[\[\]{},:]')
 LOCATE_TOKENS = 2_000_000  # the error-path scan gives up past this many tokens (seconds)
 
 
-def locate(body: bytes, limit: int) -> Location | None:
-    """Where nesting first passes `limit`, or the first key an object repeats (error path
-    only: a Python-level scan of the tokens, bounded; None when the place is too far in)."""
+def locate(body: bytes, limit: int, longest: int = 1 << 62) -> Location | None:
+    """Where nesting first passes `limit`, the first key an object repeats, or the first string
+    longer than `longest` (error path only: a Python-level scan of the tokens, bounded; None
+    when the place is too far in)."""
     stack: list[list[Any]] = []  # [is_object, key or index, pending key, siblings, keys]
     for count, match in enumerate(_TOKEN.finditer(body)):
         if count > LOCATE_TOKENS:
@@ -175,6 +199,8 @@ def locate(body: bytes, limit: int) -> Location | None:
             if frame[1] in frame[4]:
                 break
             frame[4].add(frame[1])
+        elif len(token) > longest:
+            break
         elif token.startswith(b'"') and stack and stack[-1][0]:
             frame = stack[-1]
             if frame[1] is None:
@@ -230,5 +256,8 @@ def check(body: bytes, describe: Describe | None = None, limit: int | None = Non
         scanner.feed(body)
     except TooDeep:
         raise TooDeep(limit, _where(locate(body, limit), describe)) from None
+    if scanner.longest > _limits.max_value_bytes:
+        where = _where(locate(body, limit, _limits.max_value_bytes), describe)
+        raise TooLarge(_limits.max_value_bytes, where)
     if scanner.keys:
         check_duplicates(body, scanner.keys, describe)

@@ -77,6 +77,12 @@ class _Sink:
         self.out.write(data)
 
     def close(self) -> None:
+        limit = json_policy.limits().max_value_bytes
+        if self.scanner.longest > limit:
+            raise ValidationError(
+                f"The file holds a value larger than {limit} bytes "
+                "(setting CUSTOMTABLES_MAX_VALUE_BYTES)"
+            )
         if self.parser is None:
             return
         if not self.parser.closed:

@@ -49,6 +49,8 @@ WRITES = [
     pytest.param(_row_body(nested(40)), ("nested deeper than 32", "row 0, column 'Name'"),
                  id="value-40-deep"),
     pytest.param(nested(30000), ("nested deeper than 32",), id="body-30000-deep"),
+    pytest.param(_row_body('"' + "x" * (1024 * 1024 + 1) + '"'),
+                 ("larger than 1048576 bytes", "row 0, column 'Name'"), id="value-too-large"),
     pytest.param('{"OperationType":"UpsertMany","OperationType":"Update","UpsertManyModel":[]}',
                  ("repeats a key", "OperationType"), id="duplicate-operation"),
     pytest.param('{"OperationType":"UpsertMany","UpsertManyModel":[{"KeyValue":2,"KeyValue":3,'
@@ -152,6 +154,9 @@ def _file(rows: str, head: str = '"Format":"customtables/v1"') -> str:
 
 
 IMPORTS = [
+    pytest.param(_file('{"Oid":"8a2e0a3c-5a8e-4c67-9d38-0b1d2c3e4f50","Name":"'
+                       + "n" * (1024 * 1024 + 1) + '"}'),
+                 ("value larger than 1048576 bytes",), id="value-too-large"),
     pytest.param(_file('{"Oid":"8a2e0a3c-5a8e-4c67-9d38-0b1d2c3e4f50","Name":"a","Name":"b"}'),
                  ("Row 0", "repeats the key", "Name"), id="row-duplicate"),
     pytest.param(_file("", '"Format":"customtables/v1","Format":"other"'),
@@ -194,7 +199,9 @@ V1_ROWS = [
     pytest.param('{"data":{"stripeInvoiceId":"a","deep":' + nested(1000) + "}}",
                  ("nested deeper than 32", "field 'deep'"), id="data-deep"),
     pytest.param('{"data":{"stripeInvoiceId":"a","big":"' + "x" * (1024 * 1024 + 10) + '"}}',
-                 ("at most 1048576 bytes", "field 'big'"), id="data-large"),
+                 ("larger than 1048576 bytes", "field 'big'"), id="data-large"),
+    pytest.param('{"data":{"stripeInvoiceId":"a","many":[' + ",".join(["12345678"] * 200_000)
+                 + "]}}", ("at most 1048576 bytes", "field 'many'"), id="data-large-array"),
     pytest.param('{"data":{"stripeInvoiceId":"a","stripeInvoiceId":"b"}}',
                  ("repeats a key", "stripeInvoiceId"), id="data-duplicate"),
 ]  # fmt: skip
