@@ -91,6 +91,7 @@ class DepthScanner:
     """Tracks strings, nesting and keys across chunks of one JSON text."""
 
     limit: int
+    measure: bool = True  # keep `longest` (off for bodies too short to hold a long string)
     level: int = 0
     keys: int = 0  # keys of objects seen so far (a string followed by `:`)
     in_string: bool = False
@@ -113,7 +114,8 @@ class DepthScanner:
             self._carry, cleaned = b"\\", cleaned[:-1]
         parts = cleaned.split(b'"')
         outside = parts[1::2] if self.in_string else parts[0::2]
-        self._measure(parts)
+        if self.measure:
+            self._measure(parts)
         if len(parts) % 2 == 0:
             self.in_string = not self.in_string
         text = _MARK.join(outside).translate(None, _WHITESPACE)
@@ -221,9 +223,27 @@ def _string(token: bytes) -> str:
 
 def count_keys(text: bytes) -> int:
     """How many object keys a JSON text holds (a repeated key counts each time)."""
-    scanner = DepthScanner(limit=1 << 30)
+    scanner = DepthScanner(limit=1 << 30, measure=False)
     scanner.feed(text)
     return scanner.keys
+
+
+_OPENED_WITH_COLON = (b'[":', b'{":', b',":', b':":')  # a string that starts with `:`
+
+
+def count_encoded_keys(text: bytes) -> int:
+    """count_keys for a text msgspec encoded (no whitespace, every quote inside a string
+    escaped), in a few C-speed counts: a key ends at each `":` whose quote follows an even run
+    of backslashes (the alternating sum removes the odd runs). A `":` can also be the start of
+    a string that begins with a colon; when the text may hold one, the exact scan decides."""
+    if text.startswith(b'":') or any(opened in text for opened in _OPENED_WITH_COLON):
+        return count_keys(text)
+    keys = text.count(b'":')
+    run, sign = b"\\", -1
+    while (found := text.count(run + b'":')) > 0:
+        keys += sign * found
+        run, sign = run + b"\\", -sign
+    return keys
 
 
 class DuplicateKey(ValidationError):
@@ -240,7 +260,7 @@ def check_duplicates(body: bytes, raw_keys: int, describe: Describe | None = Non
         value = msgspec.json.decode(body)
     except msgspec.MsgspecError:
         return  # not JSON: the caller's decoder names the problem
-    if count_keys(msgspec.json.encode(value)) != raw_keys:
+    if count_encoded_keys(msgspec.json.encode(value)) != raw_keys:
         raise DuplicateKey(_where(locate(body, 1 << 30), describe))
 
 
@@ -251,7 +271,7 @@ def _where(location: Location | None, describe: Describe | None) -> str:
 def check(body: bytes, describe: Describe | None = None, limit: int | None = None) -> None:
     """Apply the policy to a whole body: depth first (before any decoding), then duplicates."""
     limit = max_depth() if limit is None else limit
-    scanner = DepthScanner(limit)
+    scanner = DepthScanner(limit, measure=len(body) > _limits.max_value_bytes)
     try:
         scanner.feed(body)
     except TooDeep:

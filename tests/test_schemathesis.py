@@ -27,7 +27,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 12
+EXAMPLES = 8
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
