@@ -1,6 +1,7 @@
 """Which Content-Type a route's body may have (SPEC §9): a JSON route answers 415 to anything
-else, before the body is read. A request without Content-Type is taken as JSON (curl -d and
-many scripts send none or a form type by accident only when told to; see docs/decisions.md).
+else, before the body is read. A body without Content-Type is taken as JSON: scripts and raw
+HTTP clients often send none, and the decoder still refuses what is not JSON (see
+docs/decisions.md).
 
 A handler that reads other types lists them in `opt={"media_types": [...]}` (the import route:
 JSON and multipart; CSV can be added to that one list)."""
