@@ -85,6 +85,7 @@ def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
         args.scope or [],
         args.expires_in,
         actor=_actor(),
+        require_grant=True,
     )
     print(f"Token for user '{args.user}' of tenant '{args.tenant}' (shown once):")
     print(token)

@@ -131,7 +131,6 @@ class DepthScanner:
         if peak > self.limit:
             raise TooDeep(self.limit)
 
-
     def _measure(self, parts: list[bytes]) -> None:
         """Keep `longest` (called before `in_string` moves to the chunk's end state)."""
         lengths = list(map(len, parts[0::2] if self.in_string else parts[1::2]))

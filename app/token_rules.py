@@ -13,7 +13,9 @@ from ddl.names import NAME_PATTERN
 
 
 def check_grants(roles: Sequence[str], scopes: Sequence[str]) -> None:
-    """400-style error (exit status 2 from the CLI) naming the first thing that is wrong."""
+    """400-style error (exit status 2 from the CLI) naming the first thing that is wrong. The
+    "needs a role or scope" rule is create_token's `require_grant`, so that a missing tenant
+    or user is reported first."""
     for role in roles:
         if NAME_PATTERN.fullmatch(role) is None:
             raise ValidationError(
@@ -23,5 +25,3 @@ def check_grants(roles: Sequence[str], scopes: Sequence[str]) -> None:
     unknown = sorted(set(scopes) - SCOPES)
     if unknown:
         raise ValidationError(f"Unknown scope(s) {unknown}; known: {sorted(SCOPES)}")
-    if not roles and not scopes:
-        raise ValidationError("A token needs at least one --role or --scope")

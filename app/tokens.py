@@ -52,9 +52,11 @@ def create_token(
     expires_in_days: float | None = None,
     *,
     actor: str = "system",
+    require_grant: bool = False,
 ) -> str:
     """Create a token and return it; only its hash is kept. `actor` (who asked) goes into the
-    tenant's audit log."""
+    tenant's audit log. `require_grant` (the CLI) refuses a token with no role and no scope;
+    tests still make such tokens to show those callers are refused."""
     tenant = tenancy.get_tenant(tenant_name)
     if not user.strip():
         raise ValidationError("A token needs a user name")
@@ -68,6 +70,8 @@ def create_token(
             raise ValidationError("--expires-in must be a positive number of days")
         moment = datetime.now(UTC) + timedelta(days=expires_in_days)
         expires = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if require_grant and not roles and not scopes:  # the CLI's rule (SPEC §9)
+        raise ValidationError("A token needs at least one --role or --scope")
     token_id = str(uuid.uuid4())
     values = {
         "user_name": user.strip(),
