@@ -19,6 +19,7 @@ from app import cli_admin
 from app.progress import ProgressBar
 from app.settings import Settings
 from app.tenancy import DEFAULT_TENANT, Tenancy
+from app.token_rules import check_grants
 from app.tokens import create_token, issue_token, revoke_token
 from ddl import catalog, exchange, exchange_csv, schema
 from ddl.access import Caller
@@ -84,6 +85,7 @@ def _tenant_delete(args: argparse.Namespace, tenancy: Tenancy) -> None:
 
 
 def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
+    check_grants(args.role or [], args.scope or [])
     _bootstrap_and_announce(tenancy, sys.stderr)
     cli_admin.state_database(tenancy)
     if args.server_admin and args.tenant:
@@ -99,6 +101,7 @@ def _token_create(args: argparse.Namespace, tenancy: Tenancy) -> None:
         args.expires_in,
         actor=_actor(),
         server_admin=args.server_admin,
+        require_grant=not args.server_admin,  # a server-admin token has neither, by design
     )
     cli_admin.print_issued(issued, args.json)
 

@@ -21,6 +21,7 @@ STATUS: tuple[tuple[type[domain.CustomTablesError], int], ...] = (
     (domain.NotFound, 404),
     (domain.Conflict, 409),
     (domain.PayloadTooLarge, 413),
+    (domain.UnsupportedMediaType, 415),
     (domain.QueryTimeout, 408),
     (domain.RateLimited, 429),
     (domain.ValidationError, 400),
@@ -46,6 +47,7 @@ V1_CODES = {
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
 }

@@ -9,14 +9,16 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
 
-from app import logs
+from app import json_policy, logs
 from app.admin import TenantsAdminController
 from app.auth import principal_v3, provide_tenancy
 from app.cors import cors_config
 from app.errors import EXCEPTION_HANDLERS
+from app.media_types import require_media_type
 from app.metrics import metrics_route, watch_engine
 from app.observe import RequestObserver
 from app.openapi import document_bodies
+from app.path_names import path_names_middleware
 from app.query_case import query_case_middleware
 from app.ready import ready
 from app.settings import Settings
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     settings = settings or Settings.from_env()
     tenancy = tenancy or Tenancy(settings)
     logs.configure(settings)
+    json_policy.configure(json_policy.Limits(settings.max_json_depth, settings.max_value_bytes))
     watch_engine(tenancy.meta)
     tenancy.on_new_engine = watch_engine
 
@@ -79,7 +82,8 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             "principal": Provide(principal_v3, sync_to_thread=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[query_case_middleware],
+        middleware=[path_names_middleware, query_case_middleware],
+        guards=[require_media_type],
         cors_config=cors_config(settings.cors_origins),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -11,6 +11,8 @@ from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, Operation, RequestBody
 
+from app.openapi_errors import document_errors
+
 _bodies: dict[type, str] = {}  # body class → media type
 REF = "#/components/schemas/{name}"
 
@@ -53,6 +55,7 @@ class _WithBodySchemas(OpenAPIPlugin):
         for name, schema in body_schemas().items():
             schemas.setdefault(name, schema)
         openapi.components.schemas = schemas
+        document_errors(openapi)
         return openapi
 
 

@@ -29,6 +29,8 @@ class Settings:
     max_batch_rows: int = 10_000
     max_body_bytes: int = 64 * 1024 * 1024
     max_upload_bytes: int = 256 * 1024 * 1024
+    max_json_depth: int = 32
+    max_value_bytes: int = 1024 * 1024
     query_timeout_seconds: float = 5.0
     query_max_rows: int = 10_000
     rate_limit_reads: int = 1000
@@ -63,6 +65,8 @@ class Settings:
             "max_batch_rows": _int("MAX_BATCH_ROWS", 10_000),
             "max_body_bytes": _int("MAX_BODY_BYTES", 64 * 1024 * 1024),
             "max_upload_bytes": _int("MAX_UPLOAD_BYTES", 256 * 1024 * 1024),
+            "max_json_depth": _int("MAX_JSON_DEPTH", 32),
+            "max_value_bytes": _int("MAX_VALUE_BYTES", 1024 * 1024),
             "query_timeout_seconds": _float("QUERY_TIMEOUT_SECONDS", 5.0),
             "query_max_rows": _int("QUERY_MAX_ROWS", 10_000),
             "rate_limit_reads": _int("RATE_LIMIT_READS", 1000),

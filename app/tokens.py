@@ -67,11 +67,20 @@ def create_token(
     expires_in_days: float | None = None,
     *,
     actor: str = "system",
+    require_grant: bool = False,
 ) -> str:
     """Create a token and return it; only its hash is kept. `actor` (who asked) goes into the
-    tenant's audit log."""
+    tenant's audit log. `require_grant` (the CLI) refuses a token with no role and no scope;
+    tests still make such tokens to show those callers are refused."""
     issued = issue_token(
-        tenancy, tenant_name, user, roles, scopes, expires_in_days, actor=actor
+        tenancy,
+        tenant_name,
+        user,
+        roles,
+        scopes,
+        expires_in_days,
+        actor=actor,
+        require_grant=require_grant,
     )
     return issued.token
 
@@ -95,6 +104,7 @@ def issue_token(
     *,
     actor: str = "system",
     server_admin: bool = False,
+    require_grant: bool = False,
 ) -> IssuedToken:
     """Create a token (a tenant's, or with `server_admin` one that belongs to no tenant) and
     return it with its id; the tenant's audit log records who made it."""
@@ -106,6 +116,8 @@ def issue_token(
         raise ValidationError(f"Unknown scope(s) {sorted(unknown)}; known: {sorted(SCOPES)}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = _expiry(expires_in_days)
+    if require_grant and not roles and not scopes:  # SPEC §9 (the CLI and the HTTP API)
+        raise ValidationError("A token needs at least one role or scope")
     token_id = str(uuid.uuid4())
     created = now_text()
     values = {

@@ -11,10 +11,13 @@ from litestar import Request
 from litestar.exceptions import ClientException, InternalServerException
 from multipart import MultipartError, MultipartSegment, PushMultipartParser  # type: ignore[import-untyped]
 
+from app import json_policy
 from ddl.errors import PayloadTooLarge, ValidationError
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # smaller uploads never touch the disk
 FILE_FIELD = "file"
+# What the import route reads (its 415 list); a CSV reader adds its type here.
+UPLOAD_MEDIA_TYPES = ("application/json", "multipart/form-data", "text/csv")
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -37,8 +40,9 @@ def _boundary(content_type: str) -> bytes | None:
 class _Sink:
     """Receives the file's bytes: all of a raw body, or only the `file` part of a multipart one."""
 
-    def __init__(self, out: IO[bytes], boundary: bytes | None) -> None:
+    def __init__(self, out: IO[bytes], boundary: bytes | None, raw_type: str) -> None:
         self.out = out
+        self.scanner = _scanner_for(raw_type) if boundary is None else None
         self.parser = PushMultipartParser(boundary) if boundary else None
         self.in_file = False
         self.found = False
@@ -46,7 +50,7 @@ class _Sink:
 
     def feed(self, chunk: bytes) -> None:
         if self.parser is None:
-            self.out.write(chunk)
+            self._write(chunk)
             return
         try:
             for part in self.parser.parse(chunk):
@@ -55,14 +59,35 @@ class _Sink:
                     self.found |= self.in_file
                     if self.in_file:
                         self.file_type = _file_type(part)
+                        self.scanner = _scanner_for(self.file_type)
                 elif part is None:  # the end of a part
                     self.in_file = False
                 elif self.in_file:
-                    self.out.write(part)
+                    self._write(part)
         except MultipartError:
             raise ValidationError("The multipart/form-data body is not valid") from None
 
+    def _write(self, data: bytes) -> None:
+        """Keep the file's bytes, once the JSON policy's depth scan has seen them: a file nested
+        too deep is refused while it arrives, before any parser reads it."""
+        try:
+            if self.scanner is not None:
+                self.scanner.feed(data)
+        except json_policy.TooDeep:
+            raise ValidationError(
+                f"The file nests arrays or objects deeper than {json_policy.max_depth()} levels "
+                f"within its first {self.out.tell() + len(data)} bytes "
+                "(setting CUSTOMTABLES_MAX_JSON_DEPTH)"
+            ) from None
+        self.out.write(data)
+
     def close(self) -> None:
+        limit = json_policy.limits().max_value_bytes
+        if self.scanner is not None and self.scanner.longest > limit:
+            raise ValidationError(
+                f"The file holds a value larger than {limit} bytes "
+                "(setting CUSTOMTABLES_MAX_VALUE_BYTES)"
+            )
         if self.parser is None:
             return
         if not self.parser.closed:
@@ -72,6 +97,13 @@ class _Sink:
                 raise ValidationError("The multipart/form-data body is incomplete") from None
         if not self.found:
             raise ValidationError(f"A multipart upload needs the file in field '{FILE_FIELD}'")
+
+
+def _scanner_for(media_type: str) -> json_policy.DepthScanner | None:
+    """JSON files get the JSON policy's depth scan; a CSV file is text, not nested."""
+    if media_type.partition(";")[0].strip().lower() == "text/csv":
+        return None
+    return json_policy.DepthScanner(json_policy.max_depth())
 
 
 def _file_type(part: MultipartSegment) -> str:
@@ -88,13 +120,14 @@ async def spool_upload(request: Request[Any, Any, Any], limit: int) -> IO[bytes]
 
 async def spool_typed_upload(request: Request[Any, Any, Any], limit: int) -> tuple[IO[bytes], str]:
     """The uploaded file, rewound, and its media type as sent (the body's Content-Type, or the
-    multipart file's); 413 past `limit` bytes of body, 400 when empty."""
+    multipart file's); 413 past `limit` bytes of body, 400 when empty or when a JSON file nests
+    deeper than the JSON depth limit."""
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (returned)
     content_type = request.headers.get("content-type", "")
     try:
-        sink = _Sink(out, _boundary(content_type))
+        sink = _Sink(out, _boundary(content_type), content_type)
         received = 0
         try:
             async for chunk in request.stream():

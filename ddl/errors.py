@@ -86,3 +86,9 @@ class RateLimited(CustomTablesError):
     """Too many requests (429)."""
 
     code = "RATE_LIMITED"
+
+
+class UnsupportedMediaType(CustomTablesError):
+    """The body's Content-Type is not one the route reads (415)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"

@@ -72,6 +72,37 @@ def write_file(
     yield b"]}"
 
 
+_REPEATED = object()  # marks an object that repeated a key (never a valid JSON key)
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers a repeated key instead of keeping its last value: ijson's
+    C builder calls __setitem__ per key, and raising inside it would be lost in C."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key in self:
+            dict.__setitem__(self, _REPEATED, key)  # type: ignore[index]
+        else:
+            dict.__setitem__(self, key, value)
+
+
+def _repeated(value: Any, where: str) -> None:
+    """400 when `value` (built with _Object) or an object inside it repeated a key."""
+    if isinstance(value, dict):
+        if _REPEATED in value:
+            raise ValidationError(
+                f"{where} repeats the key {value[_REPEATED]!r}; each key may appear only once"
+            )
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                _repeated(item, f"{where}, key {key!r},")
+    elif isinstance(value, list):
+        for item in value:
+            _repeated(item, where)
+
+
 def _json_error(error: Exception) -> ValidationError:
     """ijson's message without the excerpt of the file it quotes on the following lines."""
     first = str(error).strip().splitlines()[0] if str(error).strip() else "not valid JSON"
@@ -93,7 +124,7 @@ def _skip_value(events: Iterator[tuple[str, str, Any]], event: str) -> None:
 
 
 def _build_value(events: Iterator[tuple[str, str, Any]], event: str, value: Any) -> Any:
-    builder = ijson.ObjectBuilder()
+    builder = ijson.ObjectBuilder(map_type=_Object)
     builder.event(event, value)
     if event in ("start_map", "start_array"):
         depth = 1
@@ -111,6 +142,7 @@ def _build_value(events: Iterator[tuple[str, str, Any]], event: str, value: Any)
 def _table_of(raw: Any) -> FileTable:
     if not isinstance(raw, dict):
         raise ValidationError("The file's Table must be an object")
+    _repeated(raw, "The file's Table")
     try:
         return msgspec.convert(raw, FileTable)
     except msgspec.ValidationError as error:
@@ -125,6 +157,7 @@ def read_header(source: BinaryIO) -> Header:
     found_format: str | None = None
     table: FileTable | None = None
     has_rows = False
+    seen: set[str] = set()
     try:
         first = next(events, None)
         if first is None or first[1] != "start_map":
@@ -136,6 +169,11 @@ def read_header(source: BinaryIO) -> Header:
                 break
             if prefix != "" or event != "map_key":
                 continue
+            if value in seen:
+                raise ValidationError(
+                    f"The file repeats the key {value!r}; each key may appear once"
+                )
+            seen.add(value)
             _, kind, item = next(events)
             if value == "Format":
                 if kind != "string":
@@ -168,9 +206,11 @@ def read_rows(source: BinaryIO, chunk_rows: int) -> Iterator[tuple[int, list[dic
     chunk: list[dict[str, Any]] = []
     start = 0
     try:
-        for index, row in enumerate(ijson.items(source, "Rows.item")):
+        for index, row in enumerate(ijson.items(source, "Rows.item", map_type=_Object)):
             if not isinstance(row, dict):
                 raise ValidationError(f"Row {index}: expected an object keyed by column name")
+            if _REPEATED in row:  # cells are scalars: a nested object is refused as a value
+                _repeated(row, f"Row {index}")
             chunk.append(row)
             if len(chunk) >= chunk_rows:
                 yield start, chunk

@@ -93,6 +93,8 @@ def test_only_admins_manage_tokens(tenant: TenantCtx) -> None:
         ({"User": " ", "Roles": ["Admin"]}, "User must be"),
         ({"User": "x" * 201, "Roles": ["Admin"]}, "User must be"),
         ({"User": "u", "Scopes": ["all"]}, "Unknown scope"),
+        ({"User": "u", "Roles": ["Sales team"]}, "Invalid role"),
+        ({"User": "u"}, "at least one role or scope"),
         ({"User": "u", "Roles": ["A"], "ExpiresInDays": 0}, "ExpiresInDays"),
         ({"User": "u", "Roles": "Admin"}, "Roles"),
         ({"User": "u", "Roles": ["A"], "Extra": 1}, "Extra"),

@@ -178,7 +178,7 @@ def test_first_command_on_an_empty_database_shows_the_admin_token(cli: Cli) -> N
     assert done.stdout.strip().splitlines() == ["Created tenant 'acme'"]
     printed = _tokens_in(done.stderr.splitlines())
     assert len(printed) == 1, done.stderr
-    again = cli.run("token", "create", "--tenant", "acme", "--user", "u")
+    again = cli.run("token", "create", "--tenant", "acme", "--user", "u", "--role", "Reader")
     assert _tokens_in(again.stderr.splitlines()) == []
     assert len(_tokens_in(again.stdout.splitlines())) == 1
     with live_server(cli.env) as server:

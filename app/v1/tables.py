@@ -12,11 +12,13 @@ from litestar.params import PathParameter, QueryParameter, RawBody
 from msgspec import UNSET
 
 from app.auth import PrincipalDep, TenancyDep, principal_v1
+from app.json_policy import Location
 from app.openapi import body_of
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.tokens import Principal
 from app.v1 import ratelimit, shapes
+from app.v1.limits import check_data
 from app.v1.schemas import (
     AuditListResult,
     CreateTableRequest,
@@ -145,7 +147,8 @@ class TablesController(Controller):
         self, table_id: TableId, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> RowResult:
         space = space_for(principal, tenancy, WRITE)
-        request: RowRequest = parse(body, _row)
+        request: RowRequest = parse(body, _row, field_location)
+        check_data(request.data)
         position = None if request.position is UNSET else request.position
         row = rows.create_row(space, table_id, request.data, position)
         return RowResult(True, shapes.row_out(row))
@@ -164,7 +167,8 @@ class TablesController(Controller):
         tenancy: TenancyDep,
     ) -> RowResult:
         space = space_for(principal, tenancy, WRITE)
-        request: RowRequest = parse(body, _row)
+        request: RowRequest = parse(body, _row, field_location)
+        check_data(request.data)
         position = rows.KEEP if request.position is UNSET else request.position
         row = rows.update_row(space, table_id, row_id, request.data, position)
         return RowResult(True, shapes.row_out(row))
@@ -188,6 +192,13 @@ def audit_logs(
             conn, actions=AUDIT_ACTIONS, resource_type="table", limit=limit, offset=offset
         )
     return AuditListResult(True, [shapes.event_out(event) for event in events])
+
+
+def field_location(where: Location) -> str:
+    """`field 'amount'` for a place inside a row's `data` (else the path in the body)."""
+    if len(where.path) > 1 and where.path[0] == "data":
+        return f"field '{where.path[1]}'"
+    return where.text()
 
 
 def _given(value: Any) -> Any:

@@ -15,6 +15,7 @@ from litestar.params import PathParameter, RawBody
 
 from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
+from app.token_rules import check_grants
 from app.tokens import Principal, issue_token, list_tokens, revoke_token
 from app.v3.bodies import parse
 from ddl.access import require_admin
@@ -66,6 +67,7 @@ def _check(request: CreateAccessTokenRequest) -> None:
         raise ValidationError(f"At most {MAX_GRANTS} Roles and {MAX_GRANTS} Scopes")
     if request.ExpiresInDays is not None and not 0 < request.ExpiresInDays <= 36_500:
         raise ValidationError("ExpiresInDays must be a positive number of days (at most 36500)")
+    check_grants(request.Roles, request.Scopes)  # the CLI's rules (SPEC §9)
 
 
 def _admin(principal: Principal, action: str) -> None:
@@ -109,6 +111,7 @@ class AccessTokensController(Controller):
             request.Scopes,
             request.ExpiresInDays,
             actor=principal.user,
+            require_grant=True,
         )
         created = AccessTokenCreated(
             issued.id, issued.token, issued.user, issued.roles, issued.scopes,

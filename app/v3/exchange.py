@@ -14,7 +14,7 @@ from litestar.response import Stream
 from app.auth import PrincipalDep, TenancyDep
 from app.openapi import body_of
 from app.streaming import closing_stream
-from app.uploads import spool_typed_upload
+from app.uploads import UPLOAD_MEDIA_TYPES, spool_typed_upload
 from app.v3 import answer_format, paging, shapes
 from app.v3.params import TableName
 from ddl import exchange, exchange_csv
@@ -88,6 +88,7 @@ class ExchangeController(Controller):
         "/{table_name:str}/import",
         operation_class=answer_format.with_csv(body_of(ExportFile), answer=False, body=True),
         request_max_body_size=None,  # the upload limit is enforced while spooling (settings)
+        opt={"media_types": list(UPLOAD_MEDIA_TYPES)},
         description=(
             "Import an export file (raw JSON body, or multipart field `file`): creates the table "
             "when missing, adds missing columns, upserts every row (Mode=replace deletes the old "

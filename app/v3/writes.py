@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from app import json_policy
 from app.v3.bodies import parse
 from app.v3.schemas import DeleteRowsRequest, WriteRowsRequest, decoder
 from ddl import rows
@@ -95,8 +96,34 @@ def _typed_decoder(table: PreparedTable) -> msgspec.json.Decoder[Any]:
     return cached
 
 
+_MODELS = ("UpsertManyModel", "UpdateManyModel", "UpdateModel")
+
+
+def row_location(where: json_policy.Location) -> str:
+    """`row 3, column 'Name'` for a place inside a write body (else the path in the body)."""
+    path = where.path
+    if not path or path[0] not in _MODELS:
+        return where.text()
+    if path[0] == "UpdateModel":
+        row, rest = 0, 1
+    elif len(path) > 1 and isinstance(path[1], int):
+        row, rest = path[1], 2
+    else:
+        return where.text()
+    if path[rest : rest + 1] == ["Columns"] and len(path) > rest + 1:
+        frame = rest + 2  # the column object, which names its column
+        name = where.siblings[frame].get("ColumnName") if len(where.siblings) > frame else None
+        return f"row {row}, column '{name}'" if name else f"row {row}, column {path[rest + 1]}"
+    if path[rest : rest + 1] == ["KeyValue"]:
+        return f"row {row}, KeyValue"
+    return f"row {row} ({where.text()})"
+
+
 def batch_builder(body: bytes, max_rows: int) -> rows.BatchBuilder:
-    """The function the engine calls with the current table definition to get the batch."""
+    """The function the engine calls with the current table definition to get the batch.
+    The JSON policy runs once, here, before either decoder sees the body."""
+    if body.strip():
+        json_policy.check(body, row_location)
 
     def build(table: PreparedTable) -> tuple[rows.WriteOperation, rows.Batch]:
         if _NUL not in body:
@@ -110,7 +137,7 @@ def batch_builder(body: bytes, max_rows: int) -> rows.BatchBuilder:
                 batch = typed_batch(table, batch_rows)
                 if batch is not None:
                     return kind, batch
-        kind, batch_rows = model_rows(parse(body, _general))
+        kind, batch_rows = model_rows(parse(body, _general, checked=True))
         rows.check_batch_size(len(batch_rows), max_rows)
         generate_keys = kind is not rows.WriteOperation.UPDATE
         return kind, rows.validate_batch(table, batch_rows, generate_keys)

@@ -1,0 +1,282 @@
+"""The one JSON policy for every request body (v3, v1, saved queries, import files): a nesting
+depth limit checked on the raw bytes before anything is decoded, and no duplicate keys.
+
+Why a byte scan: msgspec and ijson have no depth limit, and a body of 30,000 nested arrays
+costs them recursion or quadratic memory. The scan works on whole byte strings with C-speed
+operations (split, translate, replace), so it costs little next to decoding, and it runs on a
+stream too (`DepthScanner.feed`), so an import file is checked as it arrives.
+
+Why duplicate keys are refused: decoders keep the last value of a repeated key, so
+`{"OperationType": "Delete", "OperationType": "DeleteAll"}` would delete everything while a
+reader of the body sees a single-row delete. We count the keys in the raw text and in the
+decoded (de-duplicated) value; a difference means a key was repeated.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from ddl.errors import ValidationError
+
+_WHITESPACE = b" \t\r\n"
+_BRACKETS = bytes(range(256)).replace(b"{", b"[").replace(b"}", b"]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DELTA = {ord("["): 1, ord("]"): -1}
+_MARK = b"\x01"  # stands for one string once strings are cut out (never valid outside one)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The policy's settings (CUSTOMTABLES_MAX_JSON_DEPTH, CUSTOMTABLES_MAX_VALUE_BYTES)."""
+
+    max_depth: int = 32
+    max_value_bytes: int = 1024 * 1024
+
+
+_limits = Limits()
+
+
+def configure(limits: Limits) -> None:
+    """Set by create_app from the settings, so body paths without the settings share them."""
+    global _limits
+    _limits = limits
+
+
+def limits() -> Limits:
+    return _limits
+
+
+def max_depth() -> int:
+    return _limits.max_depth
+
+
+class TooDeep(ValidationError):
+    """The body nests arrays and objects deeper than the limit (400)."""
+
+    def __init__(self, limit: int, where: str = "") -> None:
+        place = f" at {where}" if where else ""
+        super().__init__(
+            f"The JSON body is nested deeper than {limit} levels{place} "
+            "(setting CUSTOMTABLES_MAX_JSON_DEPTH)"
+        )
+
+
+def _peak(skeleton: bytes, start: int, limit: int) -> tuple[int, int]:
+    """(deepest level, level at the end) of a bracket skeleton entered at level `start`.
+    Removing `][` keeps the peak (the level dips and comes back); once none is left the
+    skeleton reads `[[[…]]]` and the peak is its count of `[`. Each pass closes every valley by
+    one level, so more passes than the limit allows only happen for texts that are too deep
+    or not JSON; those get the exact running sum."""
+    for _ in range(min(limit, 62) + 2):
+        shorter = skeleton.replace(b"][", b"")
+        if len(shorter) == len(skeleton):
+            opens = len(skeleton) - len(skeleton.lstrip(b"["))
+            return start + opens, start + 2 * opens - len(skeleton)
+        skeleton = shorter
+    levels = list(itertools.accumulate(map(_DELTA.__getitem__, skeleton), initial=start))
+    return max(levels), levels[-1]
+
+
+CHUNK = 1 << 20  # bodies are scanned a megabyte at a time, so the scan's own memory stays small
+
+
+@dataclass
+class DepthScanner:
+    """Tracks strings, nesting and keys across chunks of one JSON text."""
+
+    limit: int
+    measure: bool = True  # keep `longest` (off for bodies too short to hold a long string)
+    level: int = 0
+    keys: int = 0  # keys of objects seen so far (a string followed by `:`)
+    in_string: bool = False
+    _carry: bytes = b""  # a backslash that ended the previous chunk
+    _after_string: bool = False  # the previous chunk's last token was a string
+    longest: int = 0  # bytes of the longest string so far (escapes counted short)
+    _open: int = 0  # bytes so far of a string the previous chunk left open
+
+    def feed(self, chunk: bytes) -> None:
+        """Raise TooDeep as soon as the text so far nests deeper than the limit."""
+        for start in range(0, len(chunk), CHUNK):
+            self._feed(chunk[start : start + CHUNK])
+
+    def _feed(self, chunk: bytes) -> None:
+        # Escapes are the only backslashes (outside a string one is not JSON anyway); an escaped
+        # quote is the only escape that matters, and `\\\\` pairs go first, left to right.
+        cleaned = (self._carry + chunk).replace(b"\\\\", b"").replace(b'\\"', b"")
+        self._carry = b""
+        if cleaned.endswith(b"\\"):
+            self._carry, cleaned = b"\\", cleaned[:-1]
+        parts = cleaned.split(b'"')
+        outside = parts[1::2] if self.in_string else parts[0::2]
+        if self.measure:
+            self._measure(parts)
+        if len(parts) % 2 == 0:
+            self.in_string = not self.in_string
+        text = _MARK.join(outside).translate(None, _WHITESPACE)
+        if self.in_string:
+            text += _MARK  # the string left open counts as one token, once
+        if self._after_string and text.startswith(b":"):
+            self.keys += 1
+        self.keys += text.count(_MARK + b":")
+        if text:
+            self._after_string = text.endswith(_MARK)
+        skeleton = text.translate(_BRACKETS, _NOT_BRACKETS)
+        peak, self.level = _peak(skeleton, self.level, self.limit)
+        if peak > self.limit:
+            raise TooDeep(self.limit)
+
+    def _measure(self, parts: list[bytes]) -> None:
+        """Keep `longest` (called before `in_string` moves to the chunk's end state)."""
+        lengths = list(map(len, parts[0::2] if self.in_string else parts[1::2]))
+        if self.in_string and lengths:
+            lengths[0] += self._open
+        ends_inside = (len(parts) % 2 == 0) != self.in_string
+        self._open = lengths[-1] if ends_inside and lengths else 0
+        self.longest = max(self.longest, max(lengths, default=0))
+
+
+class TooLarge(ValidationError):
+    """One string value of the body is larger than the value limit (400)."""
+
+    def __init__(self, limit: int, where: str = "") -> None:
+        place = f" at {where}" if where else ""
+        super().__init__(
+            f"The value{place} is larger than {limit} bytes (setting CUSTOMTABLES_MAX_VALUE_BYTES)"
+        )
+
+
+@dataclass
+class Location:
+    """Where in a body a value sits: keys and indexes from the top, and for each object the
+    string values seen beside the key (so a message can name the `ColumnName`)."""
+
+    path: list[str | int] = field(default_factory=list)
+    siblings: list[dict[str, str]] = field(default_factory=list)
+
+    def text(self) -> str:
+        """`UpsertManyModel[3].Columns[0].Value[0][0]…`: the steps to the last key, two more."""
+        named = max((i for i, s in enumerate(self.path) if isinstance(s, str)), default=-1)
+        out = ""
+        for step in self.path[: named + 3]:
+            out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+        return (out + ("…" if len(self.path) > named + 3 else "")) or "the top level"
+
+
+Describe = Callable[[Location], str]
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*"|[\[\]{},:]')
+
+
+LOCATE_TOKENS = 2_000_000  # the error-path scan gives up past this many tokens (seconds)
+
+
+def locate(body: bytes, limit: int, longest: int = 1 << 62) -> Location | None:
+    """Where nesting first passes `limit`, the first key an object repeats, or the first string
+    longer than `longest` (error path only: a Python-level scan of the tokens, bounded; None
+    when the place is too far in)."""
+    stack: list[list[Any]] = []  # [is_object, key or index, pending key, siblings, keys]
+    for count, match in enumerate(_TOKEN.finditer(body)):
+        if count > LOCATE_TOKENS:
+            return None
+        token = match.group()
+        if token in (b"[", b"{"):
+            if len(stack) >= limit:
+                break
+            stack.append([token == b"{", None if token == b"{" else 0, None, {}, set()])
+        elif token in (b"]", b"}"):
+            if stack:
+                stack.pop()
+        elif token == b"," and stack:
+            frame = stack[-1]
+            frame[1], frame[2] = (None, None) if frame[0] else (frame[1] + 1, None)
+        elif token == b":" and stack and stack[-1][0]:
+            frame = stack[-1]
+            frame[1] = frame[2]
+            if frame[1] in frame[4]:
+                break
+            frame[4].add(frame[1])
+        elif len(token) > longest:
+            break
+        elif token.startswith(b'"') and stack and stack[-1][0]:
+            frame = stack[-1]
+            if frame[1] is None:
+                frame[2] = _string(token)
+            else:
+                frame[3][frame[1]] = _string(token)
+    return Location([frame[1] for frame in stack], [frame[3] for frame in stack])
+
+
+def _string(token: bytes) -> str:
+    if len(token) > 400:
+        return token[1:100].decode("utf-8", "replace")
+    try:
+        return str(msgspec.json.decode(token))[:100]
+    except msgspec.MsgspecError:
+        return "?"
+
+
+def count_keys(text: bytes) -> int:
+    """How many object keys a JSON text holds (a repeated key counts each time)."""
+    scanner = DepthScanner(limit=1 << 30, measure=False)
+    scanner.feed(text)
+    return scanner.keys
+
+
+_OPENED_WITH_COLON = (b'[":', b'{":', b',":', b':":')  # a string that starts with `:`
+
+
+def count_encoded_keys(text: bytes) -> int:
+    """count_keys for a text msgspec encoded (no whitespace, every quote inside a string
+    escaped), in a few C-speed counts: a key ends at each `":` whose quote follows an even run
+    of backslashes (the alternating sum removes the odd runs). A `":` can also be the start of
+    a string that begins with a colon; when the text may hold one, the exact scan decides."""
+    if text.startswith(b'":') or any(opened in text for opened in _OPENED_WITH_COLON):
+        return count_keys(text)
+    keys = text.count(b'":')
+    run, sign = b"\\", -1
+    while (found := text.count(run + b'":')) > 0:
+        keys += sign * found
+        run, sign = run + b"\\", -sign
+    return keys
+
+
+class DuplicateKey(ValidationError):
+    def __init__(self, where: str = "") -> None:
+        place = f" ({where})" if where else ""
+        super().__init__(
+            f"The JSON body repeats a key in one object{place}; each key may appear only once"
+        )
+
+
+def check_duplicates(body: bytes, raw_keys: int, describe: Describe | None = None) -> None:
+    """400 when an object repeats a key: the decoded value, encoded again, has fewer keys."""
+    try:
+        value = msgspec.json.decode(body)
+    except msgspec.MsgspecError:
+        return  # not JSON: the caller's decoder names the problem
+    if count_encoded_keys(msgspec.json.encode(value)) != raw_keys:
+        raise DuplicateKey(_where(locate(body, 1 << 30), describe))
+
+
+def _where(location: Location | None, describe: Describe | None) -> str:
+    return "" if location is None else (describe or Location.text)(location)
+
+
+def check(body: bytes, describe: Describe | None = None, limit: int | None = None) -> None:
+    """Apply the policy to a whole body: depth first (before any decoding), then duplicates."""
+    limit = max_depth() if limit is None else limit
+    scanner = DepthScanner(limit, measure=len(body) > _limits.max_value_bytes)
+    try:
+        scanner.feed(body)
+    except TooDeep:
+        raise TooDeep(limit, _where(locate(body, limit), describe)) from None
+    if scanner.longest > _limits.max_value_bytes:
+        where = _where(locate(body, limit, _limits.max_value_bytes), describe)
+        raise TooLarge(_limits.max_value_bytes, where)
+    if scanner.keys:
+        check_duplicates(body, scanner.keys, describe)
