@@ -8,6 +8,7 @@ Driver errors never reach the client: each is mapped to a domain error with a me
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,6 +38,18 @@ class RawResult:
     truncated: bool
 
 
+class MissingFunction(ValidationError):
+    """The backend has no such function; `function` is its name there, which the caller
+    turns back into the user's spelling (queries/probe.py)."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__(f"Function {function.upper()} is not available on this database")
+        self.function = function
+
+
+_PG_FUNCTION = re.compile(r"function ([\w.]+)\(")
+
+
 def _timeout(seconds: float) -> QueryTimeout:
     return QueryTimeout(
         f"The query ran longer than the time limit of {seconds:g} s and was cancelled"
@@ -52,8 +65,7 @@ def _sqlite_error(error: sqlite3.Error, seconds: float) -> CustomTablesError:
     if "no such table" in text or "no such column" in text:
         return ValidationError(MISSING)
     if "no such function" in text:
-        name = str(error).rsplit(":", 1)[-1].strip()
-        return ValidationError(f"Function {name.upper()} is not available on this database")
+        return MissingFunction(str(error).rsplit(":", 1)[-1].strip())
     return ValidationError("The database could not run the query (check types and functions)")
 
 
@@ -80,6 +92,9 @@ def _postgres_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
         return ValidationError(REFUSED)
     if state in ("42P01", "42703", "3F000"):  # undefined table, column, schema
         return ValidationError(MISSING)
+    found = _PG_FUNCTION.search(error.diag.message_primary or "") if state == "42883" else None
+    if found is not None:
+        return MissingFunction(found.group(1).rsplit(".", 1)[-1])
     reason = _PG_STATES.get(state)
     if reason is None and state.startswith("22"):
         reason = "a value does not fit an operation"
@@ -196,3 +211,8 @@ def execute(
         fetch = functools.partial(_fetch, max_rows=max_rows)
         return mssql.execute(conn, space, sql, values, (timeout, list(tables)), fetch)
     return _run_postgres(conn, space, sql, params, (timeout, max_rows), list(tables), stream)
+
+
+# Shared with queries/stream.py, which runs the same SQL as a stream of batches.
+sqlite_error = _sqlite_error
+postgres_error = _postgres_error

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import IO, Annotated, Any
 
-import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, put
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
+from app.heavy import heavy_of, holding, start_stream
 from app.openapi import body_of
-from app.streaming import closing_stream
 from app.uploads import spool_upload
 from app.v3 import shapes
 from app.v3.params import TableName
@@ -44,17 +43,32 @@ class ExchangeController(Controller):
 
     @get(
         "/{table_name:str}/export",
-        sync_to_thread=True,
-        description="The table as a JSON file (attachment), streamed in key order.",
+        description=(
+            "The table as a JSON file (attachment), streamed in key order. Counts against the "
+            "tenant's share of heavy requests (429 with Retry-After past it)."
+        ),
     )
-    def export_table(
-        self, table_name: TableName, principal: PrincipalDep, tenancy: TenancyDep
+    async def export_table(
+        self,
+        table_name: TableName,
+        request: Request[Any, Any, Any],
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
     ) -> Stream:
-        definition, chunks = exchange.export_table(
-            tenancy.space(principal.tenant), principal.caller, table_name
-        )
-        return closing_stream(
-            chunks,
+        heavy = heavy_of(request)
+        slot = heavy.admit(principal.tenant)  # released when the stream ends (app/heavy.py)
+        try:
+            definition, chunks = await heavy.run(
+                lambda: exchange.export_table(
+                    tenancy.space(principal.tenant), principal.caller, table_name
+                )
+            )
+        except BaseException:
+            slot.release()
+            raise
+        return await start_stream(
+            heavy,
+            holding(slot, chunks),
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="{definition.name}.json"'},
         )
@@ -80,9 +94,15 @@ class ExchangeController(Controller):
         ] = None,
     ) -> Response[ImportResult]:
         kind = exchange.ImportMode.parse(mode)
-        upload: IO[bytes] = await spool_upload(request, tenancy.settings.max_upload_bytes)
+        heavy = heavy_of(request)
+        slot = heavy.admit(principal.tenant)  # before the body is read: refusing costs nothing
         try:
-            result = await anyio.to_thread.run_sync(
+            upload: IO[bytes] = await spool_upload(request, tenancy.settings.max_upload_bytes)
+        except BaseException:
+            slot.release()
+            raise
+        try:
+            result = await heavy.run(
                 lambda: exchange.import_table(
                     tenancy.space(principal.tenant),
                     principal.caller,
@@ -93,6 +113,7 @@ class ExchangeController(Controller):
             )
         finally:
             upload.close()
+            slot.release()
         return shapes.json_response(
             ImportResult(
                 result.created,

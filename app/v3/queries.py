@@ -7,9 +7,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, RawBody
+from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
+from app.heavy import heavy_of, holding, start_stream
 from app.openapi import body_of
 from app.tenancy import Tenancy
 from app.v3.shapes import json_response
@@ -52,6 +55,15 @@ class QueryResultOut(msgspec.Struct):
     Truncated: bool
 
 
+# A run's answer is streamed (app/heavy.py); this documents what the stream holds.
+_ANSWER = {
+    200: ResponseSpec(QueryResultOut, description="The answer, streamed"),
+    429: ResponseSpec(
+        None, description="The tenant already runs its share of heavy requests (Retry-After)"
+    ),
+}
+
+
 class DeletedOut(msgspec.Struct):
     Deleted: bool
 
@@ -85,17 +97,32 @@ def _input(request: QueryIn) -> service.QueryInput:
 
 def _limits(tenancy: Tenancy) -> service.Limits:
     settings = tenancy.settings
-    return service.Limits(settings.query_timeout_seconds, settings.query_max_rows)
-
-
-def _result(result: service.QueryResult) -> Response[Any]:
-    return json_response(
-        QueryResultOut(
-            [ResultColumn(name, type_id) for name, type_id in result.columns],
-            result.rows,
-            result.truncated,
-        )
+    return service.Limits(
+        settings.query_timeout_seconds, settings.query_max_rows, settings.query_max_bytes
     )
+
+
+async def _run(
+    request: Request[Any, Any, Any],
+    principal: Any,
+    tenancy: Tenancy,
+    name: str,
+    supplied: dict[str, Any],
+    from_text: bool,
+) -> Stream:
+    """Admit the run into the tenant's share (429 past it), then run and stream it in the
+    heavy-work pool: errors up to the first chunk are the answer's status (SPEC §5, §9)."""
+    heavy = heavy_of(request)
+    slot = heavy.admit(principal.tenant)
+    try:
+        space = await heavy.run(tenancy.space, principal.tenant)
+        chunks = service.answer_chunks(
+            space, principal.caller, name, supplied, _limits(tenancy), from_text=from_text
+        )
+    except BaseException:
+        slot.release()
+        raise
+    return await start_stream(heavy, holding(slot, chunks), media_type="application/json")
 
 
 class QueriesController(Controller):
@@ -148,30 +175,27 @@ class QueriesController(Controller):
         service.delete(tenancy.space(principal.tenant), principal.caller, name)
         return DeletedOut(Deleted=True)
 
-    @get("/{name:str}/execute", sync_to_thread=True)
-    def execute_get(
+    @get("/{name:str}/execute", responses=_ANSWER)
+    async def execute_get(
         self,
         name: QueryName,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
         tenancy: TenancyDep,
-    ) -> Response[Any]:
+    ) -> Stream:
         """Run with parameters from the query string (`?minPrice=10`)."""
         supplied = {key: request.query_params.get(key) for key in request.query_params}
-        result = service.execute(
-            tenancy.space(principal.tenant), principal.caller, name, supplied, _limits(tenancy),
-            from_text=True,
-        )  # fmt: skip
-        return _result(result)
+        return await _run(request, principal, tenancy, name, supplied, True)
 
-    @post("/{name:str}/execute", sync_to_thread=True, status_code=200)
-    def execute_post(
-        self, name: QueryName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
-    ) -> Response[Any]:
+    @post("/{name:str}/execute", status_code=200, responses=_ANSWER)
+    async def execute_post(
+        self,
+        name: QueryName,
+        body: RawBody,
+        request: Request[Any, Any, Any],
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
+    ) -> Stream:
         """Run with parameters from a flat JSON object (`{"minPrice": 10}`)."""
         supplied = parse(body, _arguments) if body.strip() else {}
-        result = service.execute(
-            tenancy.space(principal.tenant), principal.caller, name, supplied, _limits(tenancy),
-            from_text=False,
-        )  # fmt: skip
-        return _result(result)
+        return await _run(request, principal, tenancy, name, supplied, False)
