@@ -29,6 +29,7 @@ REFUSED = (
     "own tenant"
 )
 MISSING = "A table or column this query reads no longer exists; edit the query"
+DEEP = "The query is nested too deeply for this database (SQLite parses about 100 levels)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ def _sqlite_error(error: sqlite3.Error, seconds: float) -> CustomTablesError:
         return ValidationError(REFUSED)
     if "no such table" in text or "no such column" in text:
         return ValidationError(MISSING)
+    if "parser stack overflow" in text or "too large (maximum depth" in text:
+        return ValidationError(DEEP)
     if "no such function" in text:
         return MissingFunction(str(error).rsplit(":", 1)[-1].strip())
     return ValidationError("The database could not run the query (check types and functions)")

@@ -14,6 +14,7 @@ from litestar.response import Stream
 from app.auth import PrincipalDep, TenancyDep
 from app.heavy import heavy_of, holding, start_stream
 from app.openapi import body_of
+from app.settings import Settings
 from app.tenancy import Tenancy
 from app.v3.shapes import json_response
 from app.v3.tables import parse
@@ -95,8 +96,7 @@ def _input(request: QueryIn) -> service.QueryInput:
     )
 
 
-def _limits(tenancy: Tenancy) -> service.Limits:
-    settings = tenancy.settings
+def _limits(settings: Settings) -> service.Limits:
     return service.Limits(
         settings.query_timeout_seconds, settings.query_max_rows, settings.query_max_bytes
     )
@@ -116,8 +116,9 @@ async def _run(
     slot = heavy.admit(principal.tenant)
     try:
         space = await heavy.run(tenancy.space, principal.tenant)
+        limits = _limits(request.app.state.settings)  # this app's settings (tests vary them)
         chunks = service.answer_chunks(
-            space, principal.caller, name, supplied, _limits(tenancy), from_text=from_text
+            space, principal.caller, name, supplied, limits, from_text=from_text
         )
     except BaseException:
         slot.release()
@@ -144,7 +145,7 @@ class QueriesController(Controller):
             tenancy.space(principal.tenant),
             principal.caller,
             _input(request),
-            _limits(tenancy),
+            _limits(tenancy.settings),
         )
         return json_response(_out(query), status=201)
 
@@ -164,7 +165,7 @@ class QueriesController(Controller):
             principal.caller,
             name,
             _input(request),
-            _limits(tenancy),
+            _limits(tenancy.settings),
         )
         return json_response(_out(query))
 
