@@ -75,11 +75,18 @@ def _read_while(server: LiveServer, reader: TenantCtx, busy: threading.Event) ->
 
 
 def _run_heavy(server: LiveServer, tenants: list[TenantCtx], each: int) -> list[httpx.Response]:
-    clients = [_client(server, tenant.admin.token) for tenant in tenants]
-    calls = [client for client in clients for _ in range(each)]
+    """Every call on a connection of its own, opened beforehand, all sent at the same instant."""
+    clients = [_client(server, tenant.admin.token) for tenant in tenants for _ in range(each)]
+    start = threading.Barrier(len(clients))
+
+    def call(client: httpx.Client) -> httpx.Response:
+        assert client.get(f"{server.base_url}/health").status_code == 200  # connected
+        start.wait(60)
+        return client.get("/queries/Slow/execute")
+
     try:
-        with ThreadPoolExecutor(len(calls)) as pool:
-            return list(pool.map(lambda c: c.get("/queries/Slow/execute"), calls))
+        with ThreadPoolExecutor(len(clients)) as pool:
+            return list(pool.map(call, clients))
     finally:
         for client in clients:
             client.close()
