@@ -7,6 +7,7 @@ from typing import IO, Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
@@ -36,6 +37,13 @@ class ImportResult(msgspec.Struct):
     Deleted: int
 
 
+_BUSY = {
+    429: ResponseSpec(
+        None, description="The tenant already runs its share of heavy requests (Retry-After)"
+    )
+}
+
+
 class ExchangeController(Controller):
     path = "/api/v3/custom-tables"
     tags = ["Custom tables"]
@@ -43,6 +51,7 @@ class ExchangeController(Controller):
 
     @get(
         "/{table_name:str}/export",
+        responses=_BUSY,
         description=(
             "The table as a JSON file (attachment), streamed in key order. Counts against the "
             "tenant's share of heavy requests (429 with Retry-After past it)."
@@ -76,7 +85,8 @@ class ExchangeController(Controller):
     @put(
         "/{table_name:str}/import",
         operation_class=body_of(ExportFile),
-        request_max_body_size=None,  # the upload limit is enforced while spooling (settings)
+        request_max_body_size=None,
+        responses=_BUSY,  # the upload limit is enforced while spooling (settings)
         description=(
             "Import an export file (raw JSON body, or multipart field `file`): creates the table "
             "when missing, adds missing columns, upserts every row (Mode=replace deletes the old "
