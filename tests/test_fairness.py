@@ -48,11 +48,13 @@ def _prepare_reader(server: LiveServer, tenant: TenantCtx) -> None:
 
 
 @contextmanager
-def _server(backend: Backend, threads: int) -> Iterator[LiveServer]:
+def _server(
+    backend: Backend, threads: int, timeout: float = TIMEOUT_SECONDS
+) -> Iterator[LiveServer]:
     env = server_env(
         backend.settings.data_dir,
         backend.settings.database_url,
-        CUSTOMTABLES_QUERY_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
+        CUSTOMTABLES_QUERY_TIMEOUT_SECONDS=str(timeout),
         CUSTOMTABLES_TENANT_HEAVY_LIMIT="4",
         CUSTOMTABLES_HEAVY_THREADS=str(threads),
     )
@@ -147,3 +149,35 @@ def test_many_tenants_fill_the_heavy_pool_not_the_light_one(
     # 24 runs of 1.5 s through 3 threads take 12 s or more: they really queued in the pool.
     assert elapsed >= 24 / 3 * TIMEOUT_SECONDS * 0.9, elapsed
     assert max(took) < 2.0, sorted(took)[-5:]
+
+
+def test_imports_and_exports_count_in_the_share(
+    backend: Backend, tenant: TenantCtx, other_tenant: TenantCtx
+) -> None:
+    """While a tenant runs its 4 slow queries, its export and its import are refused at once
+    (429, Retry-After, nothing imported); another tenant's export goes through; once the runs
+    end, the same export and import succeed."""
+    runs: list[httpx.Response] = []
+    with _server(backend, threads=8, timeout=8) as server:
+        _prepare_heavy(server, tenant)
+        _prepare_reader(server, other_tenant)
+        runner = threading.Thread(target=lambda: runs.extend(_run_heavy(server, [tenant], 4)))
+        runner.start()
+        time.sleep(3)  # the four runs (8 s each) are admitted and running
+        with _client(server, tenant.admin.token) as client:
+            export = client.get("/custom-tables/Nums/export")
+            file = {"Format": "customtables/v1", "Rows": [{"Id": 1}],
+                    "Table": {"TableName": "Imported", "KeyColumnName": "Id",
+                              "KeyDataTypeId": 3, "Columns": []}}  # fmt: skip
+            imported = client.put("/custom-tables/Imported/import", json=file)
+            with _client(server, other_tenant.admin.token) as other:
+                assert other.get("/custom-tables/Small/export").status_code == 200
+            runner.join(60)
+            assert [run.status_code for run in runs] == [408] * 4
+            for refused in (export, imported):
+                assert refused.status_code == 429, refused.text
+                assert refused.headers["Retry-After"] == "1"
+                assert refused.json()["Code"] == "RATE_LIMITED"
+            assert client.get("/custom-tables/Imported").status_code == 404
+            assert client.get("/custom-tables/Nums/export").status_code == 200
+            assert client.put("/custom-tables/Imported/import", json=file).status_code == 200
