@@ -110,14 +110,14 @@ def _statement_name(node: exp.Expression) -> str:
     return {"TRUNCATETABLE": "TRUNCATE", "DECLARE": "DECLARE"}.get(key, key)
 
 
-def _root_query(tree: exp.Expression) -> exp.Expression:
+def _root_query(tree: exp.Expression, dialect: str = "tsql") -> exp.Expression:
     root = tree
     while isinstance(root, exp.Subquery) and not root.alias:
         root = root.this
     if isinstance(root, _WRITES):
         raise ValidationError(f"{_statement_name(root)} is not allowed: {_READ_ONLY}")
     if not isinstance(root, exp.Select | exp.SetOperation):
-        raise ValidationError(f"{type(root).__name__} is not allowed: {_READ_ONLY}")
+        raise ValidationError(f"{written(root, dialect)} is not allowed: {_READ_ONLY}")
     return root
 
 
@@ -228,7 +228,7 @@ def _parameter_name(node: exp.Parameter) -> str:
 def check(tree: exp.Expression, dialect: str = "tsql") -> Checked:
     """Refuse anything but one read-only SELECT over custom tables; say what was refused, in
     the words of the query's `dialect`."""
-    _root_query(tree)
+    _root_query(tree, dialect)
     cte_names = {fold(cte.alias) for cte in tree.find_all(exp.CTE)}
     tables: dict[str, str] = {}
     parameters: dict[str, str] = {}
