@@ -5,7 +5,8 @@ Each fetch asks for as many rows as the encoder's hint says, so a result of 10,0
 100 KB each never sits in memory at once; the time limit is a deadline that covers execution
 and every fetch (SQLite's progress handler; PostgreSQL's statement_timeout set to the time
 left before each FETCH). SQLite also refuses any single value larger than the answer's byte
-budget (SQLITE_LIMIT_LENGTH), so one huge REPLICATE cannot be built either.
+budget (SQLITE_LIMIT_LENGTH), so one huge REPLICATE cannot be built either; on PostgreSQL the
+query is wrapped so the database refuses a row larger than the budget before sending it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ from queries.answer import Budget, FetchHint, timeout_error
 
 Batch = Sequence[Sequence[Any]]
 TOO_BIG = "A value in the answer is larger than the answer's size limit"
+_TOO_BIG_MARK = "ct_answer_too_large"
+
+
+def _size_guarded(sql: str, max_bytes: int) -> str:
+    """PostgreSQL has no per-value limit: refuse, in the database, any row larger than the
+    budget, so the driver never receives it. The error is a failed cast of a marker text (made
+    from the row, so the planner cannot fold it early). A subquery with ORDER BY or LIMIT is
+    not flattened by PostgreSQL, so the rows keep their order."""
+    return (
+        f"SELECT * FROM ({sql}) AS ct_answer WHERE CASE WHEN pg_column_size(ct_answer.*) > "
+        f"{int(max_bytes)} THEN CAST('{_TOO_BIG_MARK}' || pg_column_size(ct_answer.*) AS "
+        "INTEGER) = 0 ELSE TRUE END"
+    )
 
 
 def _left_ms(budget: Budget) -> int:
@@ -79,7 +93,7 @@ def _postgres(
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         with raw.cursor(name="ct_saved_query") as cursor:  # server-side: FETCH n at a time
-            cursor.execute(sql, dict(params) if params else None)
+            cursor.execute(_size_guarded(sql, budget.max_bytes), dict(params) if params else None)
             while True:
                 raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}")
                 rows = cursor.fetchmany(hint.size)
@@ -87,6 +101,8 @@ def _postgres(
                     return
                 yield rows
     except psycopg.Error as error:
+        if _TOO_BIG_MARK in (error.diag.message_primary or ""):
+            raise ValidationError(TOO_BIG) from None
         if error.sqlstate in ("42501", "42P01"):
             for table in tables:
                 guard.forget_grant(space, table.id)

@@ -19,7 +19,7 @@ from litestar.testing import TestClient
 from app.main import create_app
 from ddl.errors import ValidationError
 from ddl.space import TenantSpace
-from queries import guard, run
+from queries import guard, run, stream
 from tests.conftest import Api, Backend, TenantCtx
 from tests.live import live_server, server_env
 from tests.support import LEAKS
@@ -281,6 +281,21 @@ def test_answers_stop_at_the_byte_budget(tenant: TenantCtx, small_budget: TestCl
     assert few["Rows"] == [{"N": 1}, {"N": 2}, {"N": 3}]
     assert few["Columns"] == [{"Name": "N", "DataTypeId": 3}]
     assert few["Truncated"] is False
+
+
+def test_one_value_larger_than_the_budget_is_refused(
+    tenant: TenantCtx, small_budget: TestClient[Any]
+) -> None:
+    """REPLACE turning 600 bytes into 290 KB, against a 256 KiB budget: the database refuses to
+    build (SQLite) or to send (PostgreSQL) the value: 400 saying so, not a huge answer."""
+    api = Api(small_budget, tenant.admin.token)
+    _wide_table(api, 3, 600)
+    assert _save(api, "Blow", "SELECT N, REPLACE(Pad, '0', Pad) AS P FROM Wide").status_code == 201
+    response = api.get("queries/Blow/execute")
+    assert response.status_code == 400, response.text[:200]
+    assert response.json()["Message"] == stream.TOO_BIG
+    assert _save(api, "Fits", "SELECT N, REPLACE(Pad, '0', 'x') AS P FROM Wide").status_code == 201
+    assert len(api.get("queries/Fits/execute").json()["Rows"]) == 3
 
 
 def _peak_rss(pid: int) -> int:
