@@ -52,7 +52,8 @@ def _left_ms(budget: Budget) -> int:
 
 @contextmanager
 def _length_limit(raw: sqlite3.Connection, max_bytes: int) -> Iterator[None]:
-    previous = raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(1024, max_bytes))
+    wanted = min(max(1024, max_bytes), 2**31 - 1)  # SQLite caps it at its own build limit
+    previous = raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, wanted)
     try:
         yield
     finally:

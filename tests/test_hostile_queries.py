@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -237,14 +238,48 @@ def _outcome(space: TenantSpace, sql: str) -> Any:
         return error.message
 
 
+def _app_with(backend: Backend, tenancy: Any, **settings: Any) -> Iterator[TestClient[Any]]:
+    app = create_app(dataclasses.replace(backend.settings, **settings), tenancy)
+    app.on_shutdown.clear()  # the session fixture `tenancy` disposes the engines
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
 @pytest.fixture
 def small_budget(backend: Backend, tenancy: Any) -> Iterator[TestClient[Any]]:
     """An app whose answers may be 256 KiB of JSON at most."""
-    settings = dataclasses.replace(backend.settings, query_max_bytes=256 * 1024)
-    app = create_app(settings, tenancy)
-    app.on_shutdown.clear()
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+    yield from _app_with(backend, tenancy, query_max_bytes=256 * 1024)
+
+
+@pytest.fixture
+def short_time(backend: Backend, tenancy: Any) -> Iterator[TestClient[Any]]:
+    """An app with a 3 s time limit and no practical row or byte limit."""
+    yield from _app_with(
+        backend, tenancy, query_timeout_seconds=3.0, query_max_rows=10**8, query_max_bytes=10**10
+    )
+
+
+def test_the_time_limit_covers_fetching_and_encoding(
+    tenant: TenantCtx, short_time: TestClient[Any]
+) -> None:
+    """27 million small rows, each quick to make: the first ones stream at once, and the time
+    limit still ends the answer while rows are fetched and encoded (`Truncated`, valid JSON)."""
+    api = Api(short_time, tenant.admin.token)
+    table = {"KeyColumnName": "N", "KeyDataTypeId": 3, "Columns": []}
+    assert api.post("custom-tables/Nums", json=table).status_code == 201
+    body = {"OperationType": "UpsertMany",
+            "UpsertManyModel": [{"KeyValue": n, "Columns": []} for n in range(300)]}  # fmt: skip
+    assert api.put("custom-tables/Nums/rows", json=body).status_code == 200
+    sql = "SELECT a.N * 100000 + b.N * 1000 + c.N AS K FROM Nums a, Nums b, Nums c"
+    assert _save(api, "Endless", sql).status_code == 201
+    started = time.monotonic()
+    response = api.get("queries/Endless/execute")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200, response.text[:200]
+    answer = response.json()
+    assert answer["Truncated"] is True
+    assert 1_000 < len(answer["Rows"]) < 27_000_000
+    assert elapsed < 3.0 + 2.0, elapsed
 
 
 def _wide_table(api: Api, rows: int, width: int) -> None:
