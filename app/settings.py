@@ -33,6 +33,9 @@ class Settings:
     max_value_bytes: int = 1024 * 1024
     query_timeout_seconds: float = 5.0
     query_max_rows: int = 10_000
+    query_max_bytes: int = 32 * 1024 * 1024
+    tenant_heavy_limit: int = 4
+    heavy_threads: int = 8
     rate_limit_reads: int = 1000
     rate_limit_writes: int = 100
     rate_limit_window: str = "minute"
@@ -69,6 +72,9 @@ class Settings:
             "max_value_bytes": _int("MAX_VALUE_BYTES", 1024 * 1024),
             "query_timeout_seconds": _float("QUERY_TIMEOUT_SECONDS", 5.0),
             "query_max_rows": _int("QUERY_MAX_ROWS", 10_000),
+            "query_max_bytes": _int("QUERY_MAX_BYTES", 32 * 1024 * 1024),
+            "tenant_heavy_limit": _int("TENANT_HEAVY_LIMIT", 4),
+            "heavy_threads": _int("HEAVY_THREADS", 8),
             "rate_limit_reads": _int("RATE_LIMIT_READS", 1000),
             "rate_limit_writes": _int("RATE_LIMIT_WRITES", 100),
             "rate_limit_window": env("CUSTOMTABLES_RATE_LIMIT_WINDOW") or "minute",

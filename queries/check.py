@@ -74,6 +74,22 @@ ALLOWED_NODES: frozenset[type[exp.Expression]] = frozenset(
     }
 )  # fmt: skip
 
+# CAST / CONVERT / TRY_CAST targets: the T-SQL data types (numbers, bit, strings, date/time,
+# uniqueidentifier, binary). Everything else is refused, above all PostgreSQL's reg* and oid
+# types, whose output functions turn a number into the name of any schema, table or role of the
+# whole database, other tenants' included, whatever rights the reader role has (SPEC §5).
+_T = exp.DataType.Type
+ALLOWED_TYPES: frozenset[object] = frozenset(
+    {
+        _T.BIT, _T.BOOLEAN, _T.TINYINT, _T.UTINYINT, _T.SMALLINT, _T.INT, _T.BIGINT,
+        _T.DECIMAL, _T.MONEY, _T.SMALLMONEY, _T.FLOAT, _T.DOUBLE,
+        _T.CHAR, _T.NCHAR, _T.VARCHAR, _T.NVARCHAR, _T.TEXT,
+        _T.DATE, _T.TIME, _T.DATETIME, _T.DATETIME2, _T.SMALLDATETIME, _T.TIMESTAMP,
+        _T.TIMESTAMPTZ, _T.UUID, _T.BINARY, _T.VARBINARY,
+    }
+)  # fmt: skip
+_NAME = re.compile(r"\s*([A-Za-z_#@$][A-Za-z0-9_#@$]*)")
+
 _WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
            exp.Command, exp.Copy, exp.TruncateTable, exp.Grant, exp.Set, exp.Use,
            exp.Transaction, exp.Commit, exp.Rollback, exp.Pragma, exp.Declare)  # fmt: skip
@@ -96,27 +112,57 @@ def _statement_name(node: exp.Expression) -> str:
     return {"TRUNCATETABLE": "TRUNCATE", "DECLARE": "DECLARE"}.get(key, key)
 
 
-def _root_query(tree: exp.Expression) -> exp.Expression:
+def _root_query(tree: exp.Expression, dialect: str = "tsql") -> exp.Expression:
     root = tree
     while isinstance(root, exp.Subquery) and not root.alias:
         root = root.this
     if isinstance(root, _WRITES):
         raise ValidationError(f"{_statement_name(root)} is not allowed: {_READ_ONLY}")
     if not isinstance(root, exp.Select | exp.SetOperation):
-        raise ValidationError(f"{type(root).__name__} is not allowed: {_READ_ONLY}")
+        raise ValidationError(f"{written(root, dialect)} is not allowed: {_READ_ONLY}")
     return root
 
 
-def _function_name(node: exp.Expression) -> str:
-    if isinstance(node, exp.Func):
+def written(node: exp.Expression, dialect: str) -> str:
+    """A function's or type's name as the user wrote it: the spelling our T-SQL reader
+    recorded (queries/dialects/reader.py), else the leading word of the node rendered back in
+    the query's own dialect (FORMAT, NEWID, OPENJSON), never a class name of sqlglot's
+    (NUMBER_TO_STR, UUID, OPEN_J_S_O_N)."""
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).upper()
+    if isinstance(node, exp.Func) and node.meta and node.meta.get("tsql_name"):
         return written_name(node)
-    return type(node).__name__
+    try:
+        text = node.sql(dialect=dialect)
+    except Exception:  # (a node the dialect cannot render: say what it is)
+        text = ""
+    match = _NAME.match(text)
+    if match is not None:
+        return match.group(1).upper()
+    return node.sql_name() if isinstance(node, exp.Func) else node.key.upper()
 
 
-def _check_node(node: exp.Expression) -> None:
+def _function_name(node: exp.Expression, dialect: str = "tsql") -> str:
+    return written(node, dialect)
+
+
+def _check_type(node: exp.Expression, dialect: str) -> None:
+    """A DataType of the allow-list; PostgreSQL's `::regclass` parses to an ObjectIdentifier."""
+    if not isinstance(node, exp.DataType) or node.this not in ALLOWED_TYPES:
+        try:
+            name = node.sql(dialect=dialect)
+        except Exception:  # (a type the dialect cannot render)
+            name = str(node.args.get("kind") or node.name)
+        raise ValidationError(
+            f"Type {name} is not allowed in a saved query: CAST, CONVERT and TRY_CAST take the "
+            "T-SQL types (numbers, bit, strings, date and time types, uniqueidentifier, varbinary)"
+        )
+
+
+def _check_node(node: exp.Expression, dialect: str = "tsql") -> None:
     kind = type(node)
-    if kind in ALLOWED_NODES or kind in ALLOWED_FUNCTIONS:
-        return
+    if kind in ALLOWED_NODES or kind in ALLOWED_FUNCTIONS or kind is exp.ObjectIdentifier:
+        return  # an ObjectIdentifier is a type name, refused by _check_type
     if isinstance(node, exp.Anonymous) and str(node.this).upper() in allowed.ANONYMOUS:
         return
     if isinstance(node, exp.Into):
@@ -129,20 +175,20 @@ def _check_node(node: exp.Expression) -> None:
         raise ValidationError(f"{_statement_name(node)} is not allowed: {_READ_ONLY}")
     if isinstance(node, exp.Func):
         raise ValidationError(
-            f"Function {_function_name(node)} is not allowed in a saved query "
+            f"Function {_function_name(node, dialect)} is not allowed in a saved query "
             "(only functions over the row values are)"
         )
     if isinstance(node, exp.Dot):
         raise ValidationError("Qualified function or object names are not allowed in a saved query")
     if isinstance(node, exp.Placeholder):
         raise ValidationError("Parameters are written @name in a saved query")
-    raise ValidationError(f"{kind.__name__} is not allowed in a saved query")
+    raise ValidationError(f"'{written(node, dialect)}' is not allowed in a saved query")
 
 
-def _check_table(table: exp.Table, cte_names: set[str]) -> str | None:
+def _check_table(table: exp.Table, cte_names: set[str], dialect: str) -> str | None:
     """The folded name of a custom table the query reads, or None for a CTE reference."""
     if not isinstance(table.this, exp.Identifier):
-        name = _function_name(table.this) if table.this is not None else "?"
+        name = _function_name(table.this, dialect) if table.this is not None else "?"
         raise ValidationError(f"Table function {name} is not allowed: only custom tables are read")
     name = table.name
     if table.args.get("catalog") is not None:
@@ -186,16 +232,19 @@ def _parameter_name(node: exp.Parameter) -> str:
     return name
 
 
-def check(tree: exp.Expression) -> Checked:
-    """Refuse anything but one read-only SELECT over custom tables; say what was refused."""
-    _root_query(tree)
+def check(tree: exp.Expression, dialect: str = "tsql") -> Checked:
+    """Refuse anything but one read-only SELECT over custom tables; say what was refused, in
+    the words of the query's `dialect`."""
+    _root_query(tree, dialect)
     cte_names = {fold(cte.alias) for cte in tree.find_all(exp.CTE)}
     tables: dict[str, str] = {}
     parameters: dict[str, str] = {}
     for node in tree.walk():
-        _check_node(node)
-        if isinstance(node, exp.Table):
-            if _check_table(node, cte_names) is not None:
+        _check_node(node, dialect)
+        if isinstance(node, exp.DataType | exp.ObjectIdentifier):
+            _check_type(node, dialect)
+        elif isinstance(node, exp.Table):
+            if _check_table(node, cte_names, dialect) is not None:
                 tables.setdefault(fold(node.name), node.name)
         elif isinstance(node, exp.JSONExtract | exp.JSONExtractScalar):
             _check_json_path(node)

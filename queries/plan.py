@@ -26,7 +26,7 @@ from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import TypeId
 from ddl.v1 import sqljson
-from queries import collate, dialects, mssql
+from queries import collate, dialects, mssql, parens
 from queries.check import NAMESPACES, Checked
 from queries.dialects import forms
 from queries.v1tables import is_json_column
@@ -107,7 +107,9 @@ def _schema(tables: Mapping[str, TableDef], dialect: str) -> MappingSchema:
         for column in table.columns:
             columns[fold(column.ColumnName)] = _sqlglot_type(column.type_id, column.ColumnLength)
         mapping[NAMESPACE][fold(table.name)] = columns
-    return MappingSchema(mapping, dialect=dialect)
+    # A query that reads no table (SELECT 1 AS x) has an empty schema, which sqlglot refuses
+    # in the nested form ("Table must have at least one column").
+    return MappingSchema(mapping if tables else None, dialect=dialect)
 
 
 def _physical_type(table: TableDef, column: str) -> tuple[str, TypeId] | None:
@@ -446,6 +448,7 @@ def plan(
         tree = sqljson.for_postgresql(tree, resolved.json_columns)
     if backend != "mssql":
         tree = forms.after_qualify(tree, backend, recursion)  # TOP PERCENT/WITH TIES, ...
+        tree = parens.strip(tree)  # SQLite's parser stops near 100 nested parentheses
     limited = _limit(tree, max_rows)
     binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
     sql, positions = _render(tree, backend, binds), ()

@@ -121,26 +121,36 @@ def infer_type(value: Any) -> TypeId | None:
     return None
 
 
-def shape(
-    columns: Sequence[OutputColumn], rows: Sequence[Sequence[Any]]
-) -> tuple[list[tuple[str, int | None]], list[dict[str, Any]]]:
-    """(Columns as (name, type id), rows as objects keyed by column name)."""
+def shaper(
+    columns: Sequence[OutputColumn], sample: Sequence[Sequence[Any]]
+) -> tuple[list[tuple[str, int | None]], Callable[[Sequence[Any]], dict[str, Any]]]:
+    """(Columns as (name, type id), a function from a row to its object keyed by column name);
+    a column whose type the plan does not know takes it from the first value in `sample`."""
     types = [column.type_id for column in columns]
     for index, type_id in enumerate(types):
         if type_id is None:
-            sample = next((row[index] for row in rows if row[index] is not None), None)
-            types[index] = infer_type(sample)
+            found = next((row[index] for row in sample if row[index] is not None), None)
+            types[index] = infer_type(found)
     shapers = [
         _text if t in _TEXT else _SHAPERS.get(t, _plain) if t is not None else _plain for t in types
     ]
     names = [column.name for column in columns]
-    out = [
-        {
+
+    def shape_row(row: Sequence[Any]) -> dict[str, Any]:
+        return {
             name: value if value is None else convert(value)
             for name, convert, value in zip(names, shapers, row, strict=True)
         }
-        for row in rows
-    ]
-    return [
+
+    described = [
         (name, None if t is None else int(t)) for name, t in zip(names, types, strict=True)
-    ], out
+    ]
+    return described, shape_row
+
+
+def shape(
+    columns: Sequence[OutputColumn], rows: Sequence[Sequence[Any]]
+) -> tuple[list[tuple[str, int | None]], list[dict[str, Any]]]:
+    """(Columns as (name, type id), rows as objects keyed by column name)."""
+    described, shape_row = shaper(columns, rows)
+    return described, [shape_row(row) for row in rows]

@@ -30,6 +30,7 @@ REFUSED = (
     "own tenant"
 )
 MISSING = "A table or column this query reads no longer exists; edit the query"
+DEEP = "The query is nested too deeply for this database (SQLite parses about 100 levels)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,18 @@ class RawResult:
     names: tuple[str, ...]
     rows: list[tuple[Any, ...]]
     truncated: bool
+
+
+class MissingFunction(ValidationError):
+    """The backend has no such function; `function` is its name there, which the caller
+    turns back into the user's spelling (queries/probe.py)."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__(f"Function {function.upper()} is not available on this database")
+        self.function = function
+
+
+_PG_FUNCTION = re.compile(r"function ([\w.]+)\(")
 
 
 def _timeout(seconds: float) -> QueryTimeout:
@@ -56,9 +69,10 @@ def _sqlite_error(error: sqlite3.Error, seconds: float) -> CustomTablesError:
     if "user-defined function raised exception" in text or "user-defined aggregate" in text:
         reason = sqlite_functions.last_error() or "a function could not compute its value"
         return ValidationError(f"The database could not run the query: {reason}")
+    if "parser stack overflow" in text or "too large (maximum depth" in text:
+        return ValidationError(DEEP)
     if "no such function" in text:
-        name = str(error).rsplit(":", 1)[-1].strip()
-        return ValidationError(f"Function {name.upper()} is not available on this database")
+        return MissingFunction(str(error).rsplit(":", 1)[-1].strip())
     return ValidationError("The database could not run the query (check types and functions)")
 
 
@@ -92,6 +106,9 @@ def _postgres_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
     if recursion:  # queries/dialects/forms.py makes a recursive WITH fail this way
         limit = int(recursion.group(1))
         return ValidationError(sqlite_functions.MAXRECURSION_MESSAGE.format(limit=limit))
+    found = _PG_FUNCTION.search(error.diag.message_primary or "") if state == "42883" else None
+    if found is not None:
+        return MissingFunction(found.group(1).rsplit(".", 1)[-1])
     reason = _PG_STATES.get(state)
     if reason is None and state.startswith("22"):
         reason = "a value does not fit an operation"
@@ -208,3 +225,8 @@ def execute(
         fetch = functools.partial(_fetch, max_rows=max_rows)
         return mssql.execute(conn, space, sql, values, (timeout, list(tables)), fetch)
     return _run_postgres(conn, space, sql, params, (timeout, max_rows), list(tables), stream)
+
+
+# Shared with queries/stream.py, which runs the same SQL as a stream of batches.
+sqlite_error = _sqlite_error
+postgres_error = _postgres_error

@@ -9,12 +9,14 @@ added or a table re-created by any process is seen by the next run (DESIGN invar
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from ddl import audit, catalog
@@ -23,7 +25,7 @@ from ddl.catalog import TableDef
 from ddl.errors import Conflict, NotFound, ValidationError
 from ddl.names import check_name, fold
 from ddl.space import TenantSpace
-from queries import params, results, run, store, v1tables
+from queries import answer, deep, params, probe, run, store, stream, v1tables
 from queries.check import Checked, check
 from queries.parse import dialect_name, parse
 from queries.plan import Plan, plan
@@ -56,6 +58,7 @@ class QueryResult:
 class Limits:
     timeout_seconds: float
     max_rows: int
+    max_bytes: int = 32 * 1024 * 1024  # of JSON in one answer
 
 
 class QueryNotFound(NotFound):
@@ -68,8 +71,9 @@ class QueryNotFound(NotFound):
 
 @lru_cache(maxsize=1024)
 def checked(sql: str, dialect: str) -> Checked:
-    """Parse and check once per (SQL, dialect); the tree is never mutated afterwards."""
-    return check(parse(sql, dialect))
+    """Parse and check once per (SQL, dialect); the tree is never mutated afterwards. Both
+    recurse as deep as the SQL is nested, so they run where the stack allows it (deep.call)."""
+    return deep.call(lambda: check(parse(sql, dialect), dialect))
 
 
 _plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
@@ -109,13 +113,15 @@ def compile_query(
         if found is not None:
             _plans.move_to_end(key)
             return tree, found
-    made = plan(
-        tree,
-        tables,
-        dialect=dialect,
-        backend=space.dialect,
-        schema_name=space.schema,
-        max_rows=max_rows,
+    made = deep.call(
+        lambda: plan(
+            tree,
+            tables,
+            dialect=dialect,
+            backend=space.dialect,
+            schema_name=space.schema,
+            max_rows=max_rows,
+        )
     )
     with _plans_lock:
         _plans[key] = made
@@ -146,8 +152,9 @@ def _validated(
     namespace = _namespace(request.namespace)
     dialect = dialect_name(request.dialect)
     declared = params.check_declarations(request.parameters, space.dialect)
-    tree, _ = compile_query(space, conn, request.sql, dialect, limits.max_rows)
+    tree, made = compile_query(space, conn, request.sql, dialect, limits.max_rows)
     params.check_usage(tree.parameters, declared)
+    probe.probe(space, tree, dialect, made)  # what cannot run here is refused now
     return store.new_query(name, namespace, request.sql, dialect, declared)
 
 
@@ -228,7 +235,7 @@ def list_queries(space: TenantSpace) -> list[SavedQuery]:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def execute(
+def answer_chunks(
     space: TenantSpace,
     caller: Caller,
     name: str,
@@ -236,9 +243,12 @@ def execute(
     limits: Limits,
     *,
     from_text: bool,
-) -> QueryResult:
-    """Run a saved query with parameters; checks it again against today's catalog first, in
-    the same transaction as the run."""
+) -> Iterator[bytes]:
+    """A run's answer as JSON chunks (a generator: nothing happens before the first `next`).
+    The saved query is checked again against today's catalog in the same transaction as the
+    run; the time limit counts from the first `next` and covers compile, execution, fetching
+    and encoding; closing the generator ends the run and its transaction."""
+    deadline = time.monotonic() + limits.timeout_seconds
     with run.session(space) as conn:
         query = store.find(conn, name)
         if query is None:
@@ -250,16 +260,34 @@ def execute(
         values = params.bind(
             query.parameters, made.binds, supplied, space.dialect, from_text=from_text
         )
-        raw = run.execute(
-            space,
-            made.sql,
-            values,
-            timeout=limits.timeout_seconds,
-            max_rows=limits.max_rows,
-            tables=made.tables,
-            stream=not made.limited,
-            conn=conn,
+        budget = answer.Budget(limits.max_rows, limits.max_bytes, deadline, limits.timeout_seconds)
+        hint = answer.FetchHint()
+        rows = stream.batches(
+            space, conn, made.sql, values, budget=budget, hint=hint, tables=made.tables,
             positions=made.positions,
-        )
-    columns, rows = results.shape(made.columns, raw.rows)
-    return QueryResult(columns, rows, raw.truncated)
+        )  # fmt: skip
+        try:
+            yield from answer.encode(made.columns, rows, budget, hint)
+        except run.MissingFunction as error:
+            names = probe.function_names(tree, query.dialect, space.dialect)
+            raise probe.in_users_words(error, names) from None
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+
+
+def execute(
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    supplied: Mapping[str, Any],
+    limits: Limits,
+    *,
+    from_text: bool,
+) -> QueryResult:
+    """A whole run as values (benchmarks and scripts; the HTTP route streams answer_chunks)."""
+    text = b"".join(answer_chunks(space, caller, name, supplied, limits, from_text=from_text))
+    body = msgspec.json.decode(text)
+    columns = [(column["Name"], column["DataTypeId"]) for column in body["Columns"]]
+    return QueryResult(columns, body["Rows"], body["Truncated"])

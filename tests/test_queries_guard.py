@@ -181,7 +181,8 @@ def test_database_enforces_the_time_limit(tenant: TenantCtx, api: Api, products:
 
 def test_concurrent_first_runs_share_the_reader_set_up(api: Api, products: str) -> None:
     """Several requests (as several processes would) set up the reader role and its grants at
-    once: each is idempotent and tolerates the others, so every run succeeds."""
+    once: each is idempotent and tolerates the others, so every run succeeds. Four at once:
+    the tenant's share of concurrent heavy requests (SPEC §9; a fifth would get 429)."""
     put_rows(api, products, [ROW])
     body = {"Name": "Names", "Namespace": "CustomTable", "Sql": "SELECT Name FROM ProductCatalog"}
     response = api.post("queries", json=body)
@@ -194,12 +195,12 @@ def test_concurrent_first_runs_share_the_reader_set_up(api: Api, products: str) 
     for _ in range(2):
         guard._granted.clear()  # as in a freshly started process
         mssql._granted.clear()
-        threads = [threading.Thread(target=first_run) for _ in range(6)]
+        threads = [threading.Thread(target=first_run) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    assert len(results) == 12
+    assert len(results) == 8
     for result in results:
         assert result.status_code == 200, result.text
         assert result.json()["Rows"] == [{"Name": "Kept"}]

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
+from app.heavy import heavy_of, holding, start_stream
 from app.openapi import body_of
-from app.streaming import closing_stream
 from app.uploads import UPLOAD_MEDIA_TYPES, spool_typed_upload
 from app.v3 import answer_format, paging, shapes
 from app.v3.params import TableName
@@ -44,6 +44,13 @@ def _is_csv(format: str | None, media_type: str) -> bool:
     return media_type.split(";")[0].strip().lower() == answer_format.CSV
 
 
+_BUSY = {
+    429: ResponseSpec(
+        None, description="The tenant already runs its share of heavy requests (Retry-After)"
+    )
+}
+
+
 class ExchangeController(Controller):
     path = "/api/v3/custom-tables"
     tags = ["Custom tables"]
@@ -51,15 +58,16 @@ class ExchangeController(Controller):
 
     @get(
         "/{table_name:str}/export",
-        sync_to_thread=True,
         operation_class=answer_format.with_csv(),
+        responses=_BUSY,
         description=(
             "The table as a JSON file (attachment), streamed in key order; as a CSV file "
             "(`Format=csv` or `Accept: text/csv`) with a header row, key first; with `Where`, "
-            "only the rows that match."
+            "only the rows that match. Counts against the tenant's share of heavy requests "
+            "(429 with Retry-After past it)."
         ),
     )
-    def export_table(
+    async def export_table(
         self,
         table_name: TableName,
         request: Request[Any, Any, Any],
@@ -74,14 +82,29 @@ class ExchangeController(Controller):
     ) -> Stream:
         space, caller = tenancy.space(principal.tenant), principal.caller
         selected = paging.where_builder(space, where) if where is not None else None
-        if answer_format.wants_csv(format, request.headers.get("accept")):
-            table, csv = exchange_csv.export_csv(space, caller, table_name, where=selected)
-            return answer_format.csv_response(csv, filename=f"{table.name}.csv")
-        definition, chunks = exchange.export_table(space, caller, table_name, where=selected)
-        return closing_stream(
-            chunks,
-            media_type="application/json",
-            headers={"Content-Disposition": f'attachment; filename="{definition.name}.json"'},
+        csv = answer_format.wants_csv(format, request.headers.get("accept"))
+        heavy = heavy_of(request)
+        slot = heavy.admit(principal.tenant)  # released when the stream ends (app/heavy.py)
+        try:
+            if csv:
+                definition, chunks = await heavy.run(
+                    lambda: exchange_csv.export_csv(space, caller, table_name, where=selected)
+                )
+            else:
+                definition, chunks = await heavy.run(
+                    lambda: exchange.export_table(space, caller, table_name, where=selected)
+                )
+        except BaseException:
+            slot.release()
+            raise
+        suffix, media_type = ("csv", answer_format.CSV) if csv else ("json", answer_format.JSON)
+        return await start_stream(
+            heavy,
+            holding(slot, chunks),
+            media_type=media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{definition.name}.{suffix}"'
+            },
         )
 
     @put(
@@ -89,6 +112,7 @@ class ExchangeController(Controller):
         operation_class=answer_format.with_csv(body_of(ExportFile), answer=False, body=True),
         request_max_body_size=None,  # the upload limit is enforced while spooling (settings)
         opt={"media_types": list(UPLOAD_MEDIA_TYPES)},
+        responses=_BUSY,
         description=(
             "Import an export file (raw JSON body, or multipart field `file`): creates the table "
             "when missing, adds missing columns, upserts every row (Mode=replace deletes the old "
@@ -123,8 +147,14 @@ class ExchangeController(Controller):
         ] = None,
     ) -> Response[ImportResult]:
         kind = exchange.ImportMode.parse(mode)
-        limit = tenancy.settings.max_upload_bytes
-        upload, media_type = await spool_typed_upload(request, limit)
+        heavy = heavy_of(request)
+        slot = heavy.admit(principal.tenant)  # before the body is read: refusing costs nothing
+        try:
+            limit = tenancy.settings.max_upload_bytes
+            upload, media_type = await spool_typed_upload(request, limit)
+        except BaseException:
+            slot.release()
+            raise
         csv = _is_csv(format, media_type)
         space, caller = tenancy.space(principal.tenant), principal.caller
 
@@ -137,9 +167,10 @@ class ExchangeController(Controller):
             return exchange.import_table(space, caller, table_name, source, kind)
 
         try:
-            result = await anyio.to_thread.run_sync(run)
+            result = await heavy.run(run)
         finally:
             upload.close()
+            slot.release()
         return shapes.json_response(
             ImportResult(
                 result.created,

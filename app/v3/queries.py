@@ -7,11 +7,14 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
+from app.heavy import heavy_of, holding, start_stream
 from app.openapi import body_of
+from app.settings import Settings
 from app.tenancy import Tenancy
 from app.v3.answer_format import query_csv, wants_csv, with_csv
 from app.v3.shapes import json_response
@@ -58,12 +61,22 @@ class QueryResultOut(msgspec.Struct):
     Truncated: bool
 
 
+# A run's answer is streamed (app/heavy.py); this documents what the stream holds.
+_ANSWER = {
+    200: ResponseSpec(QueryResultOut, description="The answer, streamed"),
+    429: ResponseSpec(
+        None, description="The tenant already runs its share of heavy requests (Retry-After)"
+    ),
+}
+
+
 class DeletedOut(msgspec.Struct):
     Deleted: bool
 
 
 _query_in = msgspec.json.Decoder(QueryIn, float_hook=Decimal)
 _arguments = msgspec.json.Decoder(dict[str, Any], float_hook=Decimal)
+_answer = msgspec.json.Decoder(float_hook=Decimal)  # Money stays exact in a CSV answer
 
 
 def _out(query: SavedQuery) -> QueryOut:
@@ -89,19 +102,63 @@ def _input(request: QueryIn) -> service.QueryInput:
     )
 
 
-def _limits(tenancy: Tenancy) -> service.Limits:
-    settings = tenancy.settings
-    return service.Limits(settings.query_timeout_seconds, settings.query_max_rows)
-
-
-def _result(result: service.QueryResult) -> Response[Any]:
-    return json_response(
-        QueryResultOut(
-            [ResultColumn(name, type_id) for name, type_id in result.columns],
-            result.rows,
-            result.truncated,
-        )
+def _limits(settings: Settings) -> service.Limits:
+    return service.Limits(
+        settings.query_timeout_seconds, settings.query_max_rows, settings.query_max_bytes
     )
+
+
+async def _run(
+    request: Request[Any, Any, Any],
+    principal: Any,
+    tenancy: Tenancy,
+    name: str,
+    supplied: dict[str, Any],
+    from_text: bool,
+) -> Stream:
+    """Admit the run into the tenant's share (429 past it), then run and stream it in the
+    heavy-work pool: errors up to the first chunk are the answer's status (SPEC §5, §9)."""
+    heavy = heavy_of(request)
+    slot = heavy.admit(principal.tenant)
+    try:
+        space = await heavy.run(tenancy.space, principal.tenant)
+        limits = _limits(request.app.state.settings)  # this app's settings (tests vary them)
+        chunks = service.answer_chunks(
+            space, principal.caller, name, supplied, limits, from_text=from_text
+        )
+    except BaseException:
+        slot.release()
+        raise
+    return await start_stream(heavy, holding(slot, chunks), media_type="application/json")
+
+
+async def _run_csv(
+    request: Request[Any, Any, Any],
+    principal: Any,
+    tenancy: Tenancy,
+    name: str,
+    supplied: dict[str, Any],
+    from_text: bool,
+) -> Stream:
+    """The same run as CSV. CSV has no trailer for `Truncated`, so the answer is collected
+    first (bounded by the row limit and the size budget) and `X-Truncated` says it."""
+    heavy = heavy_of(request)
+    slot = heavy.admit(principal.tenant)
+    try:
+        space = await heavy.run(tenancy.space, principal.tenant)
+        limits = _limits(request.app.state.settings)
+
+        def collect() -> Any:
+            chunks = service.answer_chunks(
+                space, principal.caller, name, supplied, limits, from_text=from_text
+            )
+            return _answer.decode(b"".join(chunks))
+
+        body = await heavy.run(collect)
+    finally:
+        slot.release()
+    columns = [(column["Name"], column["DataTypeId"]) for column in body["Columns"]]
+    return query_csv(service.QueryResult(columns, body["Rows"], body["Truncated"]))
 
 
 class QueriesController(Controller):
@@ -123,7 +180,7 @@ class QueriesController(Controller):
             tenancy.space(principal.tenant),
             principal.caller,
             _input(request),
-            _limits(tenancy),
+            _limits(tenancy.settings),
         )
         return json_response(_out(query), status=201)
 
@@ -143,7 +200,7 @@ class QueriesController(Controller):
             principal.caller,
             name,
             _input(request),
-            _limits(tenancy),
+            _limits(tenancy.settings),
         )
         return json_response(_out(query))
 
@@ -154,34 +211,30 @@ class QueriesController(Controller):
         service.delete(tenancy.space(principal.tenant), principal.caller, name)
         return DeletedOut(Deleted=True)
 
-    @get("/{name:str}/execute", sync_to_thread=True, operation_class=with_csv(truncated=True))
-    def execute_get(
+    @get("/{name:str}/execute", responses=_ANSWER, operation_class=with_csv(truncated=True))
+    async def execute_get(
         self,
         name: QueryName,
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
         tenancy: TenancyDep,
         format: AnswerFormat = None,
-    ) -> Response[Any] | Stream:
+    ) -> Stream:
         """Run with parameters from the query string (`?minPrice=10`; a parameter named like
         the reserved `Format` is passed as `@Format=`). `Format=csv` or `Accept: text/csv`
         answers CSV (header `X-Truncated` tells whether rows were cut)."""
         params = request.query_params
         supplied = {key: params.get(key) for key in params if key != "Format"}
-        csv = wants_csv(format, request.headers.get("accept"))
-        result = service.execute(
-            tenancy.space(principal.tenant), principal.caller, name, supplied, _limits(tenancy),
-            from_text=True,
-        )  # fmt: skip
-        return query_csv(result) if csv else _result(result)
+        run = _run_csv if wants_csv(format, request.headers.get("accept")) else _run
+        return await run(request, principal, tenancy, name, supplied, True)
 
     @post(
         "/{name:str}/execute",
-        sync_to_thread=True,
         status_code=200,
+        responses=_ANSWER,
         operation_class=with_csv(truncated=True),
     )
-    def execute_post(
+    async def execute_post(
         self,
         name: QueryName,
         body: RawBody,
@@ -189,13 +242,9 @@ class QueriesController(Controller):
         principal: PrincipalDep,
         tenancy: TenancyDep,
         format: AnswerFormat = None,
-    ) -> Response[Any] | Stream:
+    ) -> Stream:
         """Run with parameters from a flat JSON object (`{"minPrice": 10}`); `Format=csv` in
         the query string or `Accept: text/csv` answers CSV."""
-        csv = wants_csv(format, request.headers.get("accept"))
         supplied = parse(body, _arguments) if body.strip() else {}
-        result = service.execute(
-            tenancy.space(principal.tenant), principal.caller, name, supplied, _limits(tenancy),
-            from_text=False,
-        )  # fmt: skip
-        return query_csv(result) if csv else _result(result)
+        run = _run_csv if wants_csv(format, request.headers.get("accept")) else _run
+        return await run(request, principal, tenancy, name, supplied, False)

@@ -1,0 +1,126 @@
+"""Fair shares for heavy work (SPEC §9): saved-query runs, imports and exports.
+
+Two things keep one tenant from starving the others. First, each tenant may have only
+`tenant_heavy_limit` heavy requests in progress at once (default 4); one more is refused at
+once with 429 and `Retry-After`, before it costs anything. Second, heavy work runs in threads
+counted by a limiter of its own (`heavy_threads`), never by the shared limiter that Litestar's
+`sync_to_thread` handlers use, so light requests (table lists, row reads, writes) of any
+tenant never queue behind heavy ones, however many tenants run them.
+
+The count is per server process: with `--workers N` a tenant may run N times the limit, which
+still bounds each process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from litestar import Request
+from litestar.response import Stream
+
+from ddl.errors import RateLimited
+
+T = TypeVar("T")
+RETRY_AFTER_SECONDS = 1
+
+
+class TooManyHeavy(RateLimited):
+    """429 with `Retry-After`: the tenant already runs its share of heavy requests."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"This tenant already runs {limit} saved queries, imports or exports at once; "
+            f"retry after {RETRY_AFTER_SECONDS} second"
+        )
+        self.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+class Slot:
+    """One admitted heavy request; `release` is idempotent and thread-safe."""
+
+    def __init__(self, heavy: Heavy, tenant: str) -> None:
+        self._heavy = heavy
+        self._tenant = tenant
+        self._held = True
+
+    def release(self) -> None:
+        with self._heavy.lock:
+            if not self._held:
+                return
+            self._held = False
+            left = self._heavy.running[self._tenant] - 1
+            if left:
+                self._heavy.running[self._tenant] = left
+            else:
+                del self._heavy.running[self._tenant]
+
+
+class Heavy:
+    """The per-tenant admission counts and the heavy-work thread limiter of one app."""
+
+    def __init__(self, per_tenant: int, threads: int) -> None:
+        self.per_tenant = max(1, per_tenant)
+        self.threads = max(1, threads)
+        self.lock = threading.Lock()
+        self.running: dict[str, int] = {}
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    @property
+    def limiter(self) -> anyio.CapacityLimiter:
+        if self._limiter is None:  # made on first use: it belongs to the running event loop
+            self._limiter = anyio.CapacityLimiter(self.threads)
+        return self._limiter
+
+    def admit(self, tenant: str) -> Slot:
+        with self.lock:
+            running = self.running.get(tenant, 0)
+            if running >= self.per_tenant:
+                raise TooManyHeavy(self.per_tenant)
+            self.running[tenant] = running + 1
+        return Slot(self, tenant)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(function, *args, limiter=self.limiter)
+
+
+def heavy_of(request: Request[Any, Any, Any]) -> Heavy:
+    """The app's Heavy, made from its settings on first use."""
+    state = request.app.state
+    found = getattr(state, "heavy", None)
+    if found is None:
+        settings = state.settings
+        found = state.heavy = Heavy(settings.tenant_heavy_limit, settings.heavy_threads)
+    return found
+
+
+def holding(slot: Slot, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`chunks`, with the slot released when they end, fail or are closed (or collected)."""
+    try:
+        yield from chunks
+    finally:
+        slot.release()
+
+
+async def _drive(heavy: Heavy, first: bytes, rest: Iterator[bytes]) -> AsyncIterator[bytes]:
+    try:
+        yield first
+        while (chunk := await heavy.run(next, rest, None)) is not None:
+            yield chunk
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:  # ends the database transaction, also when the client left
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(close)
+
+
+async def start_stream(heavy: Heavy, chunks: Iterator[bytes], **kwargs: Any) -> Stream:
+    """Produce the first chunk now, in the heavy pool (its errors become the answer's status),
+    and stream the rest from the heavy pool too."""
+    first = await heavy.run(next, chunks, None)
+    if first is None:
+        first = b""
+    return Stream(_drive(heavy, first, chunks), **kwargs)

@@ -1,0 +1,123 @@
+"""A saved query's answer as JSON bytes, produced in chunks under three budgets: rows, bytes
+and time (SPEC §5). Rows are fetched in small batches sized to the rows already seen and
+encoded one by one, so server memory holds one batch and one chunk, whatever the query makes.
+
+The first chunk is produced before the HTTP status is sent: an error or a time-out up to then
+is a clean 4xx. Past that point a time-out or a full byte budget ends the rows and the answer
+says `"Truncated": true`, still a complete JSON document.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from ddl.errors import QueryTimeout
+from queries import results
+from queries.plan import OutputColumn
+
+CHUNK_BYTES = 256 * 1024  # what is buffered before it is handed to the client
+FIRST_BATCH = 64
+MAX_BATCH = 1000
+
+_encoder = msgspec.json.Encoder(decimal_format="number")
+_TAIL = {True: b'],"Truncated":true}', False: b'],"Truncated":false}'}
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    max_rows: int
+    max_bytes: int
+    deadline: float  # time.monotonic() when the run must end
+    timeout: float  # the limit in seconds, for the message
+
+
+@dataclass(slots=True)
+class FetchHint:
+    """How many rows the next fetch should ask for; the encoder adjusts it to the row size."""
+
+    size: int = FIRST_BATCH
+
+    def adapt(self, written: int, rows: int) -> None:
+        average = max(1, written // max(1, rows))
+        self.size = max(1, min(MAX_BATCH, CHUNK_BYTES // average))
+
+
+def timeout_error(seconds: float) -> QueryTimeout:
+    return QueryTimeout(
+        f"The query ran longer than the time limit of {seconds:g} s and was cancelled"
+    )
+
+
+def _head(columns: list[tuple[str, int | None]]) -> bytes:
+    described = [{"Name": name, "DataTypeId": type_id} for name, type_id in columns]
+    return b'{"Columns":' + _encoder.encode(described) + b',"Rows":['
+
+
+class _Writer:
+    """The rows part of the answer: counts rows and bytes, says when a budget is spent."""
+
+    def __init__(self, head: bytes, budget: Budget) -> None:
+        self.buffer = bytearray(head)
+        self.size = len(head)
+        self.rows = 0
+        self.budget = budget
+        self.streamed = False
+
+    def add(self, data: bytes) -> bool:
+        """False (and nothing written) when the row does not fit the budgets."""
+        if self.rows >= self.budget.max_rows:
+            return False
+        separator = 1 if self.rows else 0
+        if self.size + separator + len(data) + len(_TAIL[False]) > self.budget.max_bytes:
+            return False
+        if separator:
+            self.buffer += b","
+        self.buffer += data
+        self.size += separator + len(data)
+        self.rows += 1
+        return True
+
+    def take(self) -> bytes:
+        chunk = bytes(self.buffer)
+        self.buffer.clear()
+        self.streamed = True
+        return chunk
+
+
+def encode(
+    columns: Sequence[OutputColumn],
+    batches: Iterator[Sequence[Sequence[Any]]],
+    budget: Budget,
+    hint: FetchHint,
+) -> Iterator[bytes]:
+    """The answer's bytes; `batches` runs the query on its first `next` and fetches after."""
+    batch = next(batches, [])
+    described, shape_row = results.shaper(columns, batch)
+    writer = _Writer(_head(described), budget)
+    truncated = False
+    while batch and not truncated:
+        for row in batch:
+            if not writer.add(_encoder.encode(shape_row(row))):
+                truncated = True
+                break
+        if time.monotonic() > budget.deadline and not truncated:
+            if not writer.streamed:
+                raise timeout_error(budget.timeout)
+            truncated = True
+        if len(writer.buffer) >= CHUNK_BYTES:
+            yield writer.take()
+        if not truncated:
+            hint.adapt(writer.size, writer.rows)
+            try:
+                batch = next(batches, [])
+            except QueryTimeout:
+                if not writer.streamed:
+                    raise
+                truncated = True
+    writer.buffer += _TAIL[truncated]
+    yield writer.take()

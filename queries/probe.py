@@ -1,0 +1,94 @@
+"""Save time agrees with run time (SPEC §5): a query whose translation the backend cannot run
+is refused when it is saved, naming the function as the user wrote it.
+
+The same plan a run would use is compiled by the database itself, never executed: SQLite
+prepares `EXPLAIN <sql>` (its compiler finds every unknown function and wrong argument count),
+PostgreSQL plans `EXPLAIN <sql>` under the run's guard (reader role, read-only). Parameters are
+NULL, as for a run that supplies none. Errors that depend on the values (types of parameters
+on PostgreSQL) are left to the run; what the database cannot compile is a 400 now.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Mapping
+
+import psycopg
+import sqlalchemy as sa
+from sqlglot import exp
+
+from ddl.errors import CustomTablesError, ValidationError
+from ddl.space import TenantSpace
+from queries import guard, run
+from queries.check import Checked, written
+from queries.plan import TARGETS, Plan
+
+PROBE_SECONDS = 5.0
+_LEADING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_PG_REFUSE = frozenset({"42883", "42501", "42P01", "42703", "54001"})
+
+
+def function_names(checked: Checked, dialect: str, backend: str) -> dict[str, str]:
+    """The backend's (lower-case) name of each function in the query → the user's spelling."""
+    target = TARGETS.get(backend, backend)
+    names: dict[str, str] = {}
+    for node in checked.tree.find_all(exp.Func):
+        try:
+            found = _LEADING.match(node.sql(dialect=target))
+        except Exception:  # (a function the target cannot render at all)
+            found = None
+        if found is not None:
+            names.setdefault(found.group(1).lower(), written(node, dialect))
+    return names
+
+
+def in_users_words(error: CustomTablesError, names: Mapping[str, str]) -> CustomTablesError:
+    """A missing-function error naming the function as written in the query."""
+    if isinstance(error, run.MissingFunction):
+        spelled = names.get(error.function.lower(), error.function.upper())
+        return ValidationError(f"Function {spelled} is not available on this database")
+    return error
+
+
+def _sqlite(conn: sa.Connection, made: Plan) -> None:
+    raw = conn.connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    try:
+        with guard.sqlite_guard(raw, time.monotonic() + PROBE_SECONDS):
+            raw.execute(f"EXPLAIN {made.sql}", dict.fromkeys(made.binds.values())).close()
+    except sqlite3.Error as error:
+        raise run.sqlite_error(error, PROBE_SECONDS) from None
+
+
+def _postgres(conn: sa.Connection, space: TenantSpace, made: Plan) -> None:
+    try:
+        role = guard.ensure_reader(space, made.tables)
+        guard.postgres_guard(conn, space, role, int(PROBE_SECONDS * 1000))
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection)
+        values = dict.fromkeys(made.binds.values()) or None
+        with raw.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {made.sql}", values)
+    except psycopg.Error as error:
+        if error.sqlstate in _PG_REFUSE:
+            raise run.postgres_error(error, PROBE_SECONDS) from None
+    except sa.exc.DBAPIError as error:
+        orig = error.orig
+        if isinstance(orig, psycopg.Error) and orig.sqlstate in _PG_REFUSE:
+            raise run.postgres_error(orig, PROBE_SECONDS) from None
+
+
+def probe(space: TenantSpace, checked: Checked, dialect: str, made: Plan) -> None:
+    """400 when the database cannot compile the plan; nothing is run, nothing is kept."""
+    if space.dialect not in ("sqlite", "postgresql"):
+        return  # SQL Server runs the T-SQL as written: nothing is translated
+    try:
+        with run.session(space) as conn:
+            if space.dialect == "sqlite":
+                _sqlite(conn, made)
+            else:
+                _postgres(conn, space, made)
+    except CustomTablesError as error:
+        raise in_users_words(error, function_names(checked, dialect, space.dialect)) from None

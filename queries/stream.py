@@ -1,0 +1,141 @@
+"""Running translated SQL as a stream of row batches, under the database's own guard
+(queries/guard.py), for queries/answer.py to encode.
+
+Each fetch asks for as many rows as the encoder's hint says, so a result of 10,000 rows of
+100 KB each never sits in memory at once; the time limit is a deadline that covers execution
+and every fetch (SQLite's progress handler; PostgreSQL's statement_timeout set to the time
+left before each FETCH). SQLite also refuses any single value larger than the answer's byte
+budget (SQLITE_LIMIT_LENGTH), so one huge REPLICATE cannot be built either; on PostgreSQL the
+query is wrapped so the database refuses a row larger than the budget before sending it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+from ddl.catalog import TableDef
+from ddl.errors import ValidationError
+from ddl.space import TenantSpace
+from queries import guard, mssql, run
+from queries.answer import Budget, FetchHint, timeout_error
+
+Batch = Sequence[Sequence[Any]]
+TOO_BIG = "A value in the answer is larger than the answer's size limit"
+_TOO_BIG_MARK = "ct_answer_too_large"
+
+
+def _size_guarded(sql: str, max_bytes: int) -> str:
+    """PostgreSQL has no per-value limit: refuse, in the database, any row larger than the
+    budget, so the driver never receives it. The error is a failed cast of a marker text (made
+    from the row, so the planner cannot fold it early). A subquery with ORDER BY or LIMIT is
+    not flattened by PostgreSQL, so the rows keep their order."""
+    return (
+        f"SELECT * FROM ({sql}) AS ct_answer WHERE CASE WHEN pg_column_size(ct_answer.*) > "
+        f"{int(max_bytes)} THEN CAST('{_TOO_BIG_MARK}' || pg_column_size(ct_answer.*) AS "
+        "INTEGER) = 0 ELSE TRUE END"
+    )
+
+
+def _left_ms(budget: Budget) -> int:
+    left = budget.deadline - time.monotonic()
+    if left <= 0:
+        raise timeout_error(budget.timeout)
+    return max(1, int(left * 1000))
+
+
+@contextmanager
+def _length_limit(raw: sqlite3.Connection, max_bytes: int) -> Iterator[None]:
+    wanted = min(max(1024, max_bytes), 2**31 - 1)  # SQLite caps it at its own build limit
+    previous = raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, wanted)
+    try:
+        yield
+    finally:
+        raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, previous)
+
+
+def _sqlite(
+    conn: sa.Connection, sql: str, params: Mapping[str, Any], budget: Budget, hint: FetchHint
+) -> Iterator[Batch]:
+    raw = conn.connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    try:
+        with guard.sqlite_guard(raw, budget.deadline), _length_limit(raw, budget.max_bytes):
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql, dict(params))
+                while rows := cursor.fetchmany(hint.size):
+                    yield rows
+            finally:
+                cursor.close()
+    except sqlite3.Error as error:
+        if "too big" in str(error).lower():
+            raise ValidationError(TOO_BIG) from None
+        raise run.sqlite_error(error, budget.timeout) from None
+
+
+def _postgres(
+    conn: sa.Connection,
+    space: TenantSpace,
+    sql: str,
+    params: Mapping[str, Any],
+    limits: tuple[Budget, FetchHint, list[TableDef]],
+) -> Iterator[Batch]:
+    budget, hint, tables = limits
+    try:
+        role = guard.ensure_reader(space, tables)
+        guard.postgres_guard(conn, space, role, _left_ms(budget))
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection)
+        with raw.cursor(name="ct_saved_query") as cursor:  # server-side: FETCH n at a time
+            cursor.execute(_size_guarded(sql, budget.max_bytes), dict(params) if params else None)
+            while True:
+                raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}")
+                rows = cursor.fetchmany(hint.size)
+                if not rows:
+                    return
+                yield rows
+    except psycopg.Error as error:
+        if _TOO_BIG_MARK in (error.diag.message_primary or ""):
+            raise ValidationError(TOO_BIG) from None
+        if error.sqlstate in ("42501", "42P01"):
+            for table in tables:
+                guard.forget_grant(space, table.id)
+        raise run.postgres_error(error, budget.timeout) from None
+    except sa.exc.DBAPIError as error:
+        if isinstance(error.orig, psycopg.Error):
+            raise run.postgres_error(error.orig, budget.timeout) from None
+        raise
+
+
+def batches(
+    space: TenantSpace,
+    conn: sa.Connection,
+    sql: str,
+    params: Mapping[str, Any],
+    *,
+    budget: Budget,
+    hint: FetchHint,
+    tables: Sequence[TableDef],
+    positions: Sequence[str] = (),
+) -> Iterator[Batch]:
+    """Row batches of SQL rendered for `space`'s backend, run in `conn` (a run.session)."""
+    if space.dialect == "sqlite":
+        return _sqlite(conn, sql, params, budget, hint)
+    if space.dialect == "postgresql":
+        return _postgres(conn, space, sql, params, (budget, hint, list(tables)))
+    if space.dialect == "mssql":  # compiled-SQL tests only here: one fetch of max_rows + 1
+        values = mssql.positional_values(params, positions)
+        limits = (budget.deadline - time.monotonic(), list(tables))
+
+        def fetch(cursor: Any) -> list[tuple[Any, ...]]:
+            return [tuple(row) for row in cursor.fetchmany(budget.max_rows + 1)]
+
+        return iter([mssql.execute(conn, space, sql, values, limits, fetch)])
+    raise ValidationError(f"Saved queries are not available on {space.dialect} yet")
