@@ -140,23 +140,11 @@ async def _run_csv(
     supplied: dict[str, Any],
     from_text: bool,
 ) -> Stream:
-    """The same run as CSV. CSV has no trailer for `Truncated`, so the answer is collected
-    first (bounded by the row limit and the size budget) and `X-Truncated` says it."""
-    heavy = heavy_of(request)
-    slot = heavy.admit(principal.tenant)
-    try:
-        space = await heavy.run(tenancy.space, principal.tenant)
-        limits = _limits(request.app.state.settings)
-
-        def collect() -> Any:
-            chunks = service.answer_chunks(
-                space, principal.caller, name, supplied, limits, from_text=from_text
-            )
-            return _answer.decode(b"".join(chunks))
-
-        body = await heavy.run(collect)
-    finally:
-        slot.release()
+    """The same run as CSV. CSV has no trailer for `Truncated`, so the JSON answer is collected
+    first (bounded by the row limit and the size budget, inside the tenant's admitted share)
+    and `X-Truncated` says it."""
+    answer = await _run(request, principal, tenancy, name, supplied, from_text)
+    body = _answer.decode(b"".join([chunk async for chunk in answer.iterator]))
     columns = [(column["Name"], column["DataTypeId"]) for column in body["Columns"]]
     return query_csv(service.QueryResult(columns, body["Rows"], body["Truncated"]))
 
