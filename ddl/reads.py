@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ddl import catalog, collation, keyset
+from ddl import catalog, collation, keyset, time_limit
 from ddl.access import Caller, require_read
-from ddl.errors import InvalidValue, NotFound, RowNotFound, ValidationError
+from ddl.errors import InvalidValue, NotFound, QueryTimeout, RowNotFound, ValidationError
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
 from ddl.types import INT64_MAX, BadValue, TypeId, key_from_text
@@ -180,6 +180,11 @@ def where_errors(active: bool) -> Iterator[None]:
     except sa.exc.DBAPIError as error:
         if not active or error.connection_invalidated:
             raise
+        if time_limit.is_timeout(error):
+            raise QueryTimeout(
+                "Where took longer than the time limit to evaluate "
+                "(setting CUSTOMTABLES_QUERY_TIMEOUT_SECONDS); the database work was stopped"
+            ) from None
         state = getattr(error.orig, "sqlstate", None) or ""
         if state in _TYPE_STATES:
             reason = "the types compared do not match (e.g. text with a number)"
@@ -210,6 +215,7 @@ class ReadRequest:
     where: WhereBuilder | None = None
     after: tuple[Any, ...] | None = None
     count: bool = False
+    time_limit: float | None = None  # seconds for the database work of a filtered read
 
 
 @dataclass(slots=True)
@@ -337,7 +343,8 @@ def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, pag
     boundary, more, total = None, False, None
     top, skip = request.top, request.skip or 0
     filtered = request.where is not None
-    with where_errors(filtered), space.read() as conn:
+    seconds = request.time_limit if filtered else None
+    with where_errors(filtered), space.read() as conn, time_limit.limited(conn, seconds):
         if request.count:
             total = _count(conn, table, request)
         if paged and top and skip + top - 1 <= INT64_MAX:
@@ -348,7 +355,7 @@ def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, pag
         query = base.limit(top) if top is not None else base
     if skip:
         query = query.offset(skip)
-    rows = partitions(space, table, query)
+    rows = partitions(space, table, query, seconds)
     # Run the query now: a database error then becomes a clean 500 instead of a 200 whose
     # body breaks off after the headers have gone out.
     with where_errors(filtered):
@@ -390,10 +397,10 @@ def rows_query(
 
 
 def partitions(
-    space: TenantSpace, table: PreparedTable, query: sa.Select[Any]
+    space: TenantSpace, table: PreparedTable, query: sa.Select[Any], seconds: float | None = None
 ) -> Iterator[list[list[Any]]]:
     convert = row_converter(table.ordered)
-    with space.read() as conn:
+    with space.read() as conn, time_limit.limited(conn, seconds):
         result = conn.execution_options(stream_results=True, yield_per=PARTITION).execute(query)
         for partition in result.partitions(PARTITION):
             yield [convert(row) for row in partition]

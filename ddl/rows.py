@@ -13,7 +13,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import audit, catalog, reads
+from ddl import audit, catalog, reads, time_limit
 from ddl.access import Caller, require_save
 from ddl.catalog import TableDef
 from ddl.errors import InvalidValue, PayloadTooLarge, RowNotFound, ValidationError
@@ -513,6 +513,7 @@ def delete_where(
     name: str,
     where_text: str,
     where: Callable[[TableDef], Any],
+    seconds: float | None = None,
 ) -> int:
     """Delete the rows `where` selects, in one transaction under the table's write lock; the
     condition is compiled against the definition read under that lock. Returns the count."""
@@ -521,7 +522,7 @@ def delete_where(
         definition = catalog.get_table(conn, name, lock=True)
         require_save(caller, definition)
         physical = prepare(space, definition).table
-        with reads.where_errors(True):
+        with reads.where_errors(True), time_limit.limited(conn, seconds):
             deleted = conn.execute(physical.delete().where(where(definition))).rowcount
         audit.record_table(
             conn,

@@ -68,7 +68,8 @@ REFUSED: list[tuple[str, str, str, int, tuple[str, ...]]] = [
     ("information_schema", "SELECT table_name FROM information_schema.tables", "tsql", 400,
      ("outside",)),
     ("sys.objects", "SELECT name FROM sys.objects", "tsql", 400, ("outside",)),
-    ("NEWID as written", "SELECT NEWID() AS x", "tsql", 400, ("NEWID",)),
+    ("NEWSEQUENTIALID as written", "SELECT NEWSEQUENTIALID() AS x", "tsql", 400,
+     ("NEWSEQUENTIALID",)),
     ("OPENJSON as written", "SELECT * FROM OPENJSON('[1]')", "tsql", 400, ("OPENJSON",)),
     ("pg parse error", "SELECT FROM WHERE (", "postgres", 400, ("does not parse", "line 1")),
     ("unclosed string", "SELECT 'abc AS x", "tsql", 400, ("not closed",)),
@@ -204,6 +205,15 @@ def test_messages_name_functions_as_written(api: Api, backend: Backend) -> None:
         assert name in response.json()["Message"], response.text
         assert not INTERNAL_NAMES.search(response.text), response.text
         assert "REPEAT" not in response.text, response.text
+
+
+def test_newid_runs_read_only(api: Api) -> None:
+    """NEWID is T-SQL of SPEC §5.1 (read-only): it saves and runs on every backend, a new
+    lower-case UUID per row."""
+    assert _save(api, "NewIds", "SELECT NEWID() AS x").status_code == 201
+    rows = api.get("queries/NewIds/execute").json()["Rows"]
+    assert len(rows) == 1
+    assert re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", str(rows[0]["x"]).lower())
 
 
 def test_the_database_is_a_second_wall(

@@ -75,7 +75,12 @@ def _scope(definition: TableDef, order: Any, where: str | None) -> str:
 
 
 def read(
-    tenancy: Tenancy, space: TenantSpace, caller: Caller, name: str, query: RowsQuery
+    tenancy: Tenancy,
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    query: RowsQuery,
+    time_limit: float | None = None,
 ) -> tuple[reads.Page, str | None]:
     """The page and the cursor of the next one (None on the last page)."""
     table = reads.open_table(space, caller, name)
@@ -90,6 +95,7 @@ def read(
         where=where_builder(space, query.where) if query.where is not None else None,
         after=after,
         count=query.count,
+        time_limit=time_limit,  # a Where's cost is the client's to choose: bounded
     )
     page = reads.page_of(space, table, request)
     if page.next_after is None:

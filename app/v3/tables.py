@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
+import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
 from app import metrics
 from app.auth import PrincipalDep, TenancyDep
+from app.heavy import heavy_of, holding, start_stream
 from app.openapi import body_of
 from app.streaming import closing_stream
 from app.v3 import answer_format, paging, shapes, writes
@@ -126,31 +129,40 @@ class CustomTablesController(Controller):
         operation_class=body_of(DeleteRowsRequest),
     )
     def delete_rows(
-        self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
+        self,
+        table_name: TableName,
+        body: RawBody,
+        request: Request[Any, Any, Any],
+        principal: PrincipalDep,
+        tenancy: TenancyDep,
     ) -> DeleteRowsResult:
-        request: DeleteRowsRequest = parse(body, _delete)
-        kind, keys, key_column = writes.delete_request(request)
+        model: DeleteRowsRequest = parse(body, _delete)
+        kind, keys, key_column = writes.delete_request(model)
         space = tenancy.space(principal.tenant)
         if kind is rows.DeleteOperation.DELETE_WHERE:
-            text = writes.delete_where_text(request)
+            text = writes.delete_where_text(model)
             builder = paging.where_builder(space, text)
-            deleted = rows.delete_where(space, principal.caller, table_name, text, builder)
+            deleted = rows.delete_where(
+                space, principal.caller, table_name, text, builder,
+                seconds=request.app.state.settings.query_timeout_seconds,  # this app's settings
+            )  # fmt: skip
             return DeleteRowsResult(Deleted=deleted)
         deleted = rows.delete_rows(space, principal.caller, table_name, kind, keys, key_column)
         return DeleteRowsResult(Deleted=deleted)
 
     @get(
         "/custom-tables/{table_name:str}/rows/values",
-        sync_to_thread=True,
         response_headers=paging.RESPONSE_HEADERS,
         operation_class=answer_format.with_csv(),
         description=(
             "Rows in the source's shape (or flat, or CSV), filtered by `Where`, ordered by "
             "`OrderBy` (the key breaks ties), paged by `Top` with a `Link: rel=\"next\"` header "
-            "while more rows follow (keyset: `After`), or by `Skip`. Streamed."
+            "while more rows follow (keyset: `After`), or by `Skip`. Streamed. A read with "
+            "`Where` or `Count` counts against the tenant's share of heavy requests (429 with "
+            "Retry-After past it) and has the saved-query time limit (408)."
         ),
     )
-    def row_values(
+    async def row_values(
         self,
         request: Request[Any, Any, Any],
         table_name: TableName,
@@ -182,17 +194,32 @@ class CustomTablesController(Controller):
     ) -> Stream:
         csv = answer_format.wants_csv(format, request.headers.get("accept"), ("flat", "rows"))
         query = paging.RowsQuery(top, skip, order_by, where, after, count, format)
-        page, cursor = paging.read(
-            tenancy, tenancy.space(principal.tenant), principal.caller, table_name, query
-        )
-        headers = paging.headers(request.url.path, query, page, cursor)
-        partitions = metrics.counting_reads(page.partitions)
-        if csv:
-            chunks = csv_chunks(columns_of(page.table), partitions)
-            return answer_format.csv_response(chunks, headers=headers)
-        output, media_type = shapes.rows_format(format)
-        return closing_stream(
-            output(page.table, partitions), media_type=media_type, headers=headers
+
+        def answer() -> tuple[Iterator[bytes], str, dict[str, str]]:
+            space = tenancy.space(principal.tenant)
+            seconds = request.app.state.settings.query_timeout_seconds  # this app's settings
+            page, cursor = paging.read(
+                tenancy, space, principal.caller, table_name, query, seconds
+            )
+            headers = paging.headers(request.url.path, query, page, cursor)
+            partitions = metrics.counting_reads(page.partitions)
+            if csv:
+                return csv_chunks(columns_of(page.table), partitions), answer_format.CSV, headers
+            output, media_type = shapes.rows_format(format)
+            return output(page.table, partitions), media_type, headers
+
+        if where is None and not count:  # a plain page: light work, the shared thread pool
+            chunks, media_type, headers = await anyio.to_thread.run_sync(answer)
+            return closing_stream(chunks, media_type=media_type, headers=headers)
+        heavy = heavy_of(request)  # the client chose the cost: the tenant's share (SPEC §9)
+        slot = heavy.admit(principal.tenant)
+        try:
+            chunks, media_type, headers = await heavy.run(answer)
+        except BaseException:
+            slot.release()
+            raise
+        return await start_stream(
+            heavy, holding(slot, chunks), media_type=media_type, headers=headers
         )
 
     @get("/custom-tables/{table_name:str}/row", sync_to_thread=True)
