@@ -21,7 +21,7 @@ from queries import results
 from queries.plan import OutputColumn
 
 CHUNK_BYTES = 256 * 1024  # what is buffered before it is handed to the client
-FIRST_BATCH = 64
+FIRST_BATCH = 8  # rows of unknown size: the first fetch stays small (1 MB values, concurrent runs)
 MAX_BATCH = 1000
 
 _encoder = msgspec.json.Encoder(decimal_format="number")

@@ -115,3 +115,29 @@ def test_filtered_reads_count_in_the_tenants_heavy_share(
             slot.release()
     again = api.get("custom-tables/Shared/rows/values", params={"Where": "Id = 1"})
     assert again.status_code == 200, again.text
+
+
+def test_where_and_delete_where_compare_text_as_sql_server_does(api: Api) -> None:
+    """SPEC §10: a Where has the meaning of §5.1, collation included (case-insensitive,
+    accent-sensitive, dictionary order), for reads and for DeleteWhere alike."""
+    names = ["apple", "Apple", "APPLE", "Banana", "cherry", "éclair", "eclair"]
+    create_table(api, "Words", key="Id", key_type=3,
+                 columns=[{"ColumnName": "Name", "ColumnDataTypeId": 6}])  # fmt: skip
+    upsert_rows(api, "Words", [{"Id": i, "Name": n} for i, n in enumerate(names)], key="Id")
+
+    def matching(where: str) -> list[str]:
+        response = api.get(
+            "custom-tables/Words/rows/values", params={"Format": "flat", "Where": where}
+        )
+        assert response.status_code == 200, response.text
+        return [row["Name"] for row in response.json()]
+
+    assert matching("Name = 'APPLE'") == ["apple", "Apple", "APPLE"]
+    assert matching("Name < 'b'") == ["apple", "Apple", "APPLE"]
+    assert matching("Name LIKE 'b%'") == ["Banana"]
+    assert matching("Name = 'eclair'") == ["eclair"]
+    deleted = api.request("DELETE", "custom-tables/Words/rows", json={
+        "OperationType": "DeleteWhere", "DeleteWhereModel": {"Where": "Name <> 'APPLE'"},
+    })  # fmt: skip
+    assert deleted.json() == {"Deleted": 4}
+    assert matching("1 = 1") == ["apple", "Apple", "APPLE"]

@@ -40,7 +40,7 @@ def studio_page() -> File:
     return File(
         STATIC / "index.html",
         content_disposition_type="inline",
-        media_type="text/html; charset=utf-8",
+        media_type="text/html",  # Litestar adds the charset
         headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
     )
 

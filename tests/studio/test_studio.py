@@ -459,6 +459,7 @@ def test_strict_csp_local_assets_and_a_narrow_screen(
     import httpx
 
     answer = httpx.get(f"{studio.base_url}/data")
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
     csp = answer.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
