@@ -21,6 +21,8 @@ from ddl.space import TenantSpace
 from ddl.types import INT64_MAX, BadValue, TypeId, key_from_text
 
 PARTITION = 1000
+FIRST_PARTITION = 1  # a row of unknown width first: its size sets the next fetch
+PARTITION_BYTES = 1 << 20  # a partition of about 1 MB of values
 MAX_ORDER_TERMS = 16
 
 
@@ -399,8 +401,28 @@ def rows_query(
 def partitions(
     space: TenantSpace, table: PreparedTable, query: sa.Select[Any], seconds: float | None = None
 ) -> Iterator[list[list[Any]]]:
+    """The rows in partitions of about PARTITION_BYTES: up to PARTITION small rows, fewer wide
+    ones, so a table of megabyte values never puts thousands of them in memory at once (SPEC §9:
+    memory stays flat whatever a client stored)."""
     convert = row_converter(table.ordered)
     with space.read() as conn, time_limit.limited(conn, seconds):
-        result = conn.execution_options(stream_results=True, yield_per=PARTITION).execute(query)
-        for partition in result.partitions(PARTITION):
-            yield [convert(row) for row in partition]
+        size = FIRST_PARTITION
+        result = conn.execution_options(stream_results=True, yield_per=size).execute(query)
+        while rows := result.fetchmany(size):
+            yield [convert(row) for row in rows]
+            fitting = _rows_fitting(rows)
+            if fitting != size:
+                size = fitting
+                result.yield_per(size)  # the driver fetches this many at a time from now on
+
+
+def _rows_fitting(rows: Sequence[Any]) -> int:
+    """How many rows like these (sampled) make a partition of about PARTITION_BYTES."""
+    sample = rows[:16]
+    width = sum(
+        len(value) if isinstance(value, str | bytes | bytearray) else 8
+        for row in sample
+        for value in row
+    )
+    average = max(1, width // len(sample))
+    return max(1, min(PARTITION, PARTITION_BYTES // average))
