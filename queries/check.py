@@ -139,7 +139,9 @@ def written(node: exp.Expression, dialect: str) -> str:
     match = _NAME.match(text)
     if match is not None:
         return match.group(1).upper()
-    return node.sql_name() if isinstance(node, exp.Func) else node.key.upper()
+    if isinstance(node, exp.Func):
+        return node.sql_name()
+    return " ".join(text.split())[:40] or node.key.upper()  # the construct as written (1::oid)
 
 
 def _function_name(node: exp.Expression, dialect: str = "tsql") -> str:

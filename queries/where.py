@@ -31,7 +31,8 @@ from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import BadValue, parse_datetime
 from queries import dialects
-from queries.check import ALLOWED_FUNCTIONS, ALLOWED_NODES, Checked, check
+from queries.check import ALLOWED_FUNCTIONS, ALLOWED_NODES, Checked, check, written
+from queries.dialects.reader import reader
 from queries.plan import NAMESPACE, plan
 
 MAX_WHERE_CHARS = 4_000
@@ -40,7 +41,7 @@ MAX_WHERE_CHARS = 4_000
 MAX_TOKENS = 300
 MAX_DEPTH = 64  # parentheses nested deeper than this: 400 (the parser recurses per level)
 INT64_LIMIT = 2**63  # a larger integer literal is a decimal, as in T-SQL
-_READER = "tsql"
+_READER = reader("tsql")  # our T-SQL reader: FORMAT, DATENAME, names as written
 _CACHE_SIZE = 512
 
 _NOT_IN_A_CONDITION: frozenset[type[exp.Expression]] = frozenset(
@@ -161,11 +162,8 @@ def _first_token(tokens: list[Token], *texts: str) -> Token | None:
 
 
 def _node_name(node: exp.Expression) -> str:
-    if isinstance(node, exp.Anonymous):
-        return str(node.this).upper()
-    if isinstance(node, exp.Func):
-        return node.sql_name()
-    return type(node).__name__.upper()
+    """The name as the user wrote it (the reader records it), never sqlglot's own."""
+    return written(node, _READER)
 
 
 def _check_node(node: exp.Expression, text: str, tokens: list[Token]) -> None:

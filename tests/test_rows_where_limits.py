@@ -141,3 +141,33 @@ def test_where_and_delete_where_compare_text_as_sql_server_does(api: Api) -> Non
     })  # fmt: skip
     assert deleted.json() == {"Deleted": 4}
     assert matching("1 = 1") == ["apple", "Apple", "APPLE"]
+
+
+@pytest.mark.parametrize(
+    ("where", "written", "internal"),
+    [
+        ("STRING_AGG(Name, ',') = 'x'", "STRING_AGG", "GROUP_CONCAT"),
+        ("SCHEMA_NAME() = 'x'", "SCHEMA_NAME", "CURRENT_SCHEMA"),
+        ("SUSER_SNAME() = 'x'", "SUSER_SNAME", "CURRENT_USER"),
+    ],
+)
+def test_where_messages_name_functions_as_written(
+    api: Api, where: str, written: str, internal: str
+) -> None:
+    create_table(api, "Named", key="Id", key_type=3,
+                 columns=[{"ColumnName": "Name", "ColumnDataTypeId": 6}])  # fmt: skip
+    response = api.get("custom-tables/Named/rows/values", params={"Where": where})
+    message = assert_error(response, 400, f"function {written} is not allowed")
+    assert internal not in message
+
+
+def test_format_and_newid_work_in_where(api: Api) -> None:
+    """FORMAT and NEWID are functions of SPEC §5.1: a Where may use them."""
+    create_table(api, "Fmt", key="Id", key_type=3,
+                 columns=[{"ColumnName": "Qty", "ColumnDataTypeId": 3}])  # fmt: skip
+    upsert_rows(api, "Fmt", [{"Id": 1, "Qty": 1234}, {"Id": 2, "Qty": 5}], key="Id")
+    response = api.get("custom-tables/Fmt/rows/values", params={
+        "Format": "flat", "Where": "FORMAT(Qty, 'N2') = '1,234.00' AND NEWID() IS NOT NULL",
+    })  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert [row["Id"] for row in response.json()] == [1]
