@@ -15,7 +15,7 @@ REFUSED = [
     (["--role", "A" * 64], "63 characters"),
     (["--role", "Admin", "--role", ""], "Invalid role ''"),
     (["--scope", "workflows:admin"], "Unknown scope"),
-    ([], "at least one --role or --scope"),
+    ([], "at least one role or scope"),
 ]
 
 

@@ -27,10 +27,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium for the whole run. A missing Chromium fails the tests (never skips them):
-    `.ci/run` installs it."""
+    """One Chromium for the module. Not for the session: Playwright's sync API keeps an event
+    loop running in the main thread while it is open, which would break later tests that run
+    their own (asyncio.run). A missing Chromium fails the tests (never skips them): `.ci/run`
+    installs it."""
     from playwright.sync_api import sync_playwright
 
     assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}"
