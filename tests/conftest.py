@@ -23,6 +23,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.tokens import create_token
+from tests.live import server_env
 from tests.pg import fresh_database
 
 PG_ADMIN_URL = os.environ.get(
@@ -190,3 +191,16 @@ def products(api: Api) -> str:
 
 def data_path(tmp: Path) -> Path:
     return tmp
+
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def data_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Server settings on an empty SQLite directory or a fresh PostgreSQL database: the data an
+    earlier release writes and this build then starts on (the upgrade tests' one fixture)."""
+    if request.param == "sqlite":
+        yield server_env(tmp_path)
+        return
+    with fresh_database(PG_ADMIN_URL) as url:
+        yield server_env(tmp_path, url)
+

@@ -7,16 +7,12 @@ writes, DDL and queries keep working."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import PG_ADMIN_URL
-from tests.live import live_server, server_env
-from tests.pg import fresh_database
+from tests.live import live_server
+from tests.upgrade_support import ok as _ok
 from tests.upgrade_support import old_cli, old_server
 
 COLUMNS = [
@@ -66,20 +62,6 @@ QUERY = {
     "Sql": "SELECT Oid, Qty, Price FROM [customtables].[Everything] WHERE Qty >= @min ORDER BY Qty",
     "Parameters": [{"Name": "min", "DataTypeId": 3, "Default": 0}],
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def data_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    if request.param == "sqlite":
-        yield server_env(tmp_path)
-        return
-    with fresh_database(PG_ADMIN_URL) as url:
-        yield server_env(tmp_path, url)
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def _snapshot(base: str, admin: str, acme: str) -> dict[str, Any]:

@@ -6,17 +6,11 @@ collation the first time this build opens it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import httpx
-import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL
-from tests.live import live_server, server_env
-from tests.pg import fresh_database
+from tests.live import live_server
+from tests.upgrade_support import ok as _ok
 from tests.upgrade_support import old_cli, old_server
 
 NAMES = {1: "Zed", 2: "apple", 3: "Émile", 4: "banana", 5: "co-op", 6: "cooking", 7: None,
@@ -28,20 +22,6 @@ QUERIES = [
     ("Apples", "SELECT Id FROM Names WHERE Name = 'Apple' ORDER BY Id"),
     ("Counted", "SELECT COUNT(DISTINCT Name) AS N FROM Names"),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def data_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    if request.param == "sqlite":
-        yield server_env(tmp_path)
-        return
-    with fresh_database(PG_ADMIN_URL) as url:
-        yield server_env(tmp_path, url)
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def _names_table(client: httpx.Client) -> None:

@@ -9,27 +9,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.conftest import PG_ADMIN_URL
-from tests.live import live_server, server_env
-from tests.pg import fresh_database
+from tests.live import live_server
 from tests.upgrade_support import old_cli, old_server
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def data_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    if request.param == "sqlite":
-        yield server_env(tmp_path)
-        return
-    with fresh_database(PG_ADMIN_URL) as url:
-        yield server_env(tmp_path, url)
 
 
 def _new_cli(env: dict[str, str], *args: str) -> str:

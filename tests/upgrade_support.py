@@ -20,6 +20,9 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from tests.live import LiveServer, live_server
 
@@ -66,3 +69,9 @@ def old_cli(env: dict[str, str], *args: str, commit: str = FIRST_RELEASE) -> str
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The JSON of an answer, after checking its status."""
+    assert response.status_code == status, response.text
+    return response.json()
