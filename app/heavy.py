@@ -117,6 +117,24 @@ async def _drive(heavy: Heavy, first: bytes, rest: Iterator[bytes]) -> AsyncIter
                 await anyio.to_thread.run_sync(close)
 
 
+async def admitted_stream(
+    request: Request[Any, Any, Any],
+    tenant: Any,
+    prepare: Callable[[], tuple[Iterator[bytes], dict[str, Any]]],
+) -> Stream:
+    """The one way heavy work answers: admit it into the tenant's share (429 past it), run
+    `prepare` in the heavy pool (it returns the chunks and the Stream's options), and stream
+    from that pool; the slot is held until the stream ends, fails or is closed."""
+    heavy = heavy_of(request)
+    slot = heavy.admit(tenant)
+    try:
+        chunks, options = await heavy.run(prepare)
+    except BaseException:
+        slot.release()
+        raise
+    return await start_stream(heavy, holding(slot, chunks), **options)
+
+
 async def start_stream(heavy: Heavy, chunks: Iterator[bytes], **kwargs: Any) -> Stream:
     """Produce the first chunk now, in the heavy pool (its errors become the answer's status),
     and stream the rest from the heavy pool too."""

@@ -3,6 +3,7 @@ engine, shape the answer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import msgspec
@@ -12,7 +13,7 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
-from app.heavy import heavy_of, holding, start_stream
+from app.heavy import admitted_stream, heavy_of
 from app.openapi import body_of
 from app.uploads import UPLOAD_MEDIA_TYPES, spool_typed_upload
 from app.v3 import answer_format, paging, shapes
@@ -83,29 +84,16 @@ class ExchangeController(Controller):
         space, caller = tenancy.space(principal.tenant), principal.caller
         selected = paging.where_builder(space, where) if where is not None else None
         csv = answer_format.wants_csv(format, request.headers.get("accept"))
-        heavy = heavy_of(request)
-        slot = heavy.admit(principal.tenant)  # released when the stream ends (app/heavy.py)
-        try:
-            if csv:
-                definition, chunks = await heavy.run(
-                    lambda: exchange_csv.export_csv(space, caller, table_name, where=selected)
-                )
-            else:
-                definition, chunks = await heavy.run(
-                    lambda: exchange.export_table(space, caller, table_name, where=selected)
-                )
-        except BaseException:
-            slot.release()
-            raise
         suffix, media_type = ("csv", answer_format.CSV) if csv else ("json", answer_format.JSON)
-        return await start_stream(
-            heavy,
-            holding(slot, chunks),
-            media_type=media_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="{definition.name}.{suffix}"'
-            },
-        )
+        export = exchange_csv.export_csv if csv else exchange.export_table
+
+        def prepare() -> tuple[Iterator[bytes], dict[str, Any]]:
+            definition, chunks = export(space, caller, table_name, where=selected)
+            attachment = f'attachment; filename="{definition.name}.{suffix}"'
+            headers = {"Content-Disposition": attachment}
+            return chunks, {"media_type": media_type, "headers": headers}
+
+        return await admitted_stream(request, principal.tenant, prepare)
 
     @put(
         "/{table_name:str}/import",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
 from app.auth import PrincipalDep, TenancyDep
-from app.heavy import heavy_of, holding, start_stream
+from app.heavy import admitted_stream
 from app.openapi import body_of
 from app.settings import Settings
 from app.tenancy import Tenancy
@@ -118,18 +119,16 @@ async def _run(
 ) -> Stream:
     """Admit the run into the tenant's share (429 past it), then run and stream it in the
     heavy-work pool: errors up to the first chunk are the answer's status (SPEC §5, §9)."""
-    heavy = heavy_of(request)
-    slot = heavy.admit(principal.tenant)
-    try:
-        space = await heavy.run(tenancy.space, principal.tenant)
-        limits = _limits(request.app.state.settings)  # this app's settings (tests vary them)
+    limits = _limits(request.app.state.settings)  # this app's settings (tests vary them)
+
+    def prepare() -> tuple[Iterator[bytes], dict[str, Any]]:
+        space = tenancy.space(principal.tenant)
         chunks = service.answer_chunks(
             space, principal.caller, name, supplied, limits, from_text=from_text
         )
-    except BaseException:
-        slot.release()
-        raise
-    return await start_stream(heavy, holding(slot, chunks), media_type="application/json")
+        return chunks, {"media_type": "application/json"}
+
+    return await admitted_stream(request, principal.tenant, prepare)
 
 
 async def _run_csv(

@@ -12,7 +12,7 @@ from litestar.response import Stream
 
 from app import metrics
 from app.auth import PrincipalDep, TenancyDep
-from app.heavy import heavy_of, holding, start_stream
+from app.heavy import admitted_stream
 from app.openapi import body_of
 from app.streaming import closing_stream
 from app.v3 import answer_format, paging, shapes, writes
@@ -211,16 +211,12 @@ class CustomTablesController(Controller):
         if where is None and not count:  # a plain page: light work, the shared thread pool
             chunks, media_type, headers = await anyio.to_thread.run_sync(answer)
             return closing_stream(chunks, media_type=media_type, headers=headers)
-        heavy = heavy_of(request)  # the client chose the cost: the tenant's share (SPEC §9)
-        slot = heavy.admit(principal.tenant)
-        try:
-            chunks, media_type, headers = await heavy.run(answer)
-        except BaseException:
-            slot.release()
-            raise
-        return await start_stream(
-            heavy, holding(slot, chunks), media_type=media_type, headers=headers
-        )
+        def prepare() -> tuple[Iterator[bytes], dict[str, Any]]:
+            chunks, media_type, headers = answer()
+            return chunks, {"media_type": media_type, "headers": headers}
+
+        # the client chose the cost: the tenant's share of heavy work (SPEC §9)
+        return await admitted_stream(request, principal.tenant, prepare)
 
     @get("/custom-tables/{table_name:str}/row", sync_to_thread=True)
     def get_row(
