@@ -13,6 +13,7 @@ from app import json_policy, logs
 from app.admin import TenantsAdminController
 from app.auth import principal_v3, provide_tenancy
 from app.cors import cors_config
+from app.dispatcher import dispatching
 from app.errors import EXCEPTION_HANDLERS
 from app.media_types import require_media_type
 from app.metrics import metrics_route, watch_engine
@@ -32,6 +33,7 @@ from app.v3.exchange import ExchangeController
 from app.v3.me import who_am_i
 from app.v3.queries import QueriesController
 from app.v3.tables import CustomTablesController
+from app.v3.webhooks import ChangesController, WebhooksController
 
 ROUTERS: list[object] = [
     CustomTablesController,
@@ -40,6 +42,8 @@ ROUTERS: list[object] = [
     QueriesController,
     AccessTokensController,
     TenantsAdminController,
+    WebhooksController,
+    ChangesController,
 ]
 # Controllers name the scheme they use (`security = [{"AccessToken": []}]`), so OpenAPI shows it.
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
@@ -94,7 +98,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         on_shutdown=[on_shutdown],
-        lifespan=[v1_ratelimit.purging],
+        lifespan=[v1_ratelimit.purging, dispatching],
         debug=False,
     )
     app = Litestar.from_config(config)
