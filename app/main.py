@@ -34,6 +34,7 @@ from app.v3.me import who_am_i
 from app.v3.queries import QueriesController
 from app.v3.tables import CustomTablesController
 from app.v3.webhooks import ChangesController, WebhooksController
+from app.webhook_docs import webhooks as webhook_events
 
 ROUTERS: list[object] = [
     CustomTablesController,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
             components=Components(security_schemes=SECURITY_SCHEMES),
+            webhooks=webhook_events(),
         ),
         on_shutdown=[on_shutdown],
         lifespan=[v1_ratelimit.purging, dispatching],
