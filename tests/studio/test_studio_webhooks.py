@@ -65,10 +65,10 @@ def test_a_tables_webhooks_and_their_deliveries(
     [hook] = httpx.get(f"{base}/webhooks", headers=headers).json()
     assert hook["Tables"] == ["Queue"]
     assert "Secret" not in hook
-    written = httpx.put(f"{base}/custom-tables/Queue/rows", headers=headers, json={
-        "OperationType": "UpsertMany",
-        "UpsertManyModel": [{"KeyValue": 1, "Columns": [{"ColumnName": "State", "Value": "open"}]}]})
-    assert written.status_code == 200, written.text  # fmt: skip
+    row = {"KeyValue": 1, "Columns": [{"ColumnName": "State", "Value": "open"}]}
+    written = httpx.put(f"{base}/custom-tables/Queue/rows", headers=headers,
+                        json={"OperationType": "UpsertMany", "UpsertManyModel": [row]})
+    assert written.status_code == 200, written.text
     sink.wait_for(2, timeout=30)
 
     page.get_by_role("button", name="Refresh deliveries").click()
