@@ -24,7 +24,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ddl import webhooks
+from ddl import fixed_sql, webhooks
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
 
@@ -69,22 +69,35 @@ def v1_stream(table_id: str) -> str:
     return f"v1:{table_id}"
 
 
+def _upsert_seq(table: Callable[[sa.Table], sa.Table], dialect: str) -> sa.Executable:
+    streams = table(event_streams)
+    insert = (sqlite if dialect == "sqlite" else postgresql).insert(streams)
+    return (
+        insert.values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
+        .on_conflict_do_update(
+            index_elements=["stream"],
+            set_={"last_seq": streams.c.last_seq + sa.literal_column("1")},
+        )
+        .returning(streams.c.last_seq)
+    )
+
+
 def _next_seq(conn: sa.Connection, stream: str) -> int:
     """The stream's next number; the upsert holds the stream's row lock until commit."""
     dialect = conn.dialect.name
-    last = event_streams.c.last_seq
     if dialect in ("sqlite", "postgresql"):
-        insert = (sqlite if dialect == "sqlite" else postgresql).insert(event_streams)
-        statement = (
-            insert.values(stream=stream, last_seq=1)
-            .on_conflict_do_update(index_elements=["stream"], set_={"last_seq": last + 1})
-            .returning(last)
-        )
-        return int(conn.execute(statement).scalar_one())
+        build = lambda table: _upsert_seq(table, dialect)  # noqa: E731
+        return int(fixed_sql.run(conn, "next_seq", build, {"stream": stream}).scalar_one())
+    last = event_streams.c.last_seq
     where = event_streams.c.stream == stream
     if not conn.execute(event_streams.update().where(where).values(last_seq=last + 1)).rowcount:
         conn.execute(event_streams.insert().values(stream=stream, last_seq=1))
     return int(conn.execute(sa.select(last).where(where)).scalar_one())
+
+
+def _insert_event(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
+    names = ("id", "stream", "stream_seq", "event", "table_name", "occurred_at", "payload")
+    return table(events).insert().values({name: sa.bindparam(name) for name in names})
 
 
 def emit(
@@ -100,17 +113,16 @@ def emit(
     and updated); by default the event's own."""
     seq = _next_seq(conn, stream)
     event_id = str(uuid.uuid4())
-    conn.execute(
-        events.insert().values(
-            id=event_id,
-            stream=stream,
-            stream_seq=seq,
-            event=event,
-            table_name=table_name,
-            occurred_at=now_text(),
-            payload=_encoder.encode(payload).decode(),
-        )
-    )
+    values = {
+        "id": event_id,
+        "stream": stream,
+        "stream_seq": seq,
+        "event": event,
+        "table_name": table_name,
+        "occurred_at": now_text(),
+        "payload": _encoder.encode(payload).decode(),
+    }
+    fixed_sql.run(conn, "insert_event", _insert_event, values)
     matched = webhooks.fan_out(
         conn, event_id, stream, seq, fold(table_name), kinds or (event,), time.time()
     )

@@ -12,13 +12,14 @@ table's events reach each receiver in order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 import sqlalchemy as sa
 
+from ddl import fixed_sql
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
 
@@ -163,29 +164,34 @@ def delete_webhook(conn: sa.Connection, webhook_id: str) -> bool:
     return bool(conn.execute(webhooks.delete().where(webhooks.c.id == webhook_id)).rowcount)
 
 
-def fan_out(
-    conn: sa.Connection, event_id: str, stream: str, stream_seq: int, table_key: str,
-    kinds: Sequence[str], now: float,
-) -> int:  # fmt: skip
-    """One pending delivery per webhook subscribed to this table and one of `kinds`."""
-    topics = webhook_topics.c
+def _fan_out(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
+    topics = table(webhook_topics).c
+    binds = ("event_id", "stream", "stream_seq", "pending", "zero", "now", "now")
     chosen = (
-        sa.select(
-            topics.webhook_id,
-            sa.literal(event_id),
-            sa.literal(stream),
-            sa.literal(stream_seq),
-            sa.literal(PENDING),
-            sa.literal(0),
-            sa.literal(now),
-            sa.literal(now),
+        sa.select(topics.webhook_id, *(sa.bindparam(name) for name in binds))
+        .where(
+            topics.table_key.in_([sa.bindparam("table_key"), sa.bindparam("all_tables")]),
+            topics.event.in_([sa.bindparam("kind"), sa.bindparam("other_kind")]),
         )
-        .where(topics.table_key.in_([table_key, ALL_TABLES]), topics.event.in_(list(kinds)))
         .distinct()
     )
     columns = ["webhook_id", "event_id", "stream", "stream_seq", "state", "attempts",
                "created", "next_at"]  # fmt: skip
-    return conn.execute(deliveries.insert().from_select(columns, chosen)).rowcount or 0
+    return table(deliveries).insert().from_select(columns, chosen)
+
+
+def fan_out(
+    conn: sa.Connection, event_id: str, stream: str, stream_seq: int, table_key: str,
+    kinds: Sequence[str], now: float,
+) -> int:  # fmt: skip
+    """One pending delivery per webhook subscribed to this table and one of `kinds` (one or
+    two kinds: a mixed upsert is both created and updated)."""
+    params = {
+        "event_id": event_id, "stream": stream, "stream_seq": stream_seq, "pending": PENDING,
+        "zero": 0, "now": now, "table_key": table_key, "all_tables": ALL_TABLES,
+        "kind": kinds[0], "other_kind": kinds[-1],
+    }  # fmt: skip
+    return fixed_sql.run(conn, "fan_out", _fan_out, params).rowcount or 0
 
 
 def _due_query(dialect: str, now: float, limit: int) -> sa.Select[Any]:
