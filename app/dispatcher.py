@@ -218,8 +218,10 @@ class Dispatcher:
             return None, refused.message
         except httpx.TimeoutException:
             return None, f"no answer within {self.settings.webhook_timeout_seconds:g} s"
-        except httpx.HTTPError as failed:
-            return None, f"connection failed ({type(failed).__name__})"
+        except httpx.ConnectError:
+            return None, "could not connect to the receiver"
+        except httpx.HTTPError:
+            return None, "the connection to the receiver failed"
         if 200 <= response.status_code < 300:
             return response.status_code, None
         return response.status_code, f"the receiver answered {response.status_code}"

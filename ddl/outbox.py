@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -28,6 +28,9 @@ from ddl import fixed_sql, webhooks
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
 
+if TYPE_CHECKING:
+    from ddl.prepared import PreparedTable
+
 ROWS_CREATED, ROWS_UPDATED, ROWS_DELETED = "rows.created", "rows.updated", "rows.deleted"
 TABLE_CREATED, TABLE_UPDATED, TABLE_DELETED = "table.created", "table.updated", "table.deleted"
 EVENT_KINDS = (ROWS_CREATED, ROWS_UPDATED, ROWS_DELETED, TABLE_CREATED, TABLE_UPDATED,
@@ -35,6 +38,7 @@ EVENT_KINDS = (ROWS_CREATED, ROWS_UPDATED, ROWS_DELETED, TABLE_CREATED, TABLE_UP
 RETENTION = timedelta(days=7)  # events kept for the change stream; pending deliveries keep theirs
 PRUNE_EVERY = 500  # a stream's old events are pruned on every 500th event of that stream
 WAKE_FLAG = "ct_outbox_wake"
+MAX_KEYS_PER_EVENT = 10_000  # a DeleteWhere of more rows is told in several events
 
 event_streams = sa.Table(
     "_ct_event_streams",
@@ -152,7 +156,7 @@ def _prune(conn: sa.Connection, stream: str) -> None:
 
 def rows_written(
     conn: sa.Connection,
-    table: Any,
+    table: PreparedTable,
     groups: dict[tuple[Any, ...], list[Sequence[Any]]],
     inserted: int,
     updated: int,

@@ -538,9 +538,10 @@ def delete_where(
         with reads.where_errors(True), time_limit.limited(conn, seconds):
             key = physical.c[definition.key_column]
             gone = conn.execute(physical.delete().where(where(definition)).returning(key))
-            keys = gone.scalars().all()
-            deleted = len(keys)
-        outbox.rows_deleted(conn, definition.name, definition.key_type, keys, deleted)
+        deleted = 0
+        for keys in gone.scalars().partitions(outbox.MAX_KEYS_PER_EVENT):
+            outbox.rows_deleted(conn, definition.name, definition.key_type, keys, len(keys))
+            deleted += len(keys)
         audit.record_table(
             conn,
             caller.user,

@@ -347,3 +347,23 @@ def test_settings_for_fast_tests_only() -> None:
             defaults.webhook_retry_hours, defaults.webhook_timeout_seconds) == (
         1.0, 600.0, 24.0, 10.0)  # fmt: skip
     assert dataclasses.replace(defaults, **FAST).webhook_allow_private is True
+
+
+def test_a_dead_receiver_is_logged_and_never_slows_writes(hook_tenant: TenantCtx) -> None:
+    import socket
+
+    api = hook_tenant.admin
+    table = _table(api)
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    hook = _subscribe(api, f"http://127.0.0.1:{port}/gone", Tables=[table])
+    started = time.monotonic()
+    for i in range(5):
+        assert _upsert(api, table, _rows(1, i)).status_code == 200
+    assert time.monotonic() - started < 5  # writes never wait for deliveries
+    log = _log(api, hook["Id"], 2)
+    assert log[0]["Status"] is None
+    assert log[0]["Outcome"] == "retrying"
+    assert log[0]["Error"] == "could not connect to the receiver"
+    assert {d["EventId"] for d in log} == {log[-1]["EventId"]}  # the first event blocks its stream
