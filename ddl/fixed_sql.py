@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ddl.prepared import CompiledStatement
 from ddl.space import CATALOG_SCHEMA
 
-Build = Callable[[Callable[[sa.Table], sa.Table]], sa.Executable]
+Build = Callable[[Callable[[sa.Table], sa.Table]], Any]  # a statement (ClauseElement)
 _MAX = 4096  # statements kept (a few per tenant schema)
 _cache: dict[tuple[str, str, str], CompiledStatement] = {}
 _tables: dict[tuple[str, str], sa.Table] = {}

@@ -76,7 +76,7 @@ def v1_stream(table_id: str) -> str:
 def _upsert_seq(table: Callable[[sa.Table], sa.Table], dialect: str) -> sa.Executable:
     streams = table(event_streams)
     insert = (sqlite if dialect == "sqlite" else postgresql).insert(streams)
-    return (
+    statement: sa.Executable = (
         insert.values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
         .on_conflict_do_update(
             index_elements=["stream"],
@@ -84,6 +84,7 @@ def _upsert_seq(table: Callable[[sa.Table], sa.Table], dialect: str) -> sa.Execu
         )
         .returning(streams.c.last_seq)
     )
+    return statement
 
 
 def _next_seq(conn: sa.Connection, stream: str) -> int:
@@ -163,6 +164,9 @@ def rows_written(
 ) -> None:
     """A v3 batch (an UpsertMany, UpdateMany, Update or an import's chunk) was written:
     `groups` maps the columns a set of rows wrote (PreparedColumns) to (key, values…) rows."""
+    if not any(groups.values()):
+        return  # an empty batch changed nothing
+    kinds: tuple[str, ...]
     if inserted and not updated:
         event, kinds = ROWS_CREATED, (ROWS_CREATED,)
     elif updated and not inserted:
