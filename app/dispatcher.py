@@ -166,10 +166,20 @@ class Dispatcher:
     # --- one attempt ----------------------------------------------------------------------
 
     def _attempt(self, space: TenantSpace, claim: webhooks.Claim) -> None:
+        """Deliver `claim`, then the next events of its stream while they are due: ending one
+        attempt and taking the next is one transaction, with no wait for the next poll."""
+        lease = self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+        current: webhooks.Claim | None = claim
         try:
-            attempt = self._send(space, claim)
-            with space.write() as conn:
-                webhooks.finish(conn, claim, self.owner, attempt, self._next_at(claim, attempt))
+            while current is not None and not self._stop.is_set():
+                attempt = self._send(space, current)
+                next_at = self._next_at(current, attempt)
+                with space.write() as conn:
+                    webhooks.finish(conn, current, self.owner, attempt, next_at)
+                    current = (
+                        None if next_at is not None
+                        else webhooks.claim_next(conn, current, self.owner, time.time(), lease)
+                    )  # fmt: skip
         except Exception:
             log.exception("webhook delivery %s failed to record", claim.delivery_id)
         finally:

@@ -113,6 +113,7 @@ class Claim:
     event_id: str
     attempt: int
     created: float
+    stream: str
 
 
 def _webhook(row: sa.Row[Any]) -> Webhook:
@@ -208,7 +209,7 @@ def _due_query(dialect: str, now: float, limit: int) -> sa.Select[Any]:
         .exists()
     )
     query = (
-        sa.select(d.c.id, d.c.webhook_id, d.c.event_id, d.c.attempts, d.c.created)
+        sa.select(d.c.id, d.c.webhook_id, d.c.event_id, d.c.attempts, d.c.created, d.c.stream)
         .where(
             d.c.state == PENDING,
             d.c.next_at <= now,
@@ -223,11 +224,8 @@ def _due_query(dialect: str, now: float, limit: int) -> sa.Select[Any]:
     return query
 
 
-def claim_due(
-    conn: sa.Connection, owner: str, now: float, lease_seconds: float, limit: int
-) -> list[Claim]:
-    """Take the lease of up to `limit` due deliveries, each the oldest pending of its stream."""
-    rows = conn.execute(_due_query(conn.dialect.name, now, limit)).all()
+def _take(conn: sa.Connection, rows: Sequence[Any], owner: str, now: float, lease: float
+          ) -> list[Claim]:  # fmt: skip
     claims = []
     for row in rows:
         taken = conn.execute(
@@ -236,16 +234,40 @@ def claim_due(
                 deliveries.c.id == row.id,
                 sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
             )
-            .values(
-                lease_owner=owner,
-                lease_until=now + lease_seconds,
-                attempts=deliveries.c.attempts + 1,
-            )
+            .values(lease_owner=owner, lease_until=now + lease, attempts=deliveries.c.attempts + 1)
         ).rowcount
         if taken:
             claims.append(Claim(row.id, row.webhook_id, row.event_id, row.attempts + 1,
-                                row.created))  # fmt: skip
+                                row.created, row.stream))  # fmt: skip
     return claims
+
+
+def claim_due(
+    conn: sa.Connection, owner: str, now: float, lease_seconds: float, limit: int
+) -> list[Claim]:
+    """Take the lease of up to `limit` due deliveries, each the oldest pending of its stream."""
+    rows = conn.execute(_due_query(conn.dialect.name, now, limit)).all()
+    return _take(conn, rows, owner, now, lease_seconds)
+
+
+def claim_next(conn: sa.Connection, done: Claim, owner: str, now: float, lease_seconds: float
+               ) -> Claim | None:  # fmt: skip
+    """After `done` ended, take the next due delivery of its (webhook, stream), if any: a
+    stream's deliveries then follow each other without waiting for the next poll."""
+    d = deliveries.c
+    query = (
+        sa.select(d.id, d.webhook_id, d.event_id, d.attempts, d.created, d.stream, d.next_at)
+        .where(d.webhook_id == done.webhook_id, d.stream == done.stream, d.state == PENDING)
+        .order_by(d.stream_seq)
+        .limit(1)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    row = conn.execute(query).first()
+    if row is None or row.next_at > now:
+        return None
+    taken = _take(conn, [row], owner, now, lease_seconds)
+    return taken[0] if taken else None
 
 
 def finish(
