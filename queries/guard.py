@@ -11,7 +11,6 @@ on that schema and SELECT on its custom tables only (not `_ct_*`, not the server
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -77,10 +76,6 @@ def sqlite_guard(raw: sqlite3.Connection, deadline: float) -> Iterator[None]:
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 
-_granted: set[tuple[str, str, str]] = set()  # (database url, schema, table id or "" for role)
-_lock = threading.Lock()
-
-
 def reader_role(schema: str) -> str:
     return f"ct_reader_{schema}"
 
@@ -127,33 +122,25 @@ def _run_setup(engine: Engine, statements: list[str]) -> None:
 
 def ensure_reader(space: TenantSpace, tables: Iterable[TableDef]) -> str:
     """The tenant's reader role, with SELECT on `tables` (granted once per process and table)."""
-    engine, schema = space.engine, space.schema
+    engine, schema, grants = space.engine, space.schema, space.backend.grants
     url = str(engine.url)
-    statements: list[str] = []
-    keys: list[tuple[str, str, str]] = []
-    with _lock:
-        if (url, schema, "") not in _granted:
-            statements += _setup_statements(engine, schema)
-            keys.append((url, schema, ""))
-        for table in tables:
-            key = (url, schema, table.id)
-            if key not in _granted:
-                statements.append(
-                    f"GRANT SELECT ON {_quote(engine, schema)}.{_quote(engine, table.name)} "
-                    f"TO {_quote(engine, reader_role(schema))}"
-                )
-                keys.append(key)
+    by_id = {table.id: table for table in tables}
+    setup, missing = grants.missing(url, schema, by_id)
+    statements = _setup_statements(engine, schema) if setup else []
+    statements += [
+        f"GRANT SELECT ON {_quote(engine, schema)}.{_quote(engine, by_id[table_id].name)} "
+        f"TO {_quote(engine, reader_role(schema))}"
+        for table_id in missing
+    ]
     if statements:
         _run_setup(engine, statements)
-        with _lock:
-            _granted.update(keys)
+        grants.granted(url, schema, missing)
     return reader_role(schema)
 
 
 def forget_grant(space: TenantSpace, table_id: str) -> None:
     """A table that was dropped or failed to be read: grant again next time."""
-    with _lock:
-        _granted.discard((str(space.engine.url), space.schema, table_id))
+    space.backend.grants.forget(str(space.engine.url), space.schema, [table_id])
 
 
 def postgres_guard(conn: sa.Connection, space: TenantSpace, role: str, timeout_ms: int) -> None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 
+from ddl.backends import MSSQL, POSTGRESQL, SQLITE
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.space import TenantSpace
@@ -126,16 +127,48 @@ def batches(
     positions: Sequence[str] = (),
 ) -> Iterator[Batch]:
     """Row batches of SQL rendered for `space`'s backend, run in `conn` (a run.session)."""
-    if space.dialect == "sqlite":
-        return _sqlite(conn, sql, params, budget, hint)
-    if space.dialect == "postgresql":
-        return _postgres(conn, space, sql, params, (budget, hint, list(tables)))
-    if space.dialect == "mssql":  # compiled-SQL tests only here: one fetch of max_rows + 1
-        values = mssql.positional_values(params, positions)
-        limits = (budget.deadline - time.monotonic(), list(tables))
+    streamer = _STREAMERS.get(space.backend.name)
+    if streamer is None:
+        raise ValidationError("Saved queries are not available on this database yet")
+    return streamer(conn, space, sql, params, (budget, hint, list(tables), positions))
 
-        def fetch(cursor: Any) -> list[tuple[Any, ...]]:
-            return [tuple(row) for row in cursor.fetchmany(budget.max_rows + 1)]
 
-        return iter([mssql.execute(conn, space, sql, values, limits, fetch)])
-    raise ValidationError(f"Saved queries are not available on {space.dialect} yet")
+_Limits = tuple[Budget, FetchHint, list[TableDef], Sequence[str]]
+
+
+def _on_sqlite(
+    conn: sa.Connection, _space: TenantSpace, sql: str, params: Mapping[str, Any], limits: _Limits
+) -> Iterator[Batch]:
+    budget, hint, _tables, _positions = limits
+    return _sqlite(conn, sql, params, budget, hint)
+
+
+def _on_postgres(
+    conn: sa.Connection, space: TenantSpace, sql: str, params: Mapping[str, Any], limits: _Limits
+) -> Iterator[Batch]:
+    budget, hint, tables, _positions = limits
+    return _postgres(conn, space, sql, params, (budget, hint, tables))
+
+
+def _on_mssql(
+    conn: sa.Connection, space: TenantSpace, sql: str, params: Mapping[str, Any], limits: _Limits
+) -> Iterator[Batch]:
+    """Compiled-SQL tests only here: one fetch of max_rows + 1."""
+    budget, _hint, tables, positions = limits
+    values = mssql.positional_values(params, positions)
+    timing = (budget.deadline - time.monotonic(), tables)
+
+    def fetch(cursor: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in cursor.fetchmany(budget.max_rows + 1)]
+
+    return iter([mssql.execute(conn, space, sql, values, timing, fetch)])
+
+
+# The saved-query streamer of each backend, by backend name (ddl/backends).
+_STREAMERS: dict[
+    str, Callable[[sa.Connection, TenantSpace, str, Mapping[str, Any], _Limits], Iterator[Batch]]
+] = {
+    SQLITE.name: _on_sqlite,
+    POSTGRESQL.name: _on_postgres,
+    MSSQL.name: _on_mssql,
+}
