@@ -19,10 +19,10 @@ import psycopg
 import sqlalchemy as sa
 from sqlglot import exp
 
-from ddl.backends import POSTGRESQL, SQLITE, backend_for
+from ddl.backends import POSTGRESQL, SQLITE, backend_for, postgresql, sqlite
 from ddl.errors import CustomTablesError, ValidationError
 from ddl.space import TenantSpace
-from queries import guard, run
+from queries import run
 from queries.check import Checked, written
 from queries.plan import Plan
 
@@ -57,7 +57,7 @@ def _sqlite(conn: sa.Connection, _space: TenantSpace, made: Plan) -> None:
     raw = conn.connection.dbapi_connection
     assert isinstance(raw, sqlite3.Connection)
     try:
-        with guard.sqlite_guard(raw, time.monotonic() + PROBE_SECONDS):
+        with sqlite.read_only_guard(raw, time.monotonic() + PROBE_SECONDS):
             raw.execute(f"EXPLAIN {made.sql}", dict.fromkeys(made.binds.values())).close()
     except sqlite3.Error as error:
         raise run.sqlite_error(error, PROBE_SECONDS) from None
@@ -65,8 +65,8 @@ def _sqlite(conn: sa.Connection, _space: TenantSpace, made: Plan) -> None:
 
 def _postgres(conn: sa.Connection, space: TenantSpace, made: Plan) -> None:
     try:
-        role = guard.ensure_reader(space, made.tables)
-        guard.postgres_guard(conn, space, role, int(PROBE_SECONDS * 1000))
+        role = postgresql.ensure_reader(space, made.tables)
+        postgresql.read_only_guard(conn, space, role, int(PROBE_SECONDS * 1000))
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         values = dict.fromkeys(made.binds.values()) or None

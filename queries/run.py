@@ -1,4 +1,4 @@
-"""Running translated SQL under the database's own guard (queries/guard.py), with a time limit
+"""Running translated SQL under the database's own guard (ddl/backends), with a time limit
 and a row limit: at most `max_rows + 1` rows are ever fetched (a server-side cursor on
 PostgreSQL, SQLite's step-by-step cursor), so memory does not grow with the result.
 
@@ -19,11 +19,11 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from ddl.backends import MSSQL, POSTGRESQL, SQLITE
+from ddl.backends import MSSQL, POSTGRESQL, SQLITE, postgresql, sqlite
 from ddl.catalog import TableDef
 from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
 from ddl.space import CATALOG_SCHEMA, TenantSpace
-from queries import guard, mssql
+from queries import mssql
 from queries.dialects import sqlite_functions
 
 REFUSED = (
@@ -146,7 +146,7 @@ def _run_sqlite(
     raw = conn.connection.dbapi_connection
     assert isinstance(raw, sqlite3.Connection)
     try:
-        with guard.sqlite_guard(raw, time.monotonic() + timeout):
+        with sqlite.read_only_guard(raw, time.monotonic() + timeout):
             cursor = raw.cursor()
             try:
                 cursor.execute(sql, dict(params))
@@ -169,7 +169,8 @@ def _run_postgres(
     timeout, max_rows = limits
     started = time.monotonic()
     try:
-        guard.postgres_guard(conn, space, guard.ensure_reader(space, tables), timeout * 1000)
+        role = postgresql.ensure_reader(space, tables)
+        postgresql.read_only_guard(conn, space, role, int(timeout * 1000))
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         # A named (server-side) cursor: PostgreSQL declares one only for a SELECT or VALUES,
@@ -182,7 +183,7 @@ def _run_postgres(
     except psycopg.Error as error:
         if error.sqlstate in ("42501", "42P01"):
             for table in tables:
-                guard.forget_grant(space, table.id)
+                postgresql.forget_grant(space, table.id)
         raise _postgres_error(error, timeout) from None
     except sa.exc.DBAPIError as error:
         if isinstance(error.orig, psycopg.Error):

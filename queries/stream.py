@@ -1,5 +1,5 @@
 """Running translated SQL as a stream of row batches, under the database's own guard
-(queries/guard.py), for queries/answer.py to encode.
+(the read-only guards in ddl/backends), for queries/answer.py to encode.
 
 Each fetch asks for as many rows as the encoder's hint says, so a result of 10,000 rows of
 100 KB each never sits in memory at once; the time limit is a deadline that covers execution
@@ -20,11 +20,11 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from ddl.backends import MSSQL, POSTGRESQL, SQLITE
+from ddl.backends import MSSQL, POSTGRESQL, SQLITE, postgresql, sqlite
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.space import TenantSpace
-from queries import guard, mssql, run
+from queries import mssql, run
 from queries.answer import Budget, FetchHint, timeout_error
 
 Batch = Sequence[Sequence[Any]]
@@ -67,7 +67,7 @@ def _sqlite(
     raw = conn.connection.dbapi_connection
     assert isinstance(raw, sqlite3.Connection)
     try:
-        with guard.sqlite_guard(raw, budget.deadline), _length_limit(raw, budget.max_bytes):
+        with sqlite.read_only_guard(raw, budget.deadline), _length_limit(raw, budget.max_bytes):
             cursor = raw.cursor()
             try:
                 cursor.execute(sql, dict(params))
@@ -90,8 +90,8 @@ def _postgres(
 ) -> Iterator[Batch]:
     budget, hint, tables = limits
     try:
-        role = guard.ensure_reader(space, tables)
-        guard.postgres_guard(conn, space, role, _left_ms(budget))
+        role = postgresql.ensure_reader(space, tables)
+        postgresql.read_only_guard(conn, space, role, _left_ms(budget))
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         with raw.cursor(name="ct_saved_query") as cursor:  # server-side: FETCH n at a time
@@ -107,7 +107,7 @@ def _postgres(
             raise ValidationError(TOO_BIG) from None
         if error.sqlstate in ("42501", "42P01"):
             for table in tables:
-                guard.forget_grant(space, table.id)
+                postgresql.forget_grant(space, table.id)
         raise run.postgres_error(error, budget.timeout) from None
     except sa.exc.DBAPIError as error:
         if isinstance(error.orig, psycopg.Error):

@@ -46,7 +46,7 @@ class Backend(Protocol):
     schema_per_tenant: bool  # a tenant is a schema of one database (else a file of its own)
     drops_tenants: bool  # deleting a tenant is supported
 
-    grants: GrantCache  # reader grants this process made (queries/guard.py, queries/mssql.py)
+    grants: GrantCache  # saved-query reader grants this process made
 
     def engine_options(self) -> dict[str, Any]: ...
     def create_schema(self, schema: str) -> sa.Executable: ...

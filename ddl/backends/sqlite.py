@@ -80,6 +80,64 @@ def sqlite_engine(path: Path, *, attach_as_customtables: bool = False) -> Engine
     return engine
 
 
+# --- the saved-query guard -------------------------------------------------------------------
+
+GUARD_STEPS = 1000  # VM instructions between two looks at the clock in a saved query
+INTERNAL_PREFIXES = ("_ct_", "sqlite_")
+# Functions that reach outside the data where a build has them; the parser allows none of them.
+SQLITE_DENIED_FUNCTIONS = frozenset(
+    {
+        "load_extension",
+        "readfile",
+        "writefile",
+        "edit",
+        "fts3_tokenizer",
+        "sqlite_compileoption_get",
+    }
+)
+
+
+def _authorize(
+    action: int, arg1: str | None, arg2: str | None, db: str | None, _src: str | None
+) -> int:
+    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE):
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_READ:
+        table = arg1 or ""
+        if db is None:  # a CTE or subquery; every real table belongs to a database
+            return sqlite3.SQLITE_OK
+        if db == ALIAS and not table.lower().startswith(INTERNAL_PREFIXES):
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION:
+        name = (arg2 or "").lower()
+        return sqlite3.SQLITE_DENY if name in SQLITE_DENIED_FUNCTIONS else sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_TRANSACTION and (arg1 or "").upper() in (
+        "BEGIN",
+        "ROLLBACK",
+        "COMMIT",
+    ):
+        return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
+
+
+@contextmanager
+def read_only_guard(raw: sqlite3.Connection, deadline: float) -> Iterator[None]:
+    """The database's own wall around a saved query (DESIGN invariant 5): an authorizer
+    (SELECT, reads of `customtables` tables that are not internal, pure functions; nothing
+    else), `PRAGMA query_only`, and interrupted at `deadline` (time.monotonic()); all removed
+    again before the connection returns to the pool."""
+    raw.execute("PRAGMA query_only=1")
+    raw.set_authorizer(_authorize)
+    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), GUARD_STEPS)
+    try:
+        yield
+    finally:
+        raw.set_progress_handler(None, 0)
+        raw.set_authorizer(None)
+        raw.execute("PRAGMA query_only=0")
+
+
 class SqliteBackend(BackendBase):
     name: ClassVar[str] = "sqlite"
     sqlglot_dialect: ClassVar[str] = "sqlite"
