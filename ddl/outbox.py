@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ddl import fixed_sql, webhooks
+from ddl.backends import backend_for
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
 
@@ -73,11 +74,19 @@ def v1_stream(table_id: str) -> str:
     return f"v1:{table_id}"
 
 
-def _upsert_seq(table: Callable[[sa.Table], sa.Table], dialect: str) -> sa.Executable:
+# the backends with INSERT … ON CONFLICT … RETURNING (by backend name, a registry key)
+_ON_CONFLICT_INSERTS: dict[str, Callable[[sa.Table], Any]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
+
+
+def _upsert_seq(table: Callable[[sa.Table], sa.Table], insert: Callable[[sa.Table], Any]
+                ) -> sa.Executable:  # fmt: skip
     streams = table(event_streams)
-    insert = (sqlite if dialect == "sqlite" else postgresql).insert(streams)
     statement: sa.Executable = (
-        insert.values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
+        insert(streams)
+        .values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
         .on_conflict_do_update(
             index_elements=["stream"],
             set_={"last_seq": streams.c.last_seq + sa.literal_column("1")},
@@ -89,11 +98,11 @@ def _upsert_seq(table: Callable[[sa.Table], sa.Table], dialect: str) -> sa.Execu
 
 def _next_seq(conn: sa.Connection, stream: str) -> int:
     """The stream's next number; the upsert holds the stream's row lock until commit."""
-    dialect = conn.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        build = lambda table: _upsert_seq(table, dialect)  # noqa: E731
+    insert = _ON_CONFLICT_INSERTS.get(backend_for(conn).name)
+    if insert is not None:
+        build = lambda table: _upsert_seq(table, insert)  # noqa: E731
         return int(fixed_sql.run(conn, "next_seq", build, {"stream": stream}).scalar_one())
-    last = event_streams.c.last_seq
+    last = event_streams.c.last_seq  # SQL Server: under the stream's row lock the update takes
     where = event_streams.c.stream == stream
     if not conn.execute(event_streams.update().where(where).values(last_seq=last + 1)).rowcount:
         conn.execute(event_streams.insert().values(stream=stream, last_seq=1))

@@ -20,6 +20,7 @@ import msgspec
 import sqlalchemy as sa
 
 from ddl import fixed_sql
+from ddl.backends import backend_for
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
 
@@ -195,7 +196,15 @@ def fan_out(
     return fixed_sql.run(conn, "fan_out", _fan_out, params).rowcount or 0
 
 
-def _due_query(dialect: str, now: float, limit: int) -> sa.Select[Any]:
+def _skip_locked(conn: sa.Connection, query: sa.Select[Any], table: Any) -> sa.Select[Any]:
+    """Rows another dispatcher is claiming are passed over, not waited for (where writers
+    run concurrently; where they are serialised, the claim runs alone anyway)."""
+    if backend_for(conn).serialised_writers:
+        return query
+    return query.with_for_update(skip_locked=True, of=table)
+
+
+def _due_query(now: float, limit: int) -> tuple[sa.Select[Any], Any]:
     d = deliveries.alias("d")
     e = deliveries.alias("e")
     earlier = (
@@ -219,9 +228,7 @@ def _due_query(dialect: str, now: float, limit: int) -> sa.Select[Any]:
         .order_by(d.c.next_at, d.c.id)
         .limit(limit)
     )
-    if dialect == "postgresql":
-        return query.with_for_update(skip_locked=True, of=d)
-    return query
+    return query, d
 
 
 def _take(conn: sa.Connection, rows: Sequence[Any], owner: str, now: float, lease: float
@@ -246,7 +253,8 @@ def claim_due(
     conn: sa.Connection, owner: str, now: float, lease_seconds: float, limit: int
 ) -> list[Claim]:
     """Take the lease of up to `limit` due deliveries, each the oldest pending of its stream."""
-    rows = conn.execute(_due_query(conn.dialect.name, now, limit)).all()
+    query, table = _due_query(now, limit)
+    rows = conn.execute(_skip_locked(conn, query, table)).all()
     return _take(conn, rows, owner, now, lease_seconds)
 
 
@@ -261,9 +269,7 @@ def claim_next(conn: sa.Connection, done: Claim, owner: str, now: float, lease_s
         .order_by(d.stream_seq)
         .limit(1)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    row = conn.execute(query).first()
+    row = conn.execute(_skip_locked(conn, query, deliveries)).first()
     if row is None or row.next_at > now:
         return None
     taken = _take(conn, [row], owner, now, lease_seconds)
