@@ -39,7 +39,7 @@ from ddl.errors import ValidationError
 from ddl.space import TenantSpace
 
 log = logging.getLogger("customtables.webhooks")
-LEASE_MARGIN_SECONDS = 5.0  # a lease outlives the attempt's time limit by this much
+LEASE_MARGIN_SECONDS = 10.0  # a lease lasts twice the attempt's time limit and this much
 PRUNE_SECONDS = 600.0
 _wakers: list[threading.Event] = []
 
@@ -153,7 +153,7 @@ class Dispatcher:
             self._pruned = now
 
     def _claim(self, space: TenantSpace, limit: int) -> list[webhooks.Claim]:
-        lease = self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+        lease = 2 * self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
         with space.write() as conn:
             return webhooks.claim_due(conn, self.owner, time.time(), lease, limit)
 
@@ -168,7 +168,7 @@ class Dispatcher:
     def _attempt(self, space: TenantSpace, claim: webhooks.Claim) -> None:
         """Deliver `claim`, then the next events of its stream while they are due: ending one
         attempt and taking the next is one transaction, with no wait for the next poll."""
-        lease = self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+        lease = 2 * self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
         current: webhooks.Claim | None = claim
         try:
             while current is not None and not self._stop.is_set():

@@ -237,8 +237,9 @@ def _take(conn: sa.Connection, rows: Sequence[Any], owner: str, now: float, leas
     for row in rows:
         taken = conn.execute(
             deliveries.update()
-            .where(
+            .where(  # re-checked on the row as it is now: a stale read never takes it
                 deliveries.c.id == row.id,
+                deliveries.c.state == PENDING,
                 sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
             )
             .values(lease_owner=owner, lease_until=now + lease, attempts=deliveries.c.attempts + 1)
