@@ -777,6 +777,7 @@ class ColumnType:
     csv_parse: Callable[[str], Any] = csv_as_is
     csv_infer: tuple[int, Callable[[str], bool]] | None = None  # (rank: first match wins, test)
     fixed_length: int | None = None  # the character limit a text type always has
+    own_length: bool = False  # the limit is the column's own ColumnLength (VarcharOther)
     key: bool = False  # may be a table's key
     text: bool = False  # compared and sorted in the text collation
 
@@ -788,20 +789,24 @@ class ColumnType:
 def _text_type(
     type_id: TypeId, name: str, limit: int | None, planner: str, **more: Any
 ) -> ColumnType:
-    """The string types differ only in their limit (VarcharOther's is the column's own)."""
-    fixed = limit
+    """The string types differ only in their limit: fixed, none (None), or the column's own
+    (`own_length=True`, VarcharOther)."""
+    own = bool(more.get("own_length"))
+
+    def limit_of(length: int | None) -> int | None:
+        return length if own else limit
 
     def to_db(_dialect: str, length: int | None) -> Converter:
-        return _string_in(fixed if fixed is not None else length)
+        return _string_in(limit_of(length))
 
     def wire(_dialect: str, length: int | None, longest: int) -> Any:
-        limit = fixed if fixed is not None else length
-        return _string_wire(longest if limit is None else min(limit, longest))
+        most = limit_of(length)
+        return _string_wire(longest if most is None else min(most, longest))
 
     return ColumnType(
         type_id,
         name,
-        sql=lambda length: _unicode(fixed if fixed is not None else length),
+        sql=lambda length: _unicode(limit_of(length)),
         to_db=to_db,
         wire=wire,
         to_json=None,
@@ -809,7 +814,7 @@ def _text_type(
         csv_format=_csv_text,
         csv_column=csv_text_column,
         planner_sql=lambda length: planner.format(length=length),
-        fixed_length=fixed,
+        fixed_length=limit,
         text=True,
         **more,
     )
@@ -923,7 +928,9 @@ _RECORDS = (
         key=True,
     ),
     _text_type(TypeId.VARCHAR200, "Varchar200", 200, "NVARCHAR(200)", key=True),
-    _text_type(TypeId.VARCHAROTHER, "Varcharother", None, "NVARCHAR({length})", key=True),
+    _text_type(
+        TypeId.VARCHAROTHER, "Varcharother", None, "NVARCHAR({length})", key=True, own_length=True
+    ),
     ColumnType(
         TypeId.VARBINARY,
         "Varbinary",
@@ -963,7 +970,7 @@ def type_name(type_id: int) -> str:
 def string_length(type_id: TypeId, length: int | None) -> int | None:
     """The character limit of a string column, or None for unlimited text."""
     record = COLUMN_TYPES[type_id]
-    return record.fixed_length if record.fixed_length is not None else length
+    return length if record.own_length else record.fixed_length
 
 
 def sql_type(type_id: TypeId, length: int | None = None) -> sa.types.TypeEngine[Any]:
