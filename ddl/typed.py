@@ -53,12 +53,13 @@ class TypedRows:
         key = table.key
         key_wire = COLUMN_TYPES[key.type_id].wire(dialect, key.length, longest)
         self.convert_key = _wire_converter(key, dialect)
+        key_type = int(key.type_id)
         self.row_type = msgspec.defstruct(
             "TypedRow",
             [
                 ("KeyValue", key_wire),
-                ("KeyColumnName", Literal[key.name] | None | msgspec.UnsetType, UNSET),  # type: ignore[valid-type]
-                ("KeyDataTypeId", Literal[int(key.type_id)] | None | msgspec.UnsetType, UNSET),  # type: ignore[valid-type]
+                ("KeyColumnName", Literal[key.name] | None | msgspec.UnsetType, UNSET),
+                ("KeyDataTypeId", Literal[key_type] | None | msgspec.UnsetType, UNSET),
                 ("Columns", list[item] | msgspec.UnsetType, UNSET),  # type: ignore[valid-type]
             ],
             forbid_unknown_fields=True,
