@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from ddl.backends import Backend
 from ddl.prepared import PreparedColumn, PreparedTable
 from ddl.rows import Batch, ParamRows
 from ddl.types import COLUMN_TYPES, BadValue
@@ -31,7 +32,7 @@ class TypedRows:
     `longest` bounds every string value (longer ones take the general path)."""
 
     def __init__(self, table: PreparedTable, longest: int = DEFAULT_LONGEST) -> None:
-        dialect = table.space.dialect
+        backend = table.space.backend
         self.longest = longest
         self.column_of: dict[type, PreparedColumn] = {}
         self.convert: dict[type, Any] = {}
@@ -39,20 +40,20 @@ class TypedRows:
             record = COLUMN_TYPES[column.type_id]
             struct = msgspec.defstruct(
                 f"Column{index}",
-                [("Value", _nullable(record.wire(dialect, column.length, longest)))],
+                [("Value", _nullable(record.wire(backend, column.length, longest)))],
                 tag_field="ColumnName",
                 tag=column.name,
                 forbid_unknown_fields=True,
                 gc=False,
             )
             self.column_of[struct] = column
-            convert = _wire_converter(column, dialect)
+            convert = _wire_converter(column, backend)
             if convert is not None:
                 self.convert[struct] = convert
         item = Any if not self.column_of else _union(tuple(self.column_of))
         key = table.key
-        key_wire = COLUMN_TYPES[key.type_id].wire(dialect, key.length, longest)
-        self.convert_key = _wire_converter(key, dialect)
+        key_wire = COLUMN_TYPES[key.type_id].wire(backend, key.length, longest)
+        self.convert_key = _wire_converter(key, backend)
         key_type = int(key.type_id)
         self.row_type = msgspec.defstruct(
             "TypedRow",
@@ -101,17 +102,17 @@ def _nullable(kind: Any) -> Any:
 ColumnConverter = Callable[[Sequence[Any]], list[Any]]
 
 
-def _wire_converter(column: PreparedColumn, dialect: str) -> ColumnConverter | None:
+def _wire_converter(column: PreparedColumn, backend: Backend) -> ColumnConverter | None:
     """What still turns a column of typed values into bound ones (None when they already are):
     the type's whole-column conversion where it vouches for every value, else one at a time
     (raising BadValue for a value the general path must explain)."""
     record = COLUMN_TYPES[column.type_id]
     if not record.wire_converts:
         return None
-    one = (record.wire_to_db or record.to_db)(dialect, column.length)
+    one = (record.wire_to_db or record.to_db)(backend, column.length)
     if one is None:
         return None
-    whole = record.wire_column(dialect, column.length) if record.wire_column else None
+    whole = record.wire_column(backend, column.length) if record.wire_column else None
 
     def convert(values: Sequence[Any]) -> list[Any]:
         if whole is not None:

@@ -2,7 +2,8 @@
 knows about that type, so a new type id is a new record here (and its tests), nowhere else:
 
 - `sql`: the SQL type, one definition that renders per backend (bit, datetime2, … on mssql);
-- `to_db`: a JSON value → the value bound for a backend, raising `BadValue(expected)`;
+- `to_db`: a JSON value → the value bound for a backend (by its storage capabilities,
+  ddl/backends), raising `BadValue(expected)`;
 - `wire`: the msgspec type of the value's canonical JSON form (the typed write path checks it in
   C, ddl/typed.py), and `wire_converts` when that value still goes through `to_db`;
 - `to_json`: a stored value → JSON-ready Python (`shape`: the same, lenient, for a saved
@@ -29,15 +30,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import IntEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 from sqlalchemy.types import UserDefinedType
 
+if TYPE_CHECKING:
+    from ddl.backends import Backend
+
 Converter = Callable[[Any], Any]
-Dialected = Callable[[str, "int | None"], Converter]  # (dialect, length) → converter
 CsvColumn = Callable[[list[Any]], tuple[list[Any], int]]
 
 
@@ -104,8 +107,8 @@ def _money_sql(_length: int | None) -> sa.types.TypeEngine[Any]:
 # --- input ------------------------------------------------------------------------------------
 
 
-def _boolean_in(dialect: str, _length: int | None) -> Converter:
-    as_int = dialect == "sqlite"
+def _boolean_in(backend: Backend, _length: int | None) -> Converter:
+    as_int = backend.booleans_as_int
 
     def convert(value: Any) -> Any:
         if value is True or value is False:
@@ -144,13 +147,13 @@ def parse_datetime(value: Any) -> datetime:
     return parsed
 
 
-def _date_in(dialect: str, _length: int | None) -> Converter:
-    if dialect == "sqlite":
+def _date_in(backend: Backend, _length: int | None) -> Converter:
+    if backend.dates_as_text:
         return lambda value: parse_datetime(value).isoformat(sep=" ")
     return parse_datetime
 
 
-def _float_in(_dialect: str, _length: int | None) -> Converter:
+def _float_in(_backend: Backend, _length: int | None) -> Converter:
     def convert(value: Any) -> float:
         if type(value) is bool or not isinstance(value, int | float | Decimal):
             raise BadValue("a number")
@@ -185,7 +188,7 @@ def integer_value(value: Any) -> int:
     return result
 
 
-def _integer_in(_dialect: str, _length: int | None) -> Converter:
+def _integer_in(_backend: Backend, _length: int | None) -> Converter:
     return integer_value
 
 
@@ -234,14 +237,14 @@ def money_text(value: Any) -> str:
     return str(money_value(value))
 
 
-def _money_in(dialect: str, _length: int | None) -> Converter:
-    return money_text if dialect == "sqlite" else money_value
+def _money_in(backend: Backend, _length: int | None) -> Converter:
+    return money_text if backend.money_as_text else money_value
 
 
-def _money_param(dialect: str, length: int | None) -> Converter:
+def _money_param(backend: Backend, length: int | None) -> Converter:
     """A Money parameter of a saved query: on SQLite a float, as it is compared with
     CAST(Money AS REAL) there (queries/plan.py)."""
-    if dialect == "sqlite":
+    if backend.money_as_text:
         return lambda value: float(money_value(value))
     return money_value
 
@@ -281,13 +284,13 @@ def uuid_text(value: Any) -> str:
         raise BadValue("a UUID string") from None
 
 
-def _uuid_in(dialect: str, _length: int | None) -> Converter:
-    if dialect == "postgresql":
+def _uuid_in(backend: Backend, _length: int | None) -> Converter:
+    if backend.native_uuid:
         return lambda value: uuid.UUID(uuid_text(value))
     return uuid_text
 
 
-def _binary_in(_dialect: str, _length: int | None) -> Converter:
+def _binary_in(_backend: Backend, _length: int | None) -> Converter:
     def convert(value: Any) -> bytes:
         if not isinstance(value, str):
             raise BadValue("a base64 string")
@@ -330,8 +333,8 @@ def _boolean_from_text(text: str) -> Any:
 _INT64 = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
 
 
-def _fixed_wire(kind: Any) -> Callable[[str, int | None, int], Any]:
-    return lambda _dialect, _length, _longest: kind
+def _fixed_wire(kind: Any) -> Wire:
+    return lambda _backend, _length, _longest: kind
 
 
 # --- whole columns of canonical values, converted in C-speed passes (join, match, split) ----
@@ -397,32 +400,32 @@ def _date_text_column(values: Sequence[Any]) -> list[Any] | None:
     return _split(naive.replace("T", " "), len(values))
 
 
-def _uuid_wire(dialect: str, _length: int | None, longest: int) -> Any:
-    return uuid.UUID if dialect == "postgresql" else _string_wire(min(longest, 64))
+def _uuid_wire(backend: Backend, _length: int | None, longest: int) -> Any:
+    return uuid.UUID if backend.native_uuid else _string_wire(min(longest, 64))
 
 
-def _uuid_wire_in(dialect: str, length: int | None) -> Converter | None:
+def _uuid_wire_in(backend: Backend, length: int | None) -> Converter | None:
     """PostgreSQL binds the uuid.UUID msgspec parsed in C; the others take the text."""
-    return None if dialect == "postgresql" else _uuid_in(dialect, length)
+    return None if backend.native_uuid else _uuid_in(backend, length)
 
 
-def _uuid_wire_column(dialect: str, _length: int | None) -> ColumnConvert | None:
-    return None if dialect == "postgresql" else _uuid_text_column
+def _uuid_wire_column(backend: Backend, _length: int | None) -> ColumnConvert | None:
+    return None if backend.native_uuid else _uuid_text_column
 
 
-def _date_wire_column(dialect: str, _length: int | None) -> ColumnConvert | None:
+def _date_wire_column(backend: Backend, _length: int | None) -> ColumnConvert | None:
     """On SQLite the stored text of `…T10:00:00Z` is `… 10:00:00`: the same characters."""
-    return _date_text_column if dialect == "sqlite" else None
+    return _date_text_column if backend.dates_as_text else None
 
 
 _ANY_JSON = msgspec.json.Decoder(float_hook=Decimal)  # as the general path decodes a Value
 
 
-def _money_wire_in(dialect: str, length: int | None) -> Converter:
+def _money_wire_in(backend: Backend, length: int | None) -> Converter:
     """Money arrives as its raw JSON text (msgspec.Raw): decoded as the general path decodes
     it, then converted; absurdly long text goes to the general path (the JSON policy's value
     limit names it)."""
-    convert = _money_in(dialect, length)
+    convert = _money_in(backend, length)
 
     def from_raw(raw: Any) -> Any:
         if len(raw) > 64:
@@ -436,11 +439,11 @@ def _money_wire_in(dialect: str, length: int | None) -> Converter:
 _PLACES = ("0000", "000", "00", "0", "")  # zeros that pad n decimal places to 4
 
 
-def _money_wire_column(dialect: str, _length: int | None) -> ColumnConvert:
+def _money_wire_column(backend: Backend, _length: int | None) -> ColumnConvert:
     """Raw JSON numbers Money stores as they are (plain decimals, at most 4 places, below
     10^15 with room for a sign, no negative zero): padded to 4 places as text. Any other
     column is converted one value at a time."""
-    as_text = dialect == "sqlite"
+    as_text = backend.money_as_text
 
     def convert(raws: Sequence[Any]) -> list[Any] | None:
         joined = b"\n".join(raws)
@@ -751,7 +754,7 @@ def _looks_uuid(text: str) -> bool:
 
 # --- the records -----------------------------------------------------------------------------
 
-Wire = Callable[[str, "int | None", int], Any]  # (dialect, length, longest string) → msgspec type
+Wire = Callable[["Backend", "int | None", int], Any]  # (backend, length, longest) → msgspec type
 
 
 @dataclass(frozen=True, slots=True)
@@ -761,7 +764,7 @@ class ColumnType:
     id: TypeId
     name: str  # as messages name the type: "Money", "VarcharMax"
     sql: Callable[[int | None], sa.types.TypeEngine[Any]]
-    to_db: Callable[[str, int | None], Converter]
+    to_db: Callable[[Backend, int | None], Converter]
     wire: Wire
     to_json: Converter | None
     shape: Converter
@@ -770,10 +773,10 @@ class ColumnType:
     planner_sql: Callable[[int | None], str]
     planner_kinds: tuple[str, ...] = ()
     wire_converts: bool = False
-    wire_to_db: Callable[[str, int | None], Converter | None] | None = None  # if not to_db
-    wire_column: Callable[[str, int | None], ColumnConvert | None] | None = None
+    wire_to_db: Callable[[Backend, int | None], Converter | None] | None = None  # if not to_db
+    wire_column: Callable[[Backend, int | None], ColumnConvert | None] | None = None
     from_text: Callable[[str], Any] = _from_text
-    to_param: Callable[[str, int | None], Converter] | None = None
+    to_param: Callable[[Backend, int | None], Converter] | None = None
     csv_parse: Callable[[str], Any] = csv_as_is
     csv_infer: tuple[int, Callable[[str], bool]] | None = None  # (rank: first match wins, test)
     fixed_length: int | None = None  # the character limit a text type always has
@@ -781,9 +784,9 @@ class ColumnType:
     key: bool = False  # may be a table's key
     text: bool = False  # compared and sorted in the text collation
 
-    def param_converter(self, dialect: str) -> Converter:
+    def param_converter(self, backend: Backend) -> Converter:
         """A saved query's parameter of this type → its bound value."""
-        return (self.to_param or self.to_db)(dialect, None)
+        return (self.to_param or self.to_db)(backend, None)
 
 
 def _text_type(
@@ -796,10 +799,10 @@ def _text_type(
     def limit_of(length: int | None) -> int | None:
         return length if own else limit
 
-    def to_db(_dialect: str, length: int | None) -> Converter:
+    def to_db(_backend: Backend, length: int | None) -> Converter:
         return _string_in(limit_of(length))
 
-    def wire(_dialect: str, length: int | None, longest: int) -> Any:
+    def wire(_backend: Backend, length: int | None, longest: int) -> Any:
         most = limit_of(length)
         return _string_wire(longest if most is None else min(most, longest))
 
@@ -842,7 +845,7 @@ _RECORDS = (
         "Date",
         sql=lambda _length: sa.DateTime().with_variant(mssql.DATETIME2(), "mssql"),
         to_db=_date_in,
-        wire=lambda _dialect, _length, longest: _string_wire(longest),
+        wire=lambda _backend, _length, longest: _string_wire(longest),
         wire_converts=True,
         wire_column=_date_wire_column,
         to_json=_date_out,
@@ -936,7 +939,7 @@ _RECORDS = (
         "Varbinary",
         sql=lambda _length: sa.LargeBinary().with_variant(mssql.VARBINARY(None), "mssql"),
         to_db=_binary_in,
-        wire=lambda _dialect, _length, longest: Annotated[
+        wire=lambda _backend, _length, longest: Annotated[
             bytes, msgspec.Meta(max_length=longest * 3 // 4)
         ],
         to_json=_binary_out,
@@ -978,9 +981,9 @@ def sql_type(type_id: TypeId, length: int | None = None) -> sa.types.TypeEngine[
     return COLUMN_TYPES[type_id].sql(length)
 
 
-def input_converter(type_id: TypeId, length: int | None, dialect: str) -> Converter:
-    """Converter from decoded JSON to the value bound for `dialect`; callers handle null."""
-    return COLUMN_TYPES[type_id].to_db(dialect, length)
+def input_converter(type_id: TypeId, length: int | None, backend: Backend) -> Converter:
+    """Converter from decoded JSON to the value bound for `backend`; callers handle null."""
+    return COLUMN_TYPES[type_id].to_db(backend, length)
 
 
 def output_converter(type_id: TypeId) -> Converter | None:

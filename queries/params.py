@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ddl.backends import backend_for
 from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import MAX_TYPE_ID, BadValue, TypeId, column_type
@@ -35,7 +36,7 @@ def _coerce(parameter: ParameterDef, value: Any, dialect: str, from_text: bool) 
     try:
         if from_text and isinstance(value, str):
             value = record.from_text(value)
-        return record.param_converter(dialect)(value)
+        return record.param_converter(backend_for(dialect))(value)
     except BadValue as error:
         detail = f" ({error.detail})" if error.detail else ""
         raise ValidationError(

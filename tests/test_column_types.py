@@ -15,6 +15,7 @@ from sqlalchemy.dialects import mssql, postgresql, sqlite
 from sqlalchemy.schema import CreateTable
 
 from ddl import collation
+from ddl.backends import POSTGRESQL, SQLITE, backend_for
 from ddl.formats import csv_types, csv_values, csv_write
 from ddl.types import (
     COLUMN_TYPES,
@@ -104,14 +105,14 @@ def test_sql_type_renders_as_a_column_and_a_key(type_id: TypeId, dialect: str) -
 @pytest.mark.parametrize("dialect", list(DIALECTS))
 def test_json_in_and_out(type_id: TypeId, dialect: str) -> None:
     value, _text = SAMPLES[type_id]
-    bound = input_converter(type_id, LENGTH, dialect)(value)
+    bound = input_converter(type_id, LENGTH, backend_for(dialect))(value)
     assert bound is not None
     with pytest.raises(BadValue):
-        input_converter(type_id, LENGTH, dialect)({"not": "a value"})
+        input_converter(type_id, LENGTH, backend_for(dialect))({"not": "a value"})
     to_json = output_converter(type_id)
     if to_json is not None and dialect == "sqlite":  # what SQLite hands back is what we bound
         assert to_json(bound) is not None
-    assert column_type(type_id).param_converter(dialect)(value) is not None
+    assert column_type(type_id).param_converter(backend_for(dialect))(value) is not None
     assert column_type(type_id).shape(bound) is not None
 
 
@@ -122,14 +123,14 @@ def test_typed_wire_form_decodes_the_sample_and_converts_like_the_general_path(
 ) -> None:
     record = column_type(type_id)
     value, _text = SAMPLES[type_id]
-    wire = record.wire(dialect, LENGTH, 1000)
+    wire = record.wire(backend_for(dialect), LENGTH, 1000)
     decoded = msgspec.json.decode(msgspec.json.encode(value), type=wire)
-    bound = input_converter(type_id, LENGTH, dialect)(value)
+    bound = input_converter(type_id, LENGTH, backend_for(dialect))(value)
     if record.wire_converts:
-        one = (record.wire_to_db or record.to_db)(dialect, LENGTH)
+        one = (record.wire_to_db or record.to_db)(backend_for(dialect), LENGTH)
         if one is not None:
             decoded = one(decoded)
-        whole = record.wire_column(dialect, LENGTH) if record.wire_column else None
+        whole = record.wire_column(backend_for(dialect), LENGTH) if record.wire_column else None
         if whole is not None:
             raw = msgspec.json.decode(msgspec.json.encode(value), type=wire)
             assert whole([raw, raw]) in (None, [bound, bound])
@@ -140,11 +141,11 @@ def test_typed_wire_form_decodes_the_sample_and_converts_like_the_general_path(
 def test_csv_both_ways(type_id: TypeId) -> None:
     value, text = SAMPLES[type_id]
     parsed = csv_values.parser(type_id)(text)
-    assert input_converter(type_id, LENGTH, "sqlite")(parsed) == input_converter(
-        type_id, LENGTH, "sqlite"
+    assert input_converter(type_id, LENGTH, SQLITE)(parsed) == input_converter(
+        type_id, LENGTH, SQLITE
     )(value)
     ready = output_converter(type_id)
-    shown = ready(input_converter(type_id, LENGTH, "postgresql")(value)) if ready else value
+    shown = ready(input_converter(type_id, LENGTH, POSTGRESQL)(value)) if ready else value
     assert csv_values.formatter(int(type_id))(shown)
     column, _empty = csv_write._adapter(int(type_id))([shown, shown])
     assert len(column) == 2
@@ -164,7 +165,7 @@ def test_planner_types_and_answers(type_id: TypeId) -> None:
     value, _text = SAMPLES[type_id]
     column = plan.OutputColumn("V", type_id)
     _columns, shape = results.shaper([column], [])
-    assert shape([input_converter(type_id, LENGTH, "sqlite")(value)])["V"] is not None
+    assert shape([input_converter(type_id, LENGTH, SQLITE)(value)])["V"] is not None
 
 
 @pytest.mark.parametrize("type_id", EVERY_ID, ids=lambda t: t.name)
