@@ -287,3 +287,24 @@ def test_a_uuid_with_a_final_newline_is_stored_as_the_general_path_stores_it(
     )
     assert response.status_code == 200, response.text
     assert {row["U"] for row in _rows(api, everything)} == {value.strip()}
+
+
+@pytest.mark.parametrize("depth", [40, 5000])
+def test_a_deeply_nested_money_value_gets_the_depth_answer(
+    api: Api, everything: str, depth: int
+) -> None:
+    """Money is read raw on the typed path, so nesting inside its value is the JSON policy's to
+    refuse (msgspec itself stops past its recursion limit): 400 naming the place, never 500."""
+    value = b"[" * depth + b"]" * depth
+    body = (
+        b'{"OperationType":"UpsertMany","UpsertManyModel":[{"KeyValue":1,'
+        b'"Columns":[{"ColumnName":"M","Value":' + value + b"}]}]}"
+    )
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert "row 0, column 'M'" in response.json()["Message"]
+    assert _rows(api, everything) == []

@@ -155,8 +155,8 @@ def _canonical(
     try:
         request = _typed_decoder(typed).decode(body)
         kind, batch_rows = model_rows(request)
-    except (msgspec.MsgspecError, ValidationError):
-        return None
+    except (msgspec.MsgspecError, ValidationError, RecursionError):
+        return None  # RecursionError: a Raw value (Money) nested past msgspec's own limit
     if len(batch_rows) > max_rows:
         return None
     built = typed_batch(table, batch_rows)
