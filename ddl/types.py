@@ -5,7 +5,8 @@ knows about that type, so a new type id is a new record here (and its tests), no
 - `to_db`: a JSON value → the value bound for a backend (by its storage capabilities,
   ddl/backends), raising `BadValue(expected)`;
 - `wire`: the msgspec type of the value's canonical JSON form (the typed write path checks it in
-  C, ddl/typed.py), and `wire_converts` when that value still goes through `to_db`;
+  C, ddl/typed.py); `wire_converts` when that value still needs converting, `wire_to_db` when
+  not by `to_db`, `wire_column` to convert a whole column in C-speed passes;
 - `to_json`: a stored value → JSON-ready Python (`shape`: the same, lenient, for a saved
   query's answer, where the driver may hand over anything);
 - `from_text`: a value given as text in a query string → its JSON form;
