@@ -97,6 +97,10 @@ def _unicode(limit: int | None) -> sa.types.TypeEngine[Any]:
     return sa.Unicode(limit)
 
 
+_DATETIME2 = mssql.DATETIME2()  # type: ignore[no-untyped-call]
+_VARBINARY = mssql.VARBINARY(None)  # type: ignore[no-untyped-call]
+
+
 def _money_sql(_length: int | None) -> sa.types.TypeEngine[Any]:
     return (
         sa.Numeric(19, 4, asdecimal=True)
@@ -196,6 +200,7 @@ def _integer_in(_backend: Backend, _length: int | None) -> Converter:
 def money_value(value: Any) -> Decimal:
     """Exact DECIMAL(19,4); more than 4 places round half away from zero, as SQL Server does."""
     kind = type(value)
+    number: Decimal
     if kind is Decimal:
         number = value
     elif kind is int:
@@ -844,7 +849,7 @@ _RECORDS = (
     ColumnType(
         TypeId.DATE,
         "Date",
-        sql=lambda _length: sa.DateTime().with_variant(mssql.DATETIME2(), "mssql"),
+        sql=lambda _length: sa.DateTime().with_variant(_DATETIME2, "mssql"),
         to_db=_date_in,
         wire=lambda _backend, _length, longest: _string_wire(longest),
         wire_converts=True,
@@ -938,7 +943,7 @@ _RECORDS = (
     ColumnType(
         TypeId.VARBINARY,
         "Varbinary",
-        sql=lambda _length: sa.LargeBinary().with_variant(mssql.VARBINARY(None), "mssql"),
+        sql=lambda _length: sa.LargeBinary().with_variant(_VARBINARY, "mssql"),
         to_db=_binary_in,
         wire=lambda _backend, _length, longest: Annotated[
             bytes, msgspec.Meta(max_length=longest * 3 // 4)
