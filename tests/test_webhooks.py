@@ -367,3 +367,28 @@ def test_a_dead_receiver_is_logged_and_never_slows_writes(hook_tenant: TenantCtx
     assert log[0]["Outcome"] == "retrying"
     assert log[0]["Error"] == "could not connect to the receiver"
     assert {d["EventId"] for d in log} == {log[-1]["EventId"]}  # the first event blocks its stream
+
+
+def test_event_values_read_as_rows_values_does_for_every_type(api: Api) -> None:
+    import json
+
+    columns = [("Flag", 0), ("When", 1), ("Ratio", 2), ("Qty", 3), ("Price", 4), ("Code", 5),
+               ("Name", 6), ("Notes", 7), ("Body", 8), ("Ref", 9), ("Title", 10), ("Blob", 12)]
+    made = api.post("custom-tables/Typed", json={
+        "KeyColumnName": "Id", "KeyDataTypeId": 9,
+        "Columns": [{"ColumnName": n, "ColumnDataTypeId": t} for n, t in columns]
+        + [{"ColumnName": "Sku", "ColumnDataTypeId": 11, "ColumnLength": 20}]})
+    assert made.status_code == 201, made.text
+    values = {"Flag": True, "When": "2024-03-01T08:30:00+02:00", "Ratio": 0.125, "Qty": 2**40,
+              "Price": "1234.56789", "Code": "C", "Name": "Émile", "Notes": "ü", "Body": "a\nb",
+              "Ref": "{A1B2C3D4-0000-0000-0000-000000000001}", "Title": "T", "Blob": "AAEC",
+              "Sku": "SKU-1"}  # fmt: skip
+    row = {"KeyValue": "A1B2C3D4-0000-0000-0000-0000000000FF",
+           "Columns": [{"ColumnName": k, "Value": v} for k, v in values.items()]}
+    assert _upsert(api, "Typed", [row]).status_code == 200
+    stream = api.get("custom-tables/Typed/changes?StreamSeconds=0&LastEventId=0").text
+    [event] = [json.loads(line[6:]) for line in stream.splitlines()
+               if line.startswith("data: ") and "rows.created" in line]  # fmt: skip
+    [flat] = api.get("custom-tables/Typed/rows/values?Format=flat").json()
+    assert event["Rows"][0]["KeyValue"] == flat.pop("Id")
+    assert event["Rows"][0]["Values"] == flat
