@@ -1,5 +1,11 @@
-"""OpenAPI for handlers that decode their own body (raw bytes → msgspec struct, for exact
-decimals and speed): the body's JSON Schema comes from msgspec and is registered once."""
+"""OpenAPI for handlers that decode their own body (raw bytes → msgspec struct behind the one
+JSON policy of app/json_policy.py, for exact decimals and the depth/duplicate-key limits).
+
+Litestar documents only the bodies it decodes itself, so these handlers pass
+`operation_class=body_of(Kind, examples=…)`: a public Litestar hook that gives the operation its
+`requestBody`. The schema is msgspec's, written inline (its `$defs` resolved in place): Litestar
+rebuilds `components/schemas` from the types it decodes or answers, so a `$ref` to a component
+of ours would need its private OpenAPI plugin patched."""
 
 from __future__ import annotations
 
@@ -7,59 +13,58 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar import Litestar
-from litestar._openapi.plugin import OpenAPIPlugin
-from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, Operation, RequestBody
+from litestar.openapi.spec import Example, OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 
-from app.openapi_errors import document_errors
-
-_bodies: dict[type, str] = {}  # body class → media type
-REF = "#/components/schemas/{name}"
-
-
-def _components() -> tuple[dict[type, Any], dict[str, Any]]:
-    """Each body's $ref and the schemas they need. msgspec names components by class name and
-    qualifies them by module when two bodies share one (v1's and v3's CreateTableRequest)."""
-    kinds = list(_bodies)
-    refs, schemas = msgspec.json.schema_components(kinds, ref_template=REF)
-    return dict(zip(kinds, refs, strict=True)), schemas
+DEFS = "#/$defs/"
+MULTIPART = "multipart/form-data"
+MULTIPART_FILE = OpenAPIMediaType(
+    schema=Schema(
+        type=OpenAPIType.OBJECT,
+        properties={"file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)},
+        required=["file"],
+    )
+)
 
 
-def body_of(kind: type, media_type: str = "application/json") -> type[Operation]:
-    """An operation class whose request body is `kind` (pass as `operation_class=`)."""
-    _bodies[kind] = media_type
+def _resolved(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """`node` with every `{"$ref": "#/$defs/X"}` replaced by X (bodies are not recursive; a
+    recursive one keeps its inner reference rather than loop)."""
+    if isinstance(node, list):
+        return [_resolved(item, defs, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(DEFS) and ref[len(DEFS) :] not in seen:
+        name = ref[len(DEFS) :]
+        return _resolved(defs[name], defs, (*seen, name))
+    return {key: _resolved(value, defs, seen) for key, value in node.items()}
+
+
+def inline_schema(kind: Any) -> dict[str, Any]:
+    """The JSON Schema msgspec derives for `kind`, self-contained (no `$defs`)."""
+    schema = msgspec.json.schema(kind)
+    defs = schema.pop("$defs", {})
+    return _resolved(schema, defs)  # type: ignore[no-any-return]
+
+
+def body_of(
+    kind: type,
+    media_type: str = "application/json",
+    examples: dict[str, Example] | None = None,
+    required: bool = True,
+    also: dict[str, OpenAPIMediaType] | None = None,
+) -> type[Operation]:
+    """An operation class whose request body is `kind` (pass as `operation_class=`); `also`
+    documents other media types the route reads (an import's multipart upload)."""
+    schema = inline_schema(kind)
 
     @dataclass
     class BodyOperation(Operation):
         def __post_init__(self) -> None:
-            schema: Any = _components()[0][kind]
+            content = OpenAPIMediaType(schema=schema, examples=examples)  # type: ignore[arg-type]
             self.request_body = RequestBody(
-                required=True, content={media_type: OpenAPIMediaType(schema=schema)}
+                required=required, content={media_type: content, **(also or {})}
             )
 
     return BodyOperation
-
-
-def body_schemas() -> dict[str, Any]:
-    return _components()[1]
-
-
-class _WithBodySchemas(OpenAPIPlugin):
-    """Litestar regenerates components/schemas from the handlers it knows; this adds ours."""
-
-    __slots__ = ()
-
-    def _build_openapi(self) -> OpenAPI:
-        openapi = super()._build_openapi()
-        schemas = dict(openapi.components.schemas or {})
-        for name, schema in body_schemas().items():
-            schemas.setdefault(name, schema)
-        openapi.components.schemas = schemas
-        document_errors(openapi)
-        return openapi
-
-
-def document_bodies(app: Litestar) -> None:
-    """Make the app's OpenAPI plugin include the raw-body handlers' schemas."""
-    plugin = app.plugins.get(OpenAPIPlugin)
-    plugin.__class__ = _WithBodySchemas

@@ -55,7 +55,7 @@ class TableOut(msgspec.Struct):
 class RowOut(msgspec.Struct):
     id: str
     data: dict[str, Any]
-    position: float | int | None
+    position: float | None  # a JSON number (integral ones are written without a fraction)
     createdAt: str
     updatedAt: str
 

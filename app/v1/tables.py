@@ -8,9 +8,11 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Router, delete, get, patch, post
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter, RawBody
 from msgspec import UNSET
 
+from app import openapi_examples as ex
 from app.auth import PrincipalDep, TenancyDep, principal_v1
 from app.json_policy import Location
 from app.openapi import body_of
@@ -55,6 +57,19 @@ Offset = Annotated[
 ]
 
 
+def _answer(status: int, kind: type, data: Any) -> dict[int, ResponseSpec]:
+    """A success answer with the source document's example in its envelope."""
+    example = {"success": True, "data": data}
+    return {
+        status: ResponseSpec(
+            kind,
+            generate_examples=False,
+            examples=ex.example_list(Source=example),
+            description="Created" if status == 201 else "Success",
+        )
+    }
+
+
 def space_for(principal: Principal, tenancy: Tenancy, scope: str) -> TenantSpace:
     """The caller's company space, once the key is shown to carry `scope` (v3 roles don't)."""
     if scope not in principal.scopes:
@@ -65,7 +80,7 @@ def space_for(principal: Principal, tenancy: Tenancy, scope: str) -> TenantSpace
 class TablesController(Controller):
     path = "/tables"
 
-    @get("", sync_to_thread=True)
+    @get("", sync_to_thread=True, responses=_answer(200, TableListResult, [ex.V1_TABLE]))
     def list_tables(self, principal: PrincipalDep, tenancy: TenancyDep) -> TableListResult:
         found = tables.list_tables(space_for(principal, tenancy, READ))
         return TableListResult(True, [shapes.table_out(table) for table in found])
@@ -74,7 +89,10 @@ class TablesController(Controller):
         "",
         sync_to_thread=True,
         status_code=201,
-        operation_class=body_of(CreateTableRequest),
+        operation_class=body_of(
+            CreateTableRequest, examples=ex.examples(ProcessedInvoices=ex.V1_CREATE_TABLE)
+        ),
+        responses=_answer(201, TableResult, ex.V1_TABLE),
     )
     def create_table(
         self, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
@@ -92,7 +110,7 @@ class TablesController(Controller):
         table = tables.create_table(space, principal.user, changes)
         return TableResult(True, shapes.table_out(table))
 
-    @get("/{table_id:str}", sync_to_thread=True)
+    @get("/{table_id:str}", sync_to_thread=True, responses=_answer(200, TableResult, ex.V1_TABLE))
     def get_table(
         self, table_id: TableId, principal: PrincipalDep, tenancy: TenancyDep
     ) -> TableResult:
@@ -117,14 +135,23 @@ class TablesController(Controller):
         table = tables.update_table(space, principal.user, table_id, changes)
         return TableResult(True, shapes.table_out(table))
 
-    @delete("/{table_id:str}", sync_to_thread=True, status_code=200)
+    @delete(
+        "/{table_id:str}",
+        sync_to_thread=True,
+        status_code=200,
+        responses=_answer(200, DeletedResult, ex.V1_DELETED["data"]),
+    )
     def delete_table(
         self, table_id: TableId, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeletedResult:
         tables.delete_table(space_for(principal, tenancy, WRITE), principal.user, table_id)
         return DeletedResult(True, Deleted(deleted=True))
 
-    @get("/{table_id:str}/rows", sync_to_thread=True)
+    @get(
+        "/{table_id:str}/rows",
+        sync_to_thread=True,
+        responses=_answer(200, RowListResult, [ex.V1_ROW]),
+    )
     def list_rows(
         self,
         table_id: TableId,
@@ -141,7 +168,8 @@ class TablesController(Controller):
         "/{table_id:str}/rows",
         sync_to_thread=True,
         status_code=201,
-        operation_class=body_of(RowRequest),
+        operation_class=body_of(RowRequest, examples=ex.examples(Invoice=ex.V1_CREATE_ROW)),
+        responses=_answer(201, RowResult, ex.V1_ROW),
     )
     def create_row(
         self, table_id: TableId, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
@@ -156,7 +184,7 @@ class TablesController(Controller):
     @patch(
         "/{table_id:str}/rows/{row_id:str}",
         sync_to_thread=True,
-        operation_class=body_of(RowRequest),
+        operation_class=body_of(RowRequest, examples=ex.examples(Invoice=ex.V1_CREATE_ROW)),
     )
     def update_row(
         self,
@@ -173,7 +201,12 @@ class TablesController(Controller):
         row = rows.update_row(space, table_id, row_id, request.data, position)
         return RowResult(True, shapes.row_out(row))
 
-    @delete("/{table_id:str}/rows/{row_id:str}", sync_to_thread=True, status_code=200)
+    @delete(
+        "/{table_id:str}/rows/{row_id:str}",
+        sync_to_thread=True,
+        status_code=200,
+        responses=_answer(200, DeletedResult, ex.V1_DELETED["data"]),
+    )
     def delete_row(
         self, table_id: TableId, row_id: RowId, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeletedResult:
@@ -213,6 +246,7 @@ def router(settings: Settings) -> Router:
         dependencies={"principal": Provide(principal_v1, sync_to_thread=True)},
         middleware=ratelimit.middleware(settings),
         tags=["v1 Tables"],
+        security=[{"ApiKey": []}],
     )
 
 

@@ -98,10 +98,13 @@ def with_csv(
     answer: bool = True,
     body: bool = False,
     truncated: bool = False,
+    headers: dict[str, OpenAPIHeader] | None = None,
+    overlapping: bool = False,
 ) -> type[Operation]:
     """An operation class (pass as `operation_class=`) that documents the CSV answer of 200
-    (with its `X-Truncated` header when `truncated`) and/or a `text/csv` request body beside
-    what `base` documents."""
+    (with its `X-Truncated` header when `truncated`, and `headers`) and/or a `text/csv` request
+    body beside what `base` documents. `overlapping`: the JSON answer's shapes (a union, which
+    Litestar writes as `oneOf`) can match the same value, so they are `anyOf`."""
 
     @dataclass
     class CsvOperation(base):  # type: ignore[valid-type, misc]
@@ -119,6 +122,12 @@ def with_csv(
                 ok.content = {**(ok.content or {}), CSV: _TEXT}
                 if truncated:
                     ok.headers = {**(ok.headers or {}), "X-Truncated": _TRUNCATED}
+            if ok is not None and headers and hasattr(ok, "headers"):
+                ok.headers = {**(ok.headers or {}), **headers}
+            if ok is not None and overlapping and hasattr(ok, "content"):
+                schema = (ok.content or {})[JSON].schema
+                if isinstance(schema, Schema) and schema.one_of:
+                    schema.any_of, schema.one_of = schema.one_of, None
 
     return CsvOperation
 
