@@ -7,5 +7,6 @@ window.addEventListener("DOMContentLoaded", function () {
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
+    validatorUrl: null, // never send the document to swagger.io for a badge
   });
 });
