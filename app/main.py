@@ -17,6 +17,7 @@ from app.errors import EXCEPTION_HANDLERS
 from app.media_types import require_media_type
 from app.metrics import metrics_route, watch_engine
 from app.observe import RequestObserver
+from app.openapi import document_bodies
 from app.openapi_errors import declare_errors
 from app.path_names import path_names_middleware
 from app.query_case import query_case_middleware
@@ -109,7 +110,8 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
         debug=False,
     )
     app = Litestar.from_config(config)
-    declare_errors(app)
+    declare_errors(app)  # before the document is built:
+    document_bodies(app)  # it is built here, once
     app.asgi_handler = RequestObserver(app.asgi_handler)
     app.state.tenancy = tenancy
     app.state.settings = settings

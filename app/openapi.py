@@ -2,10 +2,11 @@
 JSON policy of app/json_policy.py, for exact decimals and the depth/duplicate-key limits).
 
 Litestar documents only the bodies it decodes itself, so these handlers pass
-`operation_class=body_of(Kind, examples=…)`: a public Litestar hook that gives the operation its
-`requestBody`. The schema is msgspec's, written inline (its `$defs` resolved in place): Litestar
-rebuilds `components/schemas` from the types it decodes or answers, so a `$ref` to a component
-of ours would need its private OpenAPI plugin patched."""
+`operation_class=body_of(Kind, examples=…)`, a public Litestar hook that gives the operation
+its `requestBody`: a `$ref` to a component whose schema msgspec derives. Litestar builds
+`components/schemas` from the types it handles itself, so `document_bodies(app)` builds the
+document once, when the app is made (through the public `app.openapi_schema`), and adds the
+body components to it; the served document is that one."""
 
 from __future__ import annotations
 
@@ -13,43 +14,57 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar.openapi.spec import Example, OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar import Litestar
+from litestar.openapi.spec import (
+    Example,
+    OpenAPIMediaType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 
-DEFS = "#/$defs/"
+REF = "#/components/schemas/{name}"
 MULTIPART = "multipart/form-data"
 MULTIPART_FILE = OpenAPIMediaType(
     schema=Schema(
         type=OpenAPIType.OBJECT,
-        properties={"file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)},
+        properties={
+            "file": Schema(
+                type=OpenAPIType.STRING,
+                format=OpenAPIFormat.BINARY,
+                description="An export file, or a CSV file (a .csv name or a text/csv part)",
+            )
+        },
         required=["file"],
     )
 )
+_bodies: dict[Any, None] = {}  # every body type a handler documents, in order
 
 
-def _resolved(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
-    """`node` with every `{"$ref": "#/$defs/X"}` replaced by X (bodies are not recursive; a
-    recursive one keeps its inner reference rather than loop)."""
+def _components() -> tuple[dict[Any, Any], dict[str, Any]]:
+    """Each body's schema (a `$ref`, or inline for a plain type) and the components they
+    need. msgspec names a component after its class."""
+    kinds = list(_bodies)
+    refs, schemas = msgspec.json.schema_components(kinds, ref_template=REF)
+    return dict(zip(kinds, refs, strict=True)), {k: _complete(v) for k, v in schemas.items()}
+
+
+def _complete(node: Any) -> Any:
+    """msgspec writes `list[Any]` as `{"type": "array"}`; client generators want `items`."""
     if isinstance(node, list):
-        return [_resolved(item, defs, seen) for item in node]
+        return [_complete(item) for item in node]
     if not isinstance(node, dict):
         return node
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith(DEFS) and ref[len(DEFS) :] not in seen:
-        name = ref[len(DEFS) :]
-        return _resolved(defs[name], defs, (*seen, name))
-    return {key: _resolved(value, defs, seen) for key, value in node.items()}
-
-
-def inline_schema(kind: Any) -> dict[str, Any]:
-    """The JSON Schema msgspec derives for `kind`, self-contained (no `$defs`)."""
-    schema = msgspec.json.schema(kind)
-    defs = schema.pop("$defs", {})
-    return _resolved(schema, defs)  # type: ignore[no-any-return]
+    done = {key: _complete(value) for key, value in node.items()}
+    if done.get("type") == "array" and "items" not in done and "prefixItems" not in done:
+        done["items"] = {}
+    return done
 
 
 def body_of(
-    kind: type,
+    kind: Any,
     media_type: str = "application/json",
     examples: dict[str, Example] | None = None,
     required: bool = True,
@@ -57,14 +72,32 @@ def body_of(
 ) -> type[Operation]:
     """An operation class whose request body is `kind` (pass as `operation_class=`); `also`
     documents other media types the route reads (an import's multipart upload)."""
-    schema = inline_schema(kind)
+    _bodies[kind] = None
 
     @dataclass
     class BodyOperation(Operation):
         def __post_init__(self) -> None:
+            schema = _complete(_components()[0][kind])
             content = OpenAPIMediaType(schema=schema, examples=examples)  # type: ignore[arg-type]
             self.request_body = RequestBody(
                 required=required, content={media_type: content, **(also or {})}
             )
 
     return BodyOperation
+
+
+def document_bodies(app: Litestar) -> None:
+    """Build the app's document now and add the components its raw bodies refer to (those
+    Litestar made itself, for answers, stay as they are)."""
+    openapi = app.openapi_schema
+    schemas: dict[str, Schema | Reference] = dict(openapi.components.schemas or {})
+    for name, schema in _components()[1].items():
+        existing = schemas.setdefault(name, schema)
+        if existing is not schema and _fields(existing) != set(schema.get("properties", {})):
+            raise RuntimeError(f"A body and an answer type are both named {name}: rename one")
+    openapi.components.schemas = schemas
+
+
+def _fields(schema: Any) -> set[str]:
+    properties = getattr(schema, "properties", None)
+    return set(properties or {})

@@ -164,11 +164,11 @@ V1_ROW = {
 }
 V1_CREATE_ROW = {"data": {"stripeInvoiceId": "in_1234567890", "amountCents": 9900}}
 V1_DELETED = {"success": True, "data": {"deleted": True}}
-V1_ROW_LIMIT = {
+V1_ROW_LIMIT: dict[str, Any] = {
     "success": False,
     "error": {"code": "BAD_REQUEST", "message": "Table has reached its maximum row limit of 25000"},
 }
-V1_NOT_FOUND = {
+V1_NOT_FOUND: dict[str, Any] = {
     "success": False,
     "error": {
         "code": "NOT_FOUND",

@@ -23,15 +23,15 @@ from app.v1 import ratelimit, shapes
 from app.v1.limits import check_data
 from app.v1.schemas import (
     AuditListResult,
-    CreateTableRequest,
     Deleted,
     DeletedResult,
     RowListResult,
-    RowRequest,
     RowResult,
     TableListResult,
     TableResult,
-    UpdateTableRequest,
+    V1CreateTableRequest,
+    V1RowRequest,
+    V1UpdateTableRequest,
 )
 from app.v3.bodies import parse
 from ddl import audit
@@ -45,9 +45,9 @@ READ, WRITE = "workflows:read", "workflows:write"
 AUDIT_ACTIONS = ["table.created", "table.updated", "table.deleted"]
 
 # Plain floats (not v3's Decimal): row data is stored as JSON.
-_create = msgspec.json.Decoder(CreateTableRequest)
-_update = msgspec.json.Decoder(UpdateTableRequest)
-_row = msgspec.json.Decoder(RowRequest)
+_create = msgspec.json.Decoder(V1CreateTableRequest)
+_update = msgspec.json.Decoder(V1UpdateTableRequest)
+_row = msgspec.json.Decoder(V1RowRequest)
 
 TableId = Annotated[str, PathParameter(description="The table's id")]
 RowId = Annotated[str, PathParameter(description="The row's id")]
@@ -90,7 +90,7 @@ class TablesController(Controller):
         sync_to_thread=True,
         status_code=201,
         operation_class=body_of(
-            CreateTableRequest, examples=ex.examples(ProcessedInvoices=ex.V1_CREATE_TABLE)
+            V1CreateTableRequest, examples=ex.examples(ProcessedInvoices=ex.V1_CREATE_TABLE)
         ),
         responses=_answer(201, TableResult, ex.V1_TABLE),
     )
@@ -98,7 +98,7 @@ class TablesController(Controller):
         self, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> TableResult:
         space = space_for(principal, tenancy, WRITE)
-        request: CreateTableRequest = parse(body, _create)
+        request: V1CreateTableRequest = parse(body, _create)
         changes = TableChanges(
             name=request.name,
             description=request.description,
@@ -117,12 +117,12 @@ class TablesController(Controller):
         table = tables.get_table(space_for(principal, tenancy, READ), table_id)
         return TableResult(True, shapes.table_out(table))
 
-    @patch("/{table_id:str}", sync_to_thread=True, operation_class=body_of(UpdateTableRequest))
+    @patch("/{table_id:str}", sync_to_thread=True, operation_class=body_of(V1UpdateTableRequest))
     def update_table(
         self, table_id: TableId, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> TableResult:
         space = space_for(principal, tenancy, WRITE)
-        request: UpdateTableRequest = parse(body, _update)
+        request: V1UpdateTableRequest = parse(body, _update)
         changes = TableChanges(
             name=_given(request.name),
             description=_given(request.description),
@@ -168,14 +168,14 @@ class TablesController(Controller):
         "/{table_id:str}/rows",
         sync_to_thread=True,
         status_code=201,
-        operation_class=body_of(RowRequest, examples=ex.examples(Invoice=ex.V1_CREATE_ROW)),
+        operation_class=body_of(V1RowRequest, examples=ex.examples(Invoice=ex.V1_CREATE_ROW)),
         responses=_answer(201, RowResult, ex.V1_ROW),
     )
     def create_row(
         self, table_id: TableId, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> RowResult:
         space = space_for(principal, tenancy, WRITE)
-        request: RowRequest = parse(body, _row, field_location)
+        request: V1RowRequest = parse(body, _row, field_location)
         check_data(request.data)
         position = None if request.position is UNSET else request.position
         row = rows.create_row(space, table_id, request.data, position)
@@ -184,7 +184,7 @@ class TablesController(Controller):
     @patch(
         "/{table_id:str}/rows/{row_id:str}",
         sync_to_thread=True,
-        operation_class=body_of(RowRequest, examples=ex.examples(Invoice=ex.V1_CREATE_ROW)),
+        operation_class=body_of(V1RowRequest, examples=ex.examples(Invoice=ex.V1_CREATE_ROW)),
     )
     def update_row(
         self,
@@ -195,7 +195,7 @@ class TablesController(Controller):
         tenancy: TenancyDep,
     ) -> RowResult:
         space = space_for(principal, tenancy, WRITE)
-        request: RowRequest = parse(body, _row, field_location)
+        request: V1RowRequest = parse(body, _row, field_location)
         check_data(request.data)
         position = rows.KEEP if request.position is UNSET else request.position
         row = rows.update_row(space, table_id, row_id, request.data, position)
