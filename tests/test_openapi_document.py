@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from openapi_spec_validator import validate
 
 from tests.conftest import PRODUCT_CATALOG, Api, TenantCtx
 from tests.openapi_conformance import RECORDER, Answer, Document, problem
@@ -122,6 +123,12 @@ def test_the_suites_answers_are_checked(api: Api) -> None:
     assert api.get("custom-tables").status_code == 200
     assert api.get("custom-tables/Nope").status_code == 404
     assert RECORDER.checked == before + 2
+
+
+def test_the_document_validates_as_openapi_3_1(api: Api) -> None:
+    document = _document(api)
+    assert document["openapi"].startswith("3.1")
+    validate(document)  # raises, naming the place, when it is not valid OpenAPI
 
 
 def test_create_table_documents_201_and_200_and_answers_both(api: Api) -> None:
