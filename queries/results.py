@@ -7,13 +7,14 @@ import base64
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from ddl.types import TypeId, format_datetime, money_out
 from queries.plan import OutputColumn
 
 Shaper = Callable[[Any], Any]
+_WIDE = Context(prec=120)  # DECIMAL(38, s) and wider values quantize without overflow
 
 
 def _datetime(value: Any) -> Any:
@@ -40,6 +41,25 @@ def _money(value: Any) -> Any:
         return money_out(value)
     except ArithmeticError:
         return _plain(value)
+
+
+def _decimal(scale: int) -> Shaper:
+    """A DECIMAL(p, s) expression: exact, rounded to its scale (SQLite computes in REAL), shown
+    without trailing zeros as Money is."""
+    quantum = Decimal(1).scaleb(-scale)
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            return _plain(value)
+        number = value if isinstance(value, Decimal) else Decimal(repr(value))
+        if not number.is_finite():
+            return str(number)
+        number = number.quantize(quantum, ROUND_HALF_UP, _WIDE)
+        return number.quantize(Decimal(1)) if number == number.to_integral_value() else (
+            number.normalize(_WIDE)
+        )
+
+    return shape
 
 
 def _boolean(value: Any) -> Any:
@@ -132,8 +152,10 @@ def shaper(
             found = next((row[index] for row in sample if row[index] is not None), None)
             types[index] = infer_type(found)
     shapers = [
-        _text if t in _TEXT else _SHAPERS.get(t, _plain) if t is not None else _plain for t in types
-    ]
+        _decimal(column.scale) if column.scale is not None and t is TypeId.MONEY
+        else _text if t in _TEXT else _SHAPERS.get(t, _plain) if t is not None else _plain
+        for column, t in zip(columns, types, strict=True)
+    ]  # fmt: skip
     names = [column.name for column in columns]
 
     def shape_row(row: Sequence[Any]) -> dict[str, Any]:
