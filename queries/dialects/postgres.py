@@ -60,12 +60,32 @@ _DECIMAL_TEXT = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
 _FLOAT_TEXT = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 
 
+_ISO_DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?$"
+
+
+def _try_date(self: PostgresGenerator, node: exp.Cast) -> str:
+    """TRY_CAST of text to a date type: a literal is read now (NULL if SQL Server could not);
+    other text must look like an ISO date first (a day past the month's end still fails)."""
+    target, value = node.to, node.this
+    kind = "DATE" if target.this == common.T.DATE else "TIMESTAMP"
+    if isinstance(value, exp.Literal) and value.is_string:
+        try:
+            parsed = to_datetime(value.this)
+        except ValueError:
+            return f"CAST(NULL AS {kind})"
+        return f"CAST('{parsed}' AS {kind})"
+    text = f"TRIM(CAST({self.sql(value)} AS TEXT))"
+    return f"(CASE WHEN {text} ~ '{_ISO_DATE_TEXT}' THEN CAST({text} AS {kind}) END)"
+
+
 def _try_number(self: PostgresGenerator, node: exp.Cast) -> str | None:
     """TRY_CAST / TRY_CONVERT of text to a number: NULL where CAST would fail (PostgreSQL has
     no TRY_CAST; the text is checked by pattern, and an integer's range, first)."""
     target, value = node.to, node.this
     if not node.args.get("safe") or common.kind(value) not in ("text", "unknown"):
         return None
+    if target.this in common.DATE_KINDS:
+        return _try_date(self, node)
     text = f"TRIM(CAST({self.sql(value)} AS TEXT))"
     if target.this in _NUMBER_SQL:
         name, low, high = _NUMBER_SQL[target.this]
@@ -532,8 +552,8 @@ class CtPostgresGenerator(PostgresGenerator):
         exp.Uuid: lambda self, node: "GEN_RANDOM_UUID()",
         exp.Avg: _avg,
         exp.Window: _window,
-        exp.DateFromParts: lambda self, node: self.func(
-            "MAKE_DATE", *(node.args[k] for k in ("year", "month", "day"))
+        exp.DateFromParts: lambda self, node: "MAKE_DATE({})".format(
+            ", ".join(f"CAST({self.sql(node.args[k])} AS INT)" for k in ("year", "month", "day"))
         ),
     }
 

@@ -77,6 +77,9 @@ def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
             return self.func("ct_convert", value, style, width, _lit(source))
         text = _text_of_number(self, value) or f"CAST({self.sql(value)} AS TEXT)"
         return f"SUBSTR({text}, 1, {length})" if length else text
+    if node.args.get("safe") and target.this in common.DATE_KINDS and source in ("text", "unknown"):
+        kind = "date" if target.this == common.T.DATE else "datetime"
+        return self.func("ct_try_date", value, _lit(kind))  # TRY_CAST: NULL, not an error
     if target.this == common.T.DATE:
         return self.func("ct_to_date", value)
     if target.this == common.T.DECIMAL:  # DECIMAL(p, s) rounds to s places (s = 0 if unsaid)
@@ -326,6 +329,7 @@ class CtSqliteGenerator(SQLiteGenerator):
         exp.GroupConcat: _string_agg,
         exp.Uuid: lambda self, node: "ct_newid()",
         exp.Round: _round,
+        exp.Floor: _rename("ct_floor", "this"),  # SQLAlchemy's floor() fails on NULL
         exp.Mod: _arithmetic("%"),
         exp.Add: _arithmetic("+"),
         exp.Sub: _arithmetic("-"),

@@ -153,6 +153,19 @@ def _like(value: Any, pattern: Any, escape: Any, case_sensitive: Any) -> int | N
     return int(text.like(fmt.plain_text(value), str(pattern), escape, bool(case_sensitive)))
 
 
+def _try_date(value: Any, kind: str) -> str | None:
+    """TRY_CAST / TRY_CONVERT to a date type: NULL for text SQL Server cannot read."""
+    try:
+        return _to_date(value) if kind == "date" else _to_datetime(value)
+    except (ValueError, OverflowError, CustomTablesError):
+        return None
+
+
+def _floor(value: Any) -> float | int:
+    """FLOOR, NULL-safe (the floor() SQLAlchemy registers on SQLite fails on NULL)."""
+    return float(math.floor(value)) if isinstance(value, float) else math.floor(value)
+
+
 def _sortkey_cs(value: Any) -> bytes:
     """A case-sensitive dictionary order (a query's own _CS_AS collation): the default
     collation's key, then per character lower case before upper case."""
@@ -205,6 +218,8 @@ _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "ct_decimal": (2, lambda v, s: numbers.rounded(v, int(s)), True),
     "ct_decimal_div": (3, lambda a, b, s: numbers.decimal_divide(a, b, int(s)), True),
     "ct_like": (4, _like, False),
+    "ct_floor": (1, _floor, True),
+    "ct_try_date": (2, _try_date, True),
     "ct_sortkey_cs": (1, _sortkey_cs, True),
     "ct_decimal_text": (2, lambda v, s: numbers.decimal_text(v, int(s)), True),
     "ct_nonzero": (1, numbers.nonzero, True),
