@@ -28,7 +28,7 @@ from sqlglot.errors import SqlglotError
 
 from ddl import collation
 from ddl.errors import ValidationError
-from queries.dialects import like
+from queries.dialects import common, like
 
 _log = logging.getLogger("customtables")
 
@@ -44,25 +44,8 @@ _TEXT = frozenset(
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 
 
-# Functions whose answer is text whatever sqlglot's type inference says of them.
-_TEXT_FUNCTIONS = (
-    exp.DPipe,  # T-SQL's string + (translated before this step)
-    exp.Left,
-    exp.Right,
-    exp.Substring,
-    exp.Upper,
-    exp.Lower,
-    exp.Trim,
-    exp.Concat,
-    exp.ConcatWs,
-    exp.Replace,
-    exp.Stuff,
-    exp.Repeat,
-)
-
-
 def _is_text(node: exp.Expression | None) -> bool:
-    if isinstance(node, _TEXT_FUNCTIONS):
+    if isinstance(node, common.TEXT_FUNCTIONS):
         return True
     return node is not None and node.type is not None and node.type.this in _TEXT
 

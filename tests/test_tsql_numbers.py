@@ -206,10 +206,17 @@ def test_failed_conversions(prices: Api) -> None:
 
 
 def test_text_that_is_a_number_converts(prices: Api) -> None:
-    """Spaces around the digits are allowed ('12', ' 7 ')."""
+    """Spaces around the digits are allowed ('12', ' 7 '); empty text is 0 for int and float
+    (docs: cast-and-convert, "an empty string is converted to 0" for int)."""
     rows = exact_rows(prices, "SELECT CAST(Name AS INT) * 2 AS x FROM Prices WHERE Id > 1 "
                       "ORDER BY Id")  # fmt: skip
     assert rows == [{"x": 24}, {"x": 14}]
+    empty = exact_rows(
+        prices,
+        "SELECT CAST(REPLACE(Name, 'abc', '') AS INT) AS i, "
+        "CAST(REPLACE(Name, 'abc', ' ') AS FLOAT) AS f FROM Prices WHERE Id = 1",
+    )
+    assert empty == [{"i": 0, "f": 0}]
 
 
 def test_try_cast_gives_null(prices: Api) -> None:

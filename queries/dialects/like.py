@@ -7,7 +7,8 @@ ignores ASCII case only, and PostgreSQL 15 refuses LIKE under a nondeterministic
 
 - a literal pattern without '[', ESCAPE or '\\' stays a LIKE of lower-cased operands (fast; the
   caller, queries/collate.py, lowers them);
-- otherwise SQLite calls `ct_like` (queries/dialects/tsql_strings.like: linear, no regex
+- otherwise SQLite matches a literal pattern with its GLOB (in C, on lower-cased text) and a
+  computed one with `ct_like` (queries/dialects/tsql_strings.like: linear, no regex
   backtracking, since a Python function runs outside SQLite's time limit), and PostgreSQL
   matches a regular expression: built now from a literal pattern, or built in SQL from a
   computed one (`LikePattern`, rendered by `pattern_regex_sql`), under the statement time limit.
@@ -21,7 +22,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from ddl.errors import ValidationError
-from queries.dialects.tsql_strings import like_regex_escaped
+from queries.dialects.tsql_strings import like_glob, like_regex_escaped
 
 Lower = Callable[[exp.Expression], exp.Expression]
 
@@ -56,14 +57,17 @@ def translate(node: exp.Like, backend: str, lower: Lower | None) -> None:
     escape = _escape_character(node)
     subject, pattern = node.this, node.expression
     outer: exp.Expression = node.parent if isinstance(node.parent, exp.Escape) else node
-    if backend == "sqlite":
+    if backend == "sqlite" and isinstance(pattern, exp.Literal) and pattern.is_string:
+        written = pattern.this if lower is None else pattern.this.lower()
+        text = lower(subject) if lower is not None else subject.copy()
+        glob = exp.Literal.string(like_glob(written, escape))
+        match: exp.Expression = exp.Glob(this=text, expression=glob)  # SQLite's own, in C
+    elif backend == "sqlite":
         flags = [
             exp.Literal.string(escape) if escape is not None else exp.Null(),
             exp.Literal.number(0 if lower is not None else 1),
         ]
-        match: exp.Expression = exp.Anonymous(
-            this="ct_like", expressions=[subject.copy(), pattern.copy(), *flags]
-        )
+        match = exp.Anonymous(this="ct_like", expressions=[subject.copy(), pattern.copy(), *flags])
     else:
         text = lower(subject) if lower is not None else subject.copy()
         if isinstance(pattern, exp.Literal) and pattern.is_string:

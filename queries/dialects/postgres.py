@@ -136,6 +136,12 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
         length = common.text_length(target)
         text = float_text(self.sql(value))
         return f"LEFT({text}, {length})" if length else text
+    empty_is_zero = target.this in (*_NUMBER_SQL, common.T.FLOAT, common.T.DOUBLE)
+    if empty_is_zero and source == "text" and not isinstance(value, exp.Literal):
+        # SQL Server reads '' (or spaces) as 0 for int and float; PostgreSQL refuses it
+        text = self.sql(value)
+        name = _NUMBER_SQL[target.this][0] if target.this in _NUMBER_SQL else "DOUBLE PRECISION"
+        return f"(CASE WHEN TRIM({text}) = '' THEN 0 ELSE CAST({text} AS {name}) END)"
     fraction = common.type_of(value) in common.FRACTIONS or (
         isinstance(value, exp.Literal) and not value.is_string and not value.is_int
     )

@@ -246,6 +246,35 @@ def _divisor(self: SQLiteGenerator, node: exp.Expression) -> str:
     return self.func("ct_nonzero", node)
 
 
+def _is_simple(node: exp.Expression) -> bool:
+    value = node.unnest()
+    if isinstance(value, exp.Cast):
+        value = value.this
+    return isinstance(value, _SIMPLE)
+
+
+def _decimal_division(self: SQLiteGenerator, node: exp.Div, scale: int) -> str:
+    """A DECIMAL division cut (not rounded) to its scale, as SQL Server cuts it (from 15
+    places on a double has no digits left to cut: the REAL quotient). Exact in a Python
+    function (decimal arithmetic on the operands' digits); but where a double holds
+    the quotient's digits to spare (at most 11 in all) over columns and constants, in SQL at
+    C speed: the REAL quotient less just under half a unit of the last place (under by the
+    float noise of its size), rounded, is the quotient cut there (0.3 / 0.1 gives 3)."""
+    quotient = f"({self.sql(node.this)} * 1.0 / {_divisor(self, node.expression)})"
+    if scale >= _DOUBLE_DIGITS:
+        return quotient  # a double has no digits left to cut: the answer shows it at its scale
+    exact = self.func("ct_decimal_div", node.this, node.expression, exp.Literal.number(scale))
+    if scale >= _FAST_DIGITS or not (_is_simple(node.this) and _is_simple(node.expression)):
+        return exact
+    half = repr(0.5 * 10.0**-scale)
+    fast = f"ROUND({quotient} - SIGN({quotient}) * ({half} - ABS({quotient}) * 1e-15), {scale})"
+    return f"(CASE WHEN ABS({quotient}) < 1e{_FAST_DIGITS - scale} THEN {fast} ELSE {exact} END)"
+
+
+_FAST_DIGITS = 11  # measured: 40,000 random quotients cut right in SQL up to 11 digits
+_DOUBLE_DIGITS = 15
+
+
 def _arithmetic(operator: str) -> Any:
     """T-SQL arithmetic: DECIMAL results at SQL Server's scale (queries/dialects/decimals.py;
     SQLite computes in REAL, so `0.1 + 0.2` is rounded back to 0.3 at the outermost decimal
@@ -255,9 +284,7 @@ def _arithmetic(operator: str) -> Any:
     def render(self: SQLiteGenerator, node: exp.Expression) -> str:
         decimal = decimals.precision_of(node)
         if isinstance(node, exp.Div) and decimal is not None:
-            return self.func(
-                "ct_decimal_div", node.this, node.expression, exp.Literal.number(decimal[1])
-            )
+            return _decimal_division(self, node, decimal[1])
         if isinstance(node, exp.Div | exp.Mod):
             divisor = _divisor(self, node.expression)
             if isinstance(node, exp.Mod) and not (
@@ -268,9 +295,9 @@ def _arithmetic(operator: str) -> Any:
                 text = f"{self.sql(node.this)} {operator} {divisor}"
         else:
             text = self.binary(node, operator)
-        if decimal is not None and not _in_decimal_arithmetic(node):
-            return f"ct_decimal({text}, {decimal[1]})"
-        return text
+        if decimal is None or _in_decimal_arithmetic(node) or isinstance(node.parent, exp.AggFunc):
+            return text  # inside SUM / AVG the answer is rounded to its scale when shown
+        return f"ROUND({text}, {decimal[1]})"  # SQLite's own, half away from zero: no Python
 
     return render
 

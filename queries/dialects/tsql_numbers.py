@@ -16,6 +16,7 @@ from typing import Any
 MAX_PRECISION = 38
 MIN_DIVISION_SCALE = 6
 _CONTEXT = Context(prec=120)  # wide enough for any DECIMAL(38, s) result, exactly
+_DIVISION = Context(prec=60)  # a quotient's digits: 38 and some to cut from
 
 Precision = tuple[int, int]  # (precision, scale)
 
@@ -100,12 +101,12 @@ def decimal_text(value: Any, scale: int) -> str:
 
 
 def decimal_divide(dividend: Any, divisor: Any, scale: int) -> Any:
-    """e1 / e2 for decimals: exact, cut (not rounded) to the result's scale, as SQL Server
-    does (1.67574 / 10000 as DECIMAL(38, 6) is 0.000167)."""
+    """e1 / e2 for decimals: exact on the operands' digits, cut (not rounded) to the result's
+    scale, as SQL Server does (1.67574 / 10000 as DECIMAL(38, 6) is 0.000167)."""
     top, bottom = _exact(_number(dividend)), _exact(_number(divisor))
     if bottom == 0:
         raise ZeroDivisionError("division by zero")
-    quotient = _CONTEXT.divide(top, bottom)
+    quotient = _DIVISION.divide(top, bottom)
     return _back(quotient.quantize(Decimal(1).scaleb(-scale), ROUND_DOWN, _CONTEXT))
 
 

@@ -5,6 +5,7 @@ trailing spaces, ROUND rounds half away from zero or truncates."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -155,13 +156,45 @@ def patindex(pattern: str, text: str) -> int:
     return _first_match(_tokens(pattern), text)
 
 
+_cached_tokens = functools.lru_cache(maxsize=256)(_tokens)
+
+
 def like(text: str, pattern: str, escape: str | None = None, case_sensitive: bool = False) -> bool:
     """T-SQL LIKE: '%', '_', '[a-c]', '[^a]', '[%]' and an ESCAPE character; case-insensitive
     as the default collation unless a binary or _CS_ collation was asked for."""
-    tokens = _tokens(pattern, escape, case_sensitive)
+    tokens = _cached_tokens(pattern, escape, case_sensitive)
     if not tokens:
         return text == ""
     return _first_match(tokens, text) > 0 if tokens[0] is None else _first_match(tokens, text) == 1
+
+
+_GLOB_SPECIAL = frozenset("*?[]")
+
+
+def like_glob(pattern: str, escape: str | None = None) -> str:
+    """A LIKE pattern as SQLite's GLOB pattern (case-sensitive, '*', '?', '[...]', '[^...]'):
+    GLOB's own special characters and escaped ones become one-character sets."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        ch = pattern[index]
+        if escape is not None and ch == escape and index + 1 < len(pattern):
+            index += 1
+            literal = pattern[index]
+            out.append(f"[{literal}]" if literal in _GLOB_SPECIAL else literal)
+        elif ch == "%":
+            out.append("*")
+        elif ch == "_":
+            out.append("?")
+        elif ch == "[" and "]" in pattern[index + 2 :]:
+            end = pattern.index("]", index + 2)
+            body = pattern[index + 1 : end]
+            out.append(f"[{body}]")
+            index = end
+        else:
+            out.append(f"[{ch}]" if ch in _GLOB_SPECIAL else ch)
+        index += 1
+    return "".join(out)
 
 
 def like_regex_escaped(pattern: str, escape: str | None = None) -> str:
