@@ -21,6 +21,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from ddl.backends import Backend
 from ddl.errors import ValidationError
 from queries.dialects.tsql_strings import like_glob, like_regex_escaped
 
@@ -44,25 +45,28 @@ def _escape_character(node: exp.Like) -> str | None:
     return str(value.this)
 
 
-def is_plain(pattern: exp.Expression, escape: str | None, backend: str) -> bool:
-    """A pattern the backend's own LIKE reads as T-SQL does (once both sides are lowered)."""
+def is_plain(pattern: exp.Expression, escape: str | None, backend: Backend) -> bool:
+    """A pattern the backend's own LIKE reads as T-SQL does (once both sides are lowered);
+    PostgreSQL's LIKE escapes with a backslash, SQLite's (the one with Python functions) not."""
     if escape is not None or not (isinstance(pattern, exp.Literal) and pattern.is_string):
         return False
-    return "[" not in pattern.this and (backend != "postgresql" or "\\" not in pattern.this)
+    return "[" not in pattern.this and (backend.python_functions or "\\" not in pattern.this)
 
 
-def translate(node: exp.Like, backend: str, lower: Lower | None) -> None:
-    """Replace `node` (and its ESCAPE) by the backend's match; `lower` lowers an operand for a
-    case-insensitive match (None: case-sensitive, under a binary or _CS_ collation)."""
+def translate(node: exp.Like, backend: Backend, lower: Lower | None) -> None:
+    """Replace `node` (and its ESCAPE) by the backend's match (SQLite's GLOB or `ct_like` where
+    Python functions are registered, else a regular expression); `lower` lowers an operand for
+    a case-insensitive match (None: case-sensitive, under a binary or _CS_ collation)."""
     escape = _escape_character(node)
     subject, pattern = node.this, node.expression
     outer: exp.Expression = node.parent if isinstance(node.parent, exp.Escape) else node
-    if backend == "sqlite" and isinstance(pattern, exp.Literal) and pattern.is_string:
+    literal = isinstance(pattern, exp.Literal) and pattern.is_string
+    if backend.python_functions and literal:
         written = pattern.this if lower is None else pattern.this.lower()
         text = lower(subject) if lower is not None else subject.copy()
         glob = exp.Literal.string(like_glob(written, escape))
         match: exp.Expression = exp.Glob(this=text, expression=glob)  # SQLite's own, in C
-    elif backend == "sqlite":
+    elif backend.python_functions:
         flags = [
             exp.Literal.string(escape) if escape is not None else exp.Null(),
             exp.Literal.number(0 if lower is not None else 1),
@@ -70,7 +74,7 @@ def translate(node: exp.Like, backend: str, lower: Lower | None) -> None:
         match = exp.Anonymous(this="ct_like", expressions=[subject.copy(), pattern.copy(), *flags])
     else:
         text = lower(subject) if lower is not None else subject.copy()
-        if isinstance(pattern, exp.Literal) and pattern.is_string:
+        if literal:
             written = pattern.this if lower is None else pattern.this.lower()
             regex: exp.Expression = exp.Literal.string(like_regex_escaped(written, escape))
         elif escape is not None:
