@@ -56,6 +56,9 @@ LIKES = [
     # a backslash is an ordinary character in T-SQL (PostgreSQL's LIKE escapes with it)
     ("Word LIKE 'a\\b'", ["a\\b"]),
     ("Word LIKE 'A%'", ["an", "a\\b", "ab", "Ab"]),
+    # a reversed range holds nothing (not an error on either backend)
+    ("Word LIKE '[z-a]%'", []),
+    ("Word LIKE '[^z-a]'", ["[", "]", "-", "d"]),
 ]
 
 

@@ -53,11 +53,29 @@ Matcher = Callable[[str], bool]
 Token = Matcher | None  # None: '%'
 
 
+def class_items(items: str) -> str:
+    """A set's characters for a regex class: each escaped, ranges kept; a reversed range
+    ('z-a') matches nothing (as SQLite's GLOB has it) instead of being an invalid regex."""
+    out: list[str] = []
+    index = 0
+    while index < len(items):
+        if index + 2 < len(items) and items[index + 1] == "-":
+            low, high = items[index], items[index + 2]
+            if low <= high:
+                out.append(f"{re.escape(low)}-{re.escape(high)}")
+            index += 3
+            continue
+        out.append(re.escape(items[index]))
+        index += 1
+    return "".join(out)
+
+
 def _class_rule(body: str, case_sensitive: bool) -> Matcher:
     """`[a-c]`, `[^a]`, `[%]`: one character in (or not in) the set."""
     negate = body.startswith("^") and len(body) > 1
-    items = body[1:] if negate else body
-    chars = "".join(c if c == "-" else re.escape(c) for c in items)
+    chars = class_items(body[1:] if negate else body)
+    if not chars:
+        return (lambda c: True) if negate else (lambda c: False)
     rule = re.compile(f"[{'^' if negate else ''}{chars}]", 0 if case_sensitive else re.IGNORECASE)
     return lambda c: rule.fullmatch(c) is not None
 
@@ -171,6 +189,26 @@ def like(text: str, pattern: str, escape: str | None = None, case_sensitive: boo
 _GLOB_SPECIAL = frozenset("*?[]")
 
 
+def _glob_class(body: str) -> str:
+    """A LIKE set for GLOB, without reversed ranges (GLOB's '[z-a]' would take 'z'); a set
+    left empty matches no character ('[^\x01-\U0010ffff]' takes only NUL), negated any."""
+    negate = body.startswith("^") and len(body) > 1
+    items = body[1:] if negate else body
+    kept: list[str] = []
+    index = 0
+    while index < len(items):
+        if index + 2 < len(items) and items[index + 1] == "-":
+            if items[index] <= items[index + 2]:
+                kept.append(items[index : index + 3])
+            index += 3
+            continue
+        kept.append(items[index])
+        index += 1
+    if not kept:
+        return "?" if negate else "[^\x01-\U0010ffff]"
+    return f"[{'^' if negate else ''}{''.join(kept)}]"
+
+
 def like_glob(pattern: str, escape: str | None = None) -> str:
     """A LIKE pattern as SQLite's GLOB pattern (case-sensitive, '*', '?', '[...]', '[^...]'):
     GLOB's own special characters and escaped ones become one-character sets."""
@@ -188,8 +226,7 @@ def like_glob(pattern: str, escape: str | None = None) -> str:
             out.append("?")
         elif ch == "[" and "]" in pattern[index + 2 :]:
             end = pattern.index("]", index + 2)
-            body = pattern[index + 1 : end]
-            out.append(f"[{body}]")
+            out.append(_glob_class(pattern[index + 1 : end]))
             index = end
         else:
             out.append(f"[{ch}]" if ch in _GLOB_SPECIAL else ch)
@@ -214,9 +251,11 @@ def like_regex_escaped(pattern: str, escape: str | None = None) -> str:
             end = pattern.index("]", index + 2)
             body = pattern[index + 1 : end]
             negate = body.startswith("^") and len(body) > 1
-            items = body[1:] if negate else body
-            chars = "".join(c if c == "-" else re.escape(c) for c in items)
-            out.append(f"[{'^' if negate else ''}{chars}]")
+            chars = class_items(body[1:] if negate else body)
+            if chars:
+                out.append(f"[{'^' if negate else ''}{chars}]")
+            else:  # an empty set: nothing, or (negated) any character
+                out.append("." if negate else "[^\\x00-\\U0010ffff]")
             index = end
         else:
             out.append(re.escape(ch))
