@@ -33,6 +33,9 @@ QUERIES = {
     "int / constant": "SELECT SUM(qty / 3) FROM t",
     "money * int": "SELECT SUM(price * qty) FROM t",
     "money / int": "SELECT SUM(price / qty2) FROM t",
+    "money / constant": "SELECT SUM(price / 3) FROM t",
+    "(10,2) / (10,2)": "SELECT SUM(CAST(price AS DECIMAL(10, 2)) / CAST(qty2 AS DECIMAL(10, 2))) "
+    "FROM t",
     "int % column": "SELECT SUM(qty % qty2) FROM t",
     "float arithmetic": "SELECT SUM(CAST(qty AS FLOAT) / qty2) FROM t",
     "LIKE plain": "SELECT COUNT(*) FROM t WHERE name LIKE 'ab%'",
