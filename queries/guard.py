@@ -156,6 +156,14 @@ def forget_grant(space: TenantSpace, table_id: str) -> None:
         _granted.discard((str(space.engine.url), space.schema, table_id))
 
 
+def forget_space(space: TenantSpace) -> None:
+    """A space its process closed (app/tenancy.py): its grants are set up again if it opens
+    again, so the set stays as small as the set of open spaces."""
+    prefix = (str(space.engine.url), space.schema)
+    with _lock:
+        _granted.difference_update({key for key in _granted if key[:2] == prefix})
+
+
 def postgres_guard(conn: sa.Connection, space: TenantSpace, role: str, timeout_ms: int) -> None:
     """Make the rest of the run's transaction (read-only since its first statement, see
     queries/run.py `session`) time-limited, in the reader role, with only the tenant schema on

@@ -150,6 +150,13 @@ def forget_grants(space: TenantSpace, tables: Iterable[TableDef]) -> None:
             _granted.discard((url, space.schema, table.id))
 
 
+def forget_space(space: TenantSpace) -> None:
+    """A space its process closed (app/tenancy.py): set up again if it opens again."""
+    prefix = (str(space.engine.url), space.schema)
+    with _lock:
+        _granted.difference_update({key for key in _granted if key[:2] == prefix})
+
+
 # --- one run ----------------------------------------------------------------------------------
 
 
