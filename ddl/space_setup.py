@@ -55,15 +55,15 @@ def ddl_script(dialect: sa.Dialect) -> tuple[str, ...]:
 
 
 def create_new_space(conn: sa.Connection, schema: str) -> None:
-    """The internal tables (and, on PostgreSQL, the collation) of a space known to be empty,
-    inside the caller's transaction. `schema` is the physical schema (SQLite: the attached
-    file's alias)."""
+    """The internal tables (and, on PostgreSQL, the collation) of a schema the caller's
+    transaction has just made, so no one else sees it yet. `schema` is the physical schema
+    (SQLite: the attached file's alias)."""
     quoted = conn.dialect.identifier_preparer.quote_schema(schema)
     statements = [s.replace(SCHEMA_TOKEN, quoted) for s in ddl_script(conn.dialect)]
     if conn.dialect.name == "postgresql":
-        # one round trip: psycopg sends a parameterless multi-statement string as one query
-        conn.exec_driver_sql(";\n".join(statements))
-        collation.install(conn, schema)
+        # one round trip: psycopg sends a parameterless multi-statement string as one query;
+        # the collation needs no race guard here, as no one else sees the new schema yet
+        conn.exec_driver_sql(";\n".join([*statements, collation.pg_create(schema)]))
         return
     for statement in statements:
         conn.exec_driver_sql(statement)
