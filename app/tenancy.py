@@ -24,15 +24,13 @@ from app import migrate
 from app.metadata import tenants
 from app.settings import Settings
 from ddl import collation, prepared, space_setup, tenant_files
-from ddl.backend import create_schema, server_engine, sqlite_engine
+from ddl.backends import backend_for, server_engine
+from ddl.backends.sqlite import sqlite_engine
 from ddl.catalog import create_internal_tables, now_text
 from ddl.errors import Conflict, NotFound
-from ddl.mssql import SESSION_APPLOCK, SESSION_APPUNLOCK
 from ddl.names import check_tenant_name
 from ddl.space import CATALOG_SCHEMA, TenantSpace
 from ddl.v1 import catalog as _v1_catalog  # noqa: F401  (registers the v1 catalog table)
-from queries import guard
-from queries import mssql as mssql_reader
 
 DEFAULT_TENANT = "default"
 
@@ -53,7 +51,8 @@ class Tenancy:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        if settings.is_sqlite:
+        self.backend = backend_for(settings.url)
+        if not self.backend.schema_per_tenant:
             path = settings.url.removeprefix("sqlite:///")
             self.meta = sqlite_engine(Path(path))
         else:
@@ -69,8 +68,7 @@ class Tenancy:
         # per-tenant caches of other layers (compiled tables, reader grants) forget it
         self.on_close_space: list[Callable[[TenantSpace], None]] = [
             prepared.forget_space,
-            guard.forget_space,
-            mssql_reader.forget_space,
+            _forget_grants,
         ]
 
     def migrate(self) -> None:
@@ -80,29 +78,14 @@ class Tenancy:
     def exclusive(self) -> Iterator[None]:
         """Hold a lock shared by every process on this database (first-start bootstrap):
         an advisory lock on PostgreSQL, a file lock beside the SQLite files."""
-        if self.meta.dialect.name == "postgresql":
-            with self.meta.connect() as conn:
-                conn.exec_driver_sql("SELECT pg_advisory_lock(724110319)")
-                try:
-                    yield
-                finally:
-                    conn.exec_driver_sql("SELECT pg_advisory_unlock(724110319)")
-                    conn.commit()
-            return
-        if self.meta.dialect.name == "mssql":  # an application lock held by the session
-            with self.meta.connect() as conn:
-                conn.exec_driver_sql(SESSION_APPLOCK, ("customtables-bootstrap",))
-                conn.commit()
-                try:
-                    yield
-                finally:
-                    conn.exec_driver_sql(SESSION_APPUNLOCK, ("customtables-bootstrap",))
-                    conn.commit()
-            return
-        lock_path = Path(self.settings.url.removeprefix("sqlite:///")).parent / ".bootstrap.lock"
-        if not self.settings.is_sqlite:
+        with self.backend.session_lock(self.meta, "customtables-bootstrap") as held:
+            if held:
+                yield
+                return
+        if self.backend.schema_per_tenant:  # a server database with no shared lock
             yield
             return
+        lock_path = Path(self.settings.url.removeprefix("sqlite:///")).parent / ".bootstrap.lock"
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with lock_path.open("w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -120,7 +103,7 @@ class Tenancy:
     # --- spaces -----------------------------------------------------------------------------
 
     def _engine_for(self, tenant: Tenant) -> Engine:
-        if not self.settings.is_sqlite:
+        if self.backend.schema_per_tenant:
             return self.meta
         engine = sqlite_engine(self.tenant_file(tenant.name), attach_as_customtables=True)
         if self.on_new_engine is not None:
@@ -133,7 +116,7 @@ class Tenancy:
             if space is not None:
                 self._spaces.move_to_end(tenant.id)
                 return space
-            schema = CATALOG_SCHEMA if self.settings.is_sqlite else tenant.schema_name
+            schema = tenant.schema_name if self.backend.schema_per_tenant else CATALOG_SCHEMA
             space = TenantSpace(tenant.id, tenant.name, schema, self._engine_for(tenant))
             self._upgrade_space(space)
             self._spaces[tenant.id] = space
@@ -168,7 +151,7 @@ class Tenancy:
     def _upgrade_space(space: TenantSpace) -> None:
         """Create internal tables added since the space was made (each time a process opens
         it): one probe query, and the DDL only when something is missing. A server schema that
-        does not exist yet (a tenant being created) is left to `create_tenant`."""
+        does not exist yet is left alone (`create_tenant` makes it)."""
         with space.engine.connect() as conn:
             conn.execution_options(schema_translate_map={CATALOG_SCHEMA: space.schema})
             if space_setup.space_is_current(conn, space.schema):
@@ -216,7 +199,7 @@ class Tenancy:
         row = tenants.insert().values(
             id=tenant.id, name=name, schema_name=tenant.schema_name, created_at=now_text()
         )
-        if self.settings.is_sqlite:
+        if not self.backend.schema_per_tenant:
             tenant_files.place_new(self.tenant_file(name))  # else: an existing file, upgraded
             self.space(tenant)
             with self.meta.connect() as conn:
@@ -233,14 +216,18 @@ class Tenancy:
                 conn.execute(row)
         return tenant
 
-    @staticmethod
-    def _make_schema(conn: sa.Connection, schema: str) -> None:
+    def _make_schema(self, conn: sa.Connection, schema: str) -> None:
         """A tenant schema with its internal tables; one left by an earlier release's failed
         creation (no tenant row) is completed rather than refused."""
-        if conn.dialect.name == "postgresql" and not space_setup.schema_exists(conn, schema):
+        if self.backend.batched_ddl and not space_setup.schema_exists(conn, schema):
             conn.exec_driver_sql(f"CREATE SCHEMA {conn.dialect.identifier_preparer.quote(schema)}")
             space_setup.create_new_space(conn, schema)
             return
-        conn.execute(create_schema(conn.dialect.name, schema))
+        conn.execute(self.backend.create_schema(schema))
         create_internal_tables(conn)
         collation.install(conn, schema)
+
+
+def _forget_grants(space: TenantSpace) -> None:
+    """A closed space's saved-query reader grants (granted again if it opens again)."""
+    space.backend.grants.forget_schema(str(space.engine.url), space.schema)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from ddl import collation
+from ddl.backends import backend_for
 from ddl.catalog import internal_metadata
 from ddl.space import CATALOG_SCHEMA
 
@@ -55,55 +56,40 @@ def ddl_script(dialect: sa.Dialect) -> tuple[str, ...]:
 
 
 def create_new_space(conn: sa.Connection, schema: str) -> None:
-    """The internal tables (and, on PostgreSQL, the collation) of a schema the caller's
-    transaction has just made, so no one else sees it yet. `schema` is the physical schema
-    (SQLite: the attached file's alias)."""
+    """The internal tables (and, where text needs it, the collation) of a schema the caller's
+    transaction has just made, so no one else sees it yet (no race guard is needed)."""
+    backend = backend_for(conn)
     quoted = conn.dialect.identifier_preparer.quote_schema(schema)
     statements = [s.replace(SCHEMA_TOKEN, quoted) for s in ddl_script(conn.dialect)]
-    if conn.dialect.name == "postgresql":
-        # one round trip: psycopg sends a parameterless multi-statement string as one query;
-        # the collation needs no race guard here, as no one else sees the new schema yet
-        conn.exec_driver_sql(";\n".join([*statements, collation.pg_create(schema)]))
+    if backend.icu_collation:
+        statements.append(collation.pg_create(schema))
+    if backend.batched_ddl:  # one round trip: a parameterless multi-statement string
+        conn.exec_driver_sql(";\n".join(statements))
         return
     for statement in statements:
         conn.exec_driver_sql(statement)
 
 
-def _probe(dialect: str, schema: str) -> tuple[str, dict[str, object] | None] | None:
-    """One query naming the internal tables a space has, and whether its collation exists
-    (PostgreSQL); None where there is no cheap probe (SQL Server: the full check runs)."""
-    if dialect == "sqlite":
-        sql = f"SELECT name FROM \"{schema}\".sqlite_master WHERE type = 'table'"
-        return sql, None
-    if dialect == "postgresql":
-        sql = (
-            "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %(schema)s "
-            "UNION ALL SELECT '' FROM pg_catalog.pg_collation c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace "
-            "WHERE n.nspname = %(schema)s AND c.collname = %(collation)s"
-        )
-        return sql, {"schema": schema, "collation": collation.COLLATION}
-    return None
-
-
 def space_is_current(conn: sa.Connection, schema: str) -> bool:
     """Whether the space has every internal table of this build (and its collation): one
-    query, no lock. False also when the space does not exist yet (a PostgreSQL schema not made
+    query, no lock. False also when the space does not exist yet (a server schema not made
     yet) and on backends without a probe."""
-    probe = _probe(conn.dialect.name, schema)
+    backend = backend_for(conn)
+    probe = backend.space_probe(schema)
     if probe is None:
         return False
     sql, parameters = probe
     rows = conn.exec_driver_sql(sql, parameters) if parameters else conn.exec_driver_sql(sql)
     found = {row[0] for row in rows}
     wanted = internal_table_names()
-    if conn.dialect.name == "postgresql":
+    if backend.icu_collation:
         wanted = wanted | {""}  # the collation's row
     return wanted <= found
 
 
 def schema_exists(conn: sa.Connection, schema: str) -> bool:
-    """Whether a server schema exists (one indexed catalog look-up, not a list of all)."""
-    if conn.dialect.name == "sqlite":
+    """Whether a tenant schema exists (one indexed catalog look-up, not a list of all);
+    always true where a tenant is a file."""
+    if not backend_for(conn).schema_per_tenant:
         return True
     return bool(sa.inspect(conn).has_schema(schema))
