@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 import ddl.audit  # noqa: F401  (registers the audit table among the internal tables)
 import queries.store  # noqa: F401  (registers the saved-query table among the internal tables)
 from app import migrate
+from app.garbage import ClosedSpaceCollector
 from app.metadata import tenants
 from app.settings import Settings
 from ddl import collation, prepared, space_setup, tenant_files
@@ -70,6 +71,7 @@ class Tenancy:
             prepared.forget_space,
             _forget_grants,
         ]
+        self._garbage = ClosedSpaceCollector()
 
     def migrate(self) -> None:
         migrate.upgrade(self.meta)
@@ -123,7 +125,8 @@ class Tenancy:
             while len(self._spaces) > max(1, self.settings.max_open_tenants):
                 _, oldest = self._spaces.popitem(last=False)
                 self._close(oldest)
-            return space
+        self._garbage.collect_if_due()  # outside the lock: other tenants' requests go on
+        return space
 
     def _close(self, space: TenantSpace) -> None:
         """Close a space's own engine (SQLite) and drop what this process keeps for it (compiled
@@ -132,6 +135,7 @@ class Tenancy:
         simply opens the space again (and prepares and grants again)."""
         for forget in self.on_close_space:
             forget(space)
+        self._garbage.closed()
         if space.engine is not self.meta:
             space.engine.dispose()
 
