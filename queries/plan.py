@@ -26,51 +26,23 @@ from ddl.backends import POSTGRESQL, SQLITE, backend_for
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
-from ddl.types import TypeId
+from ddl.types import COLUMN_TYPES, FIXED_LENGTHS, TypeId
 from ddl.v1 import sqljson
 from queries import collate, dialects, mssql, parens
 from queries.check import NAMESPACES, Checked
-from queries.dialects import forms
+from queries.dialects import decimals, forms
 from queries.v1tables import is_json_column
 
 NAMESPACE = "customtables"
 
-_SQLGLOT_TYPES = {
-    TypeId.BOOLEAN: "BOOLEAN",
-    TypeId.DATE: "DATETIME2",
-    TypeId.FLOAT: "DOUBLE",
-    TypeId.INTEGER: "BIGINT",
-    TypeId.MONEY: "DECIMAL(19, 4)",
-    TypeId.VARCHAR50: "NVARCHAR(50)",
-    TypeId.VARCHAR100: "NVARCHAR(100)",
-    TypeId.VARCHARMAX: "NVARCHAR(MAX)",
-    TypeId.TEXT: "TEXT",
-    TypeId.UNIQUEIDENTIFIER: "UUID",
-    TypeId.VARCHAR200: "NVARCHAR(200)",
-    TypeId.VARBINARY: "VARBINARY",
-}
+# The planner's types read back as type ids (each record lists its own); VARCHAR and NVARCHAR
+# go by their length instead (_type_id below).
 _TYPE_IDS = {
-    exp.DataType.Type.BOOLEAN: TypeId.BOOLEAN,
-    exp.DataType.Type.BIT: TypeId.BOOLEAN,
-    exp.DataType.Type.DATE: TypeId.DATE,
-    exp.DataType.Type.DATETIME: TypeId.DATE,
-    exp.DataType.Type.DATETIME2: TypeId.DATE,
-    exp.DataType.Type.TIMESTAMP: TypeId.DATE,
-    exp.DataType.Type.TIMESTAMPTZ: TypeId.DATE,
-    exp.DataType.Type.DOUBLE: TypeId.FLOAT,
-    exp.DataType.Type.FLOAT: TypeId.FLOAT,
-    exp.DataType.Type.TINYINT: TypeId.INTEGER,
-    exp.DataType.Type.SMALLINT: TypeId.INTEGER,
-    exp.DataType.Type.INT: TypeId.INTEGER,
-    exp.DataType.Type.BIGINT: TypeId.INTEGER,
-    exp.DataType.Type.DECIMAL: TypeId.MONEY,
-    exp.DataType.Type.MONEY: TypeId.MONEY,
-    exp.DataType.Type.UUID: TypeId.UNIQUEIDENTIFIER,
-    exp.DataType.Type.VARBINARY: TypeId.VARBINARY,
-    exp.DataType.Type.BINARY: TypeId.VARBINARY,
-    exp.DataType.Type.TEXT: TypeId.TEXT,
+    exp.DataType.Type[kind]: record.id
+    for record in COLUMN_TYPES.values()
+    for kind in record.planner_kinds
 }
-_STRING_LENGTHS = {50: TypeId.VARCHAR50, 100: TypeId.VARCHAR100, 200: TypeId.VARCHAR200}
+_STRING_LENGTHS = {size: type_id for type_id, size in FIXED_LENGTHS.items()}
 _UNRESOLVED = re.compile(r"Column '([^']*)' could not be resolved")
 
 
@@ -78,6 +50,7 @@ _UNRESOLVED = re.compile(r"Column '([^']*)' could not be resolved")
 class OutputColumn:
     name: str
     type_id: TypeId | None  # None: known only from the values
+    scale: int | None = None  # a DECIMAL expression's scale (shown at it); None: the type's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +67,7 @@ class Plan:
 
 
 def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
-    if type_id is TypeId.VARCHAROTHER:
-        return f"NVARCHAR({length})"
-    return _SQLGLOT_TYPES[type_id]
+    return COLUMN_TYPES[type_id].planner_sql(length)
 
 
 def _schema(tables: Mapping[str, TableDef], dialect: str) -> MappingSchema:
@@ -308,6 +279,8 @@ def _money_as_numbers(root: exp.Expression, resolved: _Resolved) -> None:
         if isinstance(parent, exp.Alias) and id(parent.parent) in outer:
             bare[fold(parent.alias)] = column
             continue
+        if isinstance(parent, exp.Concat | exp.ConcatWs):
+            continue  # the stored text is DECIMAL(19,4)'s own ('120.5000'), as CONCAT writes it
         if isinstance(parent, exp.Cast | exp.Convert):
             target = parent.to if isinstance(parent, exp.Cast) else parent.this
             if isinstance(target, exp.DataType) and target.this in _TEXT_TYPES:
@@ -364,8 +337,12 @@ def _output_columns(
         seen.add(fold(unique))
         inner = projection.unalias()
         type_id = resolved.column_types.get(id(inner)) if isinstance(inner, exp.Column) else None
+        if type_id is not None:
+            columns.append(OutputColumn(unique, type_id))
+            continue
+        decimal = decimals.precision_of(inner) or decimals.precision_of(projection)
         columns.append(
-            OutputColumn(unique, type_id if type_id is not None else _type_id(projection))
+            OutputColumn(unique, _type_id(projection), None if decimal is None else decimal[1])
         )
     return tuple(columns)
 
@@ -463,6 +440,7 @@ def plan(
     else:
         _fix_booleans(tree)
         _concatenations(tree)
+        decimals.annotate(tree)  # DECIMAL(p, s) as SQL Server types arithmetic (§5.1)
     columns = _output_columns(tree, resolved, spelled)
     tree = collate.apply(tree, backend, schema_name)  # SQL Server's text collation (§5.1)
     tree = _STORAGE_STEPS.get(backend, _as_stored)(tree, resolved)
