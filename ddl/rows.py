@@ -13,7 +13,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import audit, catalog, reads, time_limit
+from ddl import audit, catalog, outbox, reads, time_limit
 from ddl.access import Caller, require_save
 from ddl.backends.tsql_statements import ExistingKeys
 from ddl.catalog import TableDef
@@ -379,7 +379,15 @@ def write_rows(
 def write_batch(
     conn: sa.Connection, table: PreparedTable, operation: WriteOperation, batch: Batch
 ) -> WriteResult:
-    """Write a validated batch inside the caller's transaction."""
+    """Write a validated batch inside the caller's transaction, with its change event."""
+    result = _write_rows(conn, table, operation, batch)
+    outbox.rows_written(conn, table, batch.groups, result.inserted, result.updated)
+    return result
+
+
+def _write_rows(
+    conn: sa.Connection, table: PreparedTable, operation: WriteOperation, batch: Batch
+) -> WriteResult:
     distinct = batch.distinct
     counting = _COUNTING_UPSERTS.get(table.space.backend.counting_upsert or "")
     if operation is not WriteOperation.UPDATE and counting is not None:
@@ -502,15 +510,20 @@ def delete_rows(
             audit.record_table(
                 conn, caller.user, audit.ROWS_DELETED_ALL, definition, {"Deleted": deleted}
             )
+            outbox.rows_deleted(conn, definition.name, definition.key_type, None, deleted)
             return deleted
-        statement = delete_statement(physical, table.key.name)
-        deleted = sum(
-            conn.execute(statement, {"keys": list(chunk)}).rowcount for chunk in _chunks(keys)
+        statement = delete_statement(physical, table.key.name).returning(
+            physical.c[table.key.name]
         )
-        if operation is DeleteOperation.DELETE and deleted == 0:
+        gone = [
+            key for chunk in _chunks(keys)
+            for key in conn.execute(statement, {"keys": list(chunk)}).scalars()
+        ]  # fmt: skip
+        if operation is DeleteOperation.DELETE and not gone:
             shown = _key_json(table, keys)[0]
             raise RowNotFound(definition.name, table.key.name, shown)
-        return deleted
+        outbox.rows_deleted(conn, definition.name, definition.key_type, gone, len(gone))
+        return len(gone)
 
 
 def delete_where(
@@ -529,7 +542,12 @@ def delete_where(
         require_save(caller, definition)
         physical = prepare(space, definition).table
         with reads.where_errors(space.backend, True), time_limit.limited(conn, seconds):
-            deleted = conn.execute(physical.delete().where(where(definition))).rowcount
+            key = physical.c[definition.key_column]
+            gone = conn.execute(physical.delete().where(where(definition)).returning(key))
+        deleted = 0
+        for keys in gone.scalars().partitions(outbox.MAX_KEYS_PER_EVENT):
+            outbox.rows_deleted(conn, definition.name, definition.key_type, keys, len(keys))
+            deleted += len(keys)
         audit.record_table(
             conn,
             caller.user,
