@@ -13,7 +13,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import audit, catalog, reads, time_limit
+from ddl import audit, catalog, pg_copy, reads, time_limit
 from ddl.access import Caller, require_save
 from ddl.catalog import TableDef
 from ddl.errors import InvalidValue, PayloadTooLarge, RowNotFound, ValidationError
@@ -423,8 +423,10 @@ def _upsert_counting_new_rowids(conn: sa.Connection, table: PreparedTable, batch
 
 
 def _upsert_returning_inserted(conn: sa.Connection, table: PreparedTable, batch: Batch) -> int:
-    """Upsert on PostgreSQL and count the rows the database says it inserted (executemany with
-    RETURNING, pipelined by psycopg): exact even while other requests write the same keys."""
+    """Upsert on PostgreSQL and count the rows the database says it inserted: exact even while
+    other requests write the same keys. A large group goes through binary COPY and one set-wise
+    upsert (ddl/pg_copy.py), a small one through executemany with RETURNING, pipelined by
+    psycopg (its statement prepared by the driver once used often enough)."""
     inserted = 0
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -433,6 +435,9 @@ def _upsert_returning_inserted(conn: sa.Connection, table: PreparedTable, batch:
                 ("counting_upsert", tuple(c.name for c in columns)),
                 lambda cs=columns: counting_upsert_statement(table, cs),
             )
+            if len(rows) >= pg_copy.COPY_MIN_ROWS:
+                inserted += pg_copy.copy_upsert(cursor, table, columns, rows)
+                continue
             to_params = statement.row_builder(
                 [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
             )
