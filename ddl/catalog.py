@@ -8,6 +8,7 @@ other (DESIGN invariant 6) at the cost of one indexed catalog read per request.
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -109,7 +110,7 @@ def new_definition(
     )
 
 
-def _from_row(row: sa.Row) -> TableDef:
+def _from_row(row: Any) -> TableDef:
     return TableDef(
         id=row.id,
         name=row.name,
@@ -147,11 +148,14 @@ def _values(table: TableDef) -> dict[str, object]:
     }
 
 
-def definition_query(dialect: str, name: str, lock: str | None = None) -> sa.Select[Any]:
+def definition_query(
+    dialect: str, name: str | sa.BindParameter[str], lock: str | None = None
+) -> sa.Select[Any]:
     """The catalog row of `name` (any case); `lock` "share" (writers: held against DDL until
     commit) or "exclusive" (a schema change). SQLite needs none: its writers are serialised.
     SQL Server gets table hints, as it has no FOR UPDATE outside cursors."""
-    query = sa.select(catalog_tables).where(catalog_tables.c.name_key == fold(name))
+    wanted = name if isinstance(name, sa.BindParameter) else fold(name)
+    query = sa.select(catalog_tables).where(catalog_tables.c.name_key == wanted)
     if lock is None or dialect == "sqlite":
         return query
     if dialect == "mssql":
@@ -160,9 +164,45 @@ def definition_query(dialect: str, name: str, lock: str | None = None) -> sa.Sel
     return query.with_for_update(read=lock == "share")
 
 
+# (dialect, tenant schema, lock) → (SQL, positional): every request reads a definition, and
+# compiling the select (or finding it in SQLAlchemy's cache) cost more than the indexed read
+_definition_sql: dict[tuple[str, str, str | None], tuple[str, bool]] = {}
+_NAME_KEY = sa.bindparam("name_key", type_=sa.String)
+
+
+CatalogRow = namedtuple("CatalogRow", [column.name for column in catalog_tables.c])  # type: ignore[misc]
+
+
+def _definition_row(conn: sa.Connection, name: str, lock: str | None) -> Any:
+    """The catalog row of `name` through a statement compiled once per schema and lock mode,
+    run on the driver's cursor inside the connection's transaction (the tenant schema is
+    rendered in, as schema_translate_map would)."""
+    translate = conn.get_execution_options().get("schema_translate_map") or {}
+    schema = translate.get(CATALOG_SCHEMA, CATALOG_SCHEMA)
+    dialect = conn.dialect
+    key = (dialect.name, schema, lock)
+    compiled = _definition_sql.get(key)
+    if compiled is None:
+        statement = definition_query(dialect.name, _NAME_KEY, lock).compile(
+            dialect=dialect,
+            schema_translate_map={CATALOG_SCHEMA: schema},
+            render_schema_translate=True,
+        )
+        compiled = _definition_sql[key] = (str(statement), statement.positional)
+    sql, positional = compiled
+    wanted = fold(name)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, (wanted,) if positional else {"name_key": wanted})
+        found = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if found is None else CatalogRow(*found)
+
+
 def find_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef | None:
     """The definition of `name` (any case), or None. `lock` holds it against concurrent DDL."""
-    row = conn.execute(definition_query(conn.dialect.name, name, "share" if lock else None)).first()
+    row = _definition_row(conn, name, "share" if lock else None)
     return _from_row(row) if row else None
 
 

@@ -14,9 +14,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from ddl import audit, catalog, pg_copy, reads, time_limit
-from ddl.access import Caller, require_save
+from ddl.access import Caller, may_save, require_save
 from ddl.catalog import TableDef
-from ddl.errors import InvalidValue, PayloadTooLarge, RowNotFound, ValidationError
+from ddl.errors import (
+    CustomTablesError,
+    InvalidValue,
+    PayloadTooLarge,
+    RowNotFound,
+    ValidationError,
+)
 from ddl.mssql import ExistingKeys
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
@@ -311,10 +317,36 @@ def _load(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
     return prepare(space, definition)
 
 
+# (tenant, schema, folded name) → the definition the last write of this process locked. A
+# write decodes its batch against it with no read transaction of its own; the definition read
+# under the write lock (_current) then decides, so a stale one only costs a retry.
+_last_written: dict[tuple[str, str, str], TableDef] = {}
+_LAST_WRITTEN_KEPT = 4096
+
+
+def _built_for_write(
+    space: TenantSpace, caller: Caller, name: str, build: BatchBuilder
+) -> tuple[PreparedTable, WriteOperation, Batch]:
+    """The batch built against the definition this process last wrote with; when that one
+    refuses it (a column another process added since, say), against the catalog's."""
+    known = _last_written.get((space.tenant_id, space.schema, fold(name)))
+    if known is not None and may_save(caller, known):
+        table = prepare(space, known)
+        try:
+            return (table, *build(table))
+        except CustomTablesError:
+            pass  # judged on the current definition below, which may well agree
+    table = _load(space, caller, name)
+    return (table, *build(table))
+
+
 def _current(conn: sa.Connection, space: TenantSpace, name: str, seen: TableDef) -> PreparedTable:
     """The definition under the write lock; a concurrent change since validation is a retry."""
     definition = catalog.get_table(conn, name, lock=True)
-    if definition.version != seen.version:
+    if len(_last_written) >= _LAST_WRITTEN_KEPT:
+        _last_written.clear()
+    _last_written[(space.tenant_id, space.schema, fold(name))] = definition
+    if definition.version != seen.version or definition.id != seen.id:
         raise _Changed
     return prepare(space, definition)
 
@@ -360,8 +392,7 @@ def write_built(space: TenantSpace, caller: Caller, name: str, build: BatchBuild
     """Validate against the current definition (outside the write lock), then write in one
     transaction; a definition changed in between (another process added a column) retries."""
     for _attempt in range(3):
-        table = _load(space, caller, name)
-        operation, batch = build(table)
+        table, operation, batch = _built_for_write(space, caller, name, build)
         try:
             with space.write() as conn:
                 table = _current(conn, space, name, table.definition)

@@ -156,7 +156,7 @@ class CustomTablesController(Controller):
         operation_class=answer_format.with_csv(),
         description=(
             "Rows in the source's shape (or flat, or CSV), filtered by `Where`, ordered by "
-            "`OrderBy` (the key breaks ties), paged by `Top` with a `Link: rel=\"next\"` header "
+            '`OrderBy` (the key breaks ties), paged by `Top` with a `Link: rel="next"` header '
             "while more rows follow (keyset: `After`), or by `Skip`. Streamed. A read with "
             "`Where` or `Count` counts against the tenant's share of heavy requests (429 with "
             "Retry-After past it) and has the saved-query time limit (408)."
@@ -198,9 +198,7 @@ class CustomTablesController(Controller):
         def answer() -> tuple[Iterator[bytes], str, dict[str, str]]:
             space = tenancy.space(principal.tenant)
             seconds = request.app.state.settings.query_timeout_seconds  # this app's settings
-            page, cursor = paging.read(
-                tenancy, space, principal.caller, table_name, query, seconds
-            )
+            page, cursor = paging.read(tenancy, space, principal.caller, table_name, query, seconds)
             headers = paging.headers(request.url.path, query, page, cursor)
             partitions = metrics.counting_reads(page.partitions)
             if csv:
@@ -211,6 +209,7 @@ class CustomTablesController(Controller):
         if where is None and not count:  # a plain page: light work, the shared thread pool
             chunks, media_type, headers = await anyio.to_thread.run_sync(answer)
             return closing_stream(chunks, media_type=media_type, headers=headers)
+
         def prepare() -> tuple[Iterator[bytes], dict[str, Any]]:
             chunks, media_type, headers = answer()
             return chunks, {"media_type": media_type, "headers": headers}
