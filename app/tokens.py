@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.metadata import tenants, tokens
 from app.tenancy import Tenancy, Tenant
-from ddl import audit
+from ddl import audit, driver_sql
 from ddl.access import Caller
 from ddl.catalog import now_text
 from ddl.errors import Forbidden, NotAuthenticated, NotFound, ValidationError
@@ -227,31 +227,20 @@ def revoke_token(
 LAST_USED_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may be: one write a minute
 
 
-_BY_HASH = sa.select(tokens).where(tokens.c.token_hash == sa.bindparam("digest"))
-_by_hash_sql: dict[str, tuple[str, bool]] = {}  # dialect name → (SQL, positional parameters)
-
-
 TokenRow = namedtuple("TokenRow", [column.name for column in tokens.c])  # type: ignore[misc]
 
 
 def _token_row(tenancy: Tenancy, digest: str) -> Any:
     """The row of a token hash, read anew on every request (one index probe), so a revocation
-    or expiry made by any process counts at once. The statement is compiled once and run on
-    the driver's cursor: SQLAlchemy's per-statement work cost more than the probe itself."""
-    dialect = tenancy.meta.dialect
-    compiled = _by_hash_sql.get(dialect.name)
-    if compiled is None:
-        statement = _BY_HASH.compile(dialect=dialect)
-        compiled = _by_hash_sql[dialect.name] = (str(statement), statement.positional)
-    sql, positional = compiled
+    or expiry made by any process counts at once."""
     with tenancy.meta.connect() as conn:
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql, (digest,) if positional else {"digest": digest})
-            found = cursor.fetchone()
-        finally:
-            cursor.close()
-    return None if found is None else TokenRow(*found)
+        row = driver_sql.fetch_one(
+            conn,
+            "token_by_hash",
+            lambda: sa.select(tokens).where(tokens.c.token_hash == sa.bindparam("digest")),
+            {"digest": digest},
+        )
+    return None if row is None else TokenRow(*row)
 
 
 def _live_row(tenancy: Tenancy, token: str | None) -> Any:

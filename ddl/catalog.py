@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ddl import mssql
+from ddl import driver_sql, mssql
 from ddl.errors import TableNotFound
 from ddl.names import fold
 from ddl.space import CATALOG_SCHEMA
@@ -164,40 +164,20 @@ def definition_query(
     return query.with_for_update(read=lock == "share")
 
 
-# (dialect, tenant schema, lock) → (SQL, positional): every request reads a definition, and
-# compiling the select (or finding it in SQLAlchemy's cache) cost more than the indexed read
-_definition_sql: dict[tuple[str, str, str | None], tuple[str, bool]] = {}
 _NAME_KEY = sa.bindparam("name_key", type_=sa.String)
-
-
 CatalogRow = namedtuple("CatalogRow", [column.name for column in catalog_tables.c])  # type: ignore[misc]
 
 
 def _definition_row(conn: sa.Connection, name: str, lock: str | None) -> Any:
-    """The catalog row of `name` through a statement compiled once per schema and lock mode,
-    run on the driver's cursor inside the connection's transaction (the tenant schema is
-    rendered in, as schema_translate_map would)."""
-    translate = conn.get_execution_options().get("schema_translate_map") or {}
-    schema = translate.get(CATALOG_SCHEMA, CATALOG_SCHEMA)
-    dialect = conn.dialect
-    key = (dialect.name, schema, lock)
-    compiled = _definition_sql.get(key)
-    if compiled is None:
-        statement = definition_query(dialect.name, _NAME_KEY, lock).compile(
-            dialect=dialect,
-            schema_translate_map={CATALOG_SCHEMA: schema},
-            render_schema_translate=True,
-        )
-        compiled = _definition_sql[key] = (str(statement), statement.positional)
-    sql, positional = compiled
-    wanted = fold(name)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, (wanted,) if positional else {"name_key": wanted})
-        found = cursor.fetchone()
-    finally:
-        cursor.close()
-    return None if found is None else CatalogRow(*found)
+    """The catalog row of `name`, read on every request that names a table (the check that
+    sees another process's schema change at once), on the driver's cursor."""
+    row = driver_sql.fetch_one(
+        conn,
+        ("definition", lock),
+        lambda: definition_query(conn.dialect.name, _NAME_KEY, lock),
+        {"name_key": fold(name)},
+    )
+    return None if row is None else CatalogRow(*row)
 
 
 def find_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef | None:

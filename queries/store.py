@@ -4,6 +4,7 @@ never sees another's queries and a definition commits with its audit event."""
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
+from ddl import driver_sql
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
 
@@ -63,7 +65,7 @@ def new_query(
     return SavedQuery(str(uuid.uuid4()), name, namespace, sql, dialect, parameters, 1, stamp, stamp)
 
 
-def _from_row(row: sa.Row) -> SavedQuery:
+def _from_row(row: Any) -> SavedQuery:
     return SavedQuery(
         id=row.id,
         name=row.name,
@@ -92,13 +94,21 @@ def _values(query: SavedQuery) -> dict[str, object]:
     }
 
 
+_QueryRow = namedtuple("_QueryRow", [column.name for column in saved_queries.c])  # type: ignore[misc]
+
+
+def _by_name(lock: bool, dialect: str) -> sa.Select[Any]:
+    statement = sa.select(saved_queries).where(saved_queries.c.name_key == sa.bindparam("key"))
+    return statement.with_for_update() if lock and dialect != "sqlite" else statement
+
+
 def find(conn: sa.Connection, name: str, *, lock: bool = False) -> SavedQuery | None:
-    """The query called `name` (any case), or None; `lock` holds it until commit."""
-    statement = sa.select(saved_queries).where(saved_queries.c.name_key == fold(name))
-    if lock and conn.dialect.name != "sqlite":
-        statement = statement.with_for_update()
-    row = conn.execute(statement).first()
-    return _from_row(row) if row else None
+    """The query called `name` (any case), or None; `lock` holds it until commit. Read on
+    every run (the driver's cursor, ddl/driver_sql.py), so an edit elsewhere counts at once."""
+    row = driver_sql.fetch_one(
+        conn, ("saved_query", lock), lambda: _by_name(lock, conn.dialect.name), {"key": fold(name)}
+    )
+    return _from_row(_QueryRow(*row)) if row else None
 
 
 def list_all(conn: sa.Connection) -> list[SavedQuery]:
