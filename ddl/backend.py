@@ -9,6 +9,7 @@ option `ct_write=True` begin IMMEDIATE.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +76,36 @@ def sqlite_engine(path: Path, *, attach_as_customtables: bool = False) -> Engine
     return engine
 
 
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Test a pooled server connection before use only when it sat idle a while (or its driver
+    says it broke): one that came back a moment ago is as good as a ping says, and pinging it
+    cost every transaction a round trip. A dead one is replaced before the request uses it."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi: Any, record: Any) -> None:
+        record.info["ct_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("ct_idle_since")
+        broken = getattr(dbapi, "closed", False) or getattr(dbapi, "broken", False)
+        if not broken and since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            if broken or not engine.dialect.do_ping(dbapi):
+                raise sa.exc.DisconnectionError("the connection is gone")
+        except sa.exc.DisconnectionError:
+            raise
+        except Exception as error:  # the driver's own error for a dead connection
+            raise sa.exc.DisconnectionError(str(error)) from error
+
+
 def server_engine(url: str, **kwargs: Any) -> Engine:
     """An engine on PostgreSQL or SQL Server: one for the whole database, every tenant a schema."""
-    options: dict[str, Any] = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_size": 10, "max_overflow": 20}
     if url.startswith("mssql"):
         options["fast_executemany"] = True
     if url.startswith("postgresql"):
@@ -85,7 +113,10 @@ def server_engine(url: str, **kwargs: Any) -> Engine:
         # the tables it read. Streams close their transaction themselves (app/streaming.py).
         options["connect_args"] = {"options": "-c idle_in_transaction_session_timeout=600000"}
     options.update(kwargs)
-    return sa.create_engine(url, **options)
+    engine = sa.create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        _ping_after_idle(engine)
+    return engine
 
 
 def create_schema(dialect: str, schema: str) -> sa.Executable:
