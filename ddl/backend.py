@@ -26,7 +26,7 @@ SQLITE_ALIAS = "customtables"
 SQLITE_PRAGMAS = (
     "journal_mode=WAL",
     "synchronous=NORMAL",
-    "cache_size=-65536",
+    "cache_size=-16384",
 )
 
 
