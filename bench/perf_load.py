@@ -90,7 +90,8 @@ def compare_workers(env: dict[str, str], args: argparse.Namespace, report: Any) 
     rates = {}
     with script_file(update_script(args.token, args.rows)) as script:
         for workers in (1, 2):
-            with live_server(env, timeout=180, args=["--workers", str(workers), "--quiet"]) as server:
+            serve = ["--workers", str(workers), "--quiet"]
+            with live_server(env, timeout=180, args=serve) as server:
                 wrk_rate(server.base_url, 2, 8, script)  # warm every worker
                 rates[workers] = wrk_rate(server.base_url, args.workers_seconds, 8, script)
     report.ratio("8 clients, Update: serve --workers 2 vs 1", rates[2], rates[1], "req/s", ">= 1.6")

@@ -17,7 +17,8 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ddl import driver_sql, mssql
+from ddl import driver_sql
+from ddl.backends import Backend, backend_for
 from ddl.errors import TableNotFound
 from ddl.names import fold
 from ddl.space import CATALOG_SCHEMA
@@ -149,19 +150,16 @@ def _values(table: TableDef) -> dict[str, object]:
 
 
 def definition_query(
-    dialect: str, name: str | sa.BindParameter[str], lock: str | None = None
+    backend: Backend, name: str | sa.BindParameter[str], lock: str | None = None
 ) -> sa.Select[Any]:
     """The catalog row of `name` (any case); `lock` "share" (writers: held against DDL until
-    commit) or "exclusive" (a schema change). SQLite needs none: its writers are serialised.
-    SQL Server gets table hints, as it has no FOR UPDATE outside cursors."""
+    commit) or "exclusive" (a schema change). A backend whose writers are serialised needs
+    none; each spells its own lock (ddl/backends)."""
     wanted = name if isinstance(name, sa.BindParameter) else fold(name)
     query = sa.select(catalog_tables).where(catalog_tables.c.name_key == wanted)
-    if lock is None or dialect == "sqlite":
+    if lock is None or backend.serialised_writers:
         return query
-    if dialect == "mssql":
-        hint = mssql.SHARE_HINT if lock == "share" else mssql.EXCLUSIVE_HINT
-        return query.with_hint(catalog_tables, hint, "mssql")
-    return query.with_for_update(read=lock == "share")
+    return backend.lock_rows(query, catalog_tables, "share" if lock == "share" else "update")
 
 
 _NAME_KEY = sa.bindparam("name_key", type_=sa.String)
@@ -174,7 +172,7 @@ def _definition_row(conn: sa.Connection, name: str, lock: str | None) -> Any:
     row = driver_sql.fetch_one(
         conn,
         ("definition", lock),
-        lambda: definition_query(conn.dialect.name, _NAME_KEY, lock),
+        lambda: definition_query(backend_for(conn), _NAME_KEY, lock),
         {"name_key": fold(name)},
     )
     return None if row is None else CatalogRow(*row)
@@ -195,7 +193,7 @@ def get_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef
 
 def lock_for_change(conn: sa.Connection, name: str) -> TableDef | None:
     """Read a definition for a schema change, holding an exclusive lock until commit."""
-    row = conn.execute(definition_query(conn.dialect.name, name, "exclusive")).first()
+    row = conn.execute(definition_query(backend_for(conn), name, "exclusive")).first()
     return _from_row(row) if row else None
 
 

@@ -13,6 +13,7 @@ import msgspec
 import sqlalchemy as sa
 
 from ddl import driver_sql
+from ddl.backends import backend_for
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
 
@@ -97,16 +98,19 @@ def _values(query: SavedQuery) -> dict[str, object]:
 _QueryRow = namedtuple("_QueryRow", [column.name for column in saved_queries.c])  # type: ignore[misc]
 
 
-def _by_name(lock: bool, dialect: str) -> sa.Select[Any]:
+def _by_name(conn: sa.Connection, lock: bool) -> sa.Select[Any]:
     statement = sa.select(saved_queries).where(saved_queries.c.name_key == sa.bindparam("key"))
-    return statement.with_for_update() if lock and dialect != "sqlite" else statement
+    backend = backend_for(conn)
+    if lock and not backend.serialised_writers:
+        statement = backend.lock_rows(statement, saved_queries, "update")
+    return statement
 
 
 def find(conn: sa.Connection, name: str, *, lock: bool = False) -> SavedQuery | None:
     """The query called `name` (any case), or None; `lock` holds it until commit. Read on
     every run (the driver's cursor, ddl/driver_sql.py), so an edit elsewhere counts at once."""
     row = driver_sql.fetch_one(
-        conn, ("saved_query", lock), lambda: _by_name(lock, conn.dialect.name), {"key": fold(name)}
+        conn, ("saved_query", lock), lambda: _by_name(conn, lock), {"key": fold(name)}
     )
     return _from_row(_QueryRow(*row)) if row else None
 

@@ -1,5 +1,6 @@
-"""Pooled PostgreSQL connections are tested before use only after sitting idle (ddl/backend.py):
-a connection the server dropped meanwhile is replaced, so the next request still succeeds."""
+"""Pooled PostgreSQL connections are tested before use only after sitting idle
+(ddl/backends/common.py): one the server dropped meanwhile is replaced, so the next request
+still succeeds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from ddl.backend import PING_AFTER_IDLE_SECONDS, server_engine
+from ddl.backends import server_engine
+from ddl.backends.common import PING_AFTER_IDLE_SECONDS
 from tests.conftest import PG_ADMIN_URL
 from tests.pg import fresh_database
 
