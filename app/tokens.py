@@ -234,6 +234,9 @@ def _token_row(tenancy: Tenancy, digest: str) -> Any:
     """The row of a token hash, read anew on every request (one index probe), so a revocation
     or expiry made by any process counts at once."""
     with tenancy.meta.connect() as conn:
+        # one statement needs no transaction: on a server, BEGIN and the rollback on return
+        # to the pool were two more round trips than the read itself
+        conn.execution_options(isolation_level="AUTOCOMMIT")
         row = driver_sql.fetch_one(
             conn,
             "token_by_hash",
