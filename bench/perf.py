@@ -181,7 +181,7 @@ def memory(
     report: Report,
 ) -> None:
     """A fresh server reads and then exports a table of `--million` rows; its peak RSS."""
-    with live_server(env) as server:
+    with live_server(env, timeout=180) as server:
         client = api_client(server.base_url, args.token)
         ok(client.post(f"/custom-tables/{MILLION_TABLE}", json=TABLE_DEFINITION), 201)
         plain_fill(MILLION_TABLE, args.million)
@@ -218,7 +218,7 @@ def run(args: argparse.Namespace) -> None:
             f"{args.rounds} rounds; rates over {args.seconds:g} s",
             flush=True,
         )
-        with live_server(env) as server:
+        with live_server(env, timeout=180) as server:
             assert server.first_token is not None
             args.token = server.first_token
             client = api_client(server.base_url, args.token)
