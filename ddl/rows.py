@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 import sqlalchemy as sa
@@ -310,49 +310,57 @@ def _execute_grouped(
             conn.exec_driver_sql(statement.sql, [to_params(row) for row in rows])
 
 
-def _load(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
+def open_for_write(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
+    """Stage 1 of a row write: the table's current definition, made ready (404 when there is
+    no such table, 403 without a save role). Nothing is locked yet."""
     with space.read() as conn:
         definition = catalog.get_table(conn, name)
     require_save(caller, definition)
     return prepare(space, definition)
 
 
-# (tenant, schema, folded name) → the definition the last write of this process locked. A
-# write decodes its batch against it with no read transaction of its own; the definition read
-# under the write lock (_current) then decides, so a stale one only costs a retry.
-_last_written: dict[tuple[str, str, str], TableDef] = {}
-_LAST_WRITTEN_KEPT = 4096
+_load = open_for_write  # deletes start the same way
+
+# (tenant, schema, folded name) → the definition the last commit of this process locked. The
+# next write decodes against it with no read transaction of its own; commit's locked read then
+# decides (id and version), so a stale one costs a retry, never a wrong write.
+_last_committed: dict[tuple[str, str, str], TableDef] = {}
+_LAST_COMMITTED_KEPT = 4096
+Built = TypeVar("Built")
 
 
-def _built_for_write(
-    space: TenantSpace, caller: Caller, name: str, build: BatchBuilder
-) -> tuple[PreparedTable, WriteOperation, Batch]:
-    """The batch built against the definition this process last wrote with; when that one
-    refuses it (a column another process added since, say), against the catalog's."""
-    known = _last_written.get((space.tenant_id, space.schema, fold(name)))
+def built_for_write(
+    space: TenantSpace, caller: Caller, name: str, build: Callable[[PreparedTable], Built]
+) -> tuple[PreparedTable, Built]:
+    """Stages 1 and 2: `build` (decode the batch) against the definition this process last
+    committed with when it has one, else against open_for_write's; a batch the remembered one
+    refuses (a column another process added since, say) is judged again on the catalog's."""
+    known = _last_committed.get((space.tenant_id, space.schema, fold(name)))
     if known is not None and may_save(caller, known):
         table = prepare(space, known)
         try:
-            return (table, *build(table))
+            return table, build(table)
         except CustomTablesError:
-            pass  # judged on the current definition below, which may well agree
-    table = _load(space, caller, name)
-    return (table, *build(table))
+            pass  # decided on the current definition below, which may well agree
+    table = open_for_write(space, caller, name)
+    return table, build(table)
 
 
-def _current(conn: sa.Connection, space: TenantSpace, name: str, seen: TableDef) -> PreparedTable:
-    """The definition under the write lock; a concurrent change since validation is a retry."""
-    definition = catalog.get_table(conn, name, lock=True)
-    if len(_last_written) >= _LAST_WRITTEN_KEPT:
-        _last_written.clear()
-    _last_written[(space.tenant_id, space.schema, fold(name))] = definition
-    if definition.version != seen.version or definition.id != seen.id:
-        raise _Changed
-    return prepare(space, definition)
+def _remember(space: TenantSpace, definition: TableDef) -> None:
+    if len(_last_committed) >= _LAST_COMMITTED_KEPT:
+        _last_committed.clear()
+    _last_committed[(space.tenant_id, space.schema, fold(definition.name))] = definition
 
 
-class _Changed(Exception):
-    """The definition changed between validation and the write transaction."""
+class DefinitionChanged(Exception):
+    """The definition changed between decoding a batch and its commit: decode it again."""
+
+
+WRITE_ATTEMPTS = 3
+
+
+def changing_too_often(name: str) -> ValidationError:
+    return ValidationError(f"Custom table '{name}' is changing too often; try again")
 
 
 def _key_json(table: PreparedTable, keys: list[Any]) -> list[Any]:
@@ -360,12 +368,29 @@ def _key_json(table: PreparedTable, keys: list[Any]) -> list[Any]:
     return keys if convert is None else [convert(key) for key in keys]
 
 
-BatchBuilder = Callable[[PreparedTable], tuple[WriteOperation, Batch]]
-
-
 def check_batch_size(count: int, max_rows: int) -> None:
     if count > max_rows:
         raise PayloadTooLarge(f"A batch has at most {max_rows} rows; this one has {count}")
+
+
+def commit(
+    space: TenantSpace,
+    caller: Caller,
+    table: PreparedTable,
+    operation: WriteOperation,
+    batch: Batch,
+) -> WriteResult:
+    """Stage 3 of a row write, its one commit point: in one transaction under the table's write
+    lock, check the definition is still the one `batch` was decoded against (else
+    DefinitionChanged: nothing was written) and write the batch."""
+    seen = table.definition
+    with space.write() as conn:
+        definition = catalog.get_table(conn, seen.name, lock=True)
+        _remember(space, definition)
+        if definition.version != seen.version or definition.id != seen.id:
+            raise DefinitionChanged
+        require_save(caller, definition)
+        return write_batch(conn, prepare(space, definition), operation, batch)
 
 
 def write_rows(
@@ -376,31 +401,18 @@ def write_rows(
     rows: Sequence[RowLike],
     max_rows: int,
 ) -> WriteResult:
+    """The stages for rows already decoded (Python callers: benchmarks, tests)."""
     check_batch_size(len(rows), max_rows)
-    return write_built(
-        space,
-        caller,
-        name,
-        lambda table: (
-            operation,
-            validate_batch(table, rows, operation is not WriteOperation.UPDATE),
-        ),
-    )
-
-
-def write_built(space: TenantSpace, caller: Caller, name: str, build: BatchBuilder) -> WriteResult:
-    """Validate against the current definition (outside the write lock), then write in one
-    transaction; a definition changed in between (another process added a column) retries."""
-    for _attempt in range(3):
-        table, operation, batch = _built_for_write(space, caller, name, build)
+    generate_keys = operation is not WriteOperation.UPDATE
+    for _attempt in range(WRITE_ATTEMPTS):
+        table, batch = built_for_write(
+            space, caller, name, lambda table: validate_batch(table, rows, generate_keys)
+        )
         try:
-            with space.write() as conn:
-                table = _current(conn, space, name, table.definition)
-                require_save(caller, table.definition)
-                return write_batch(conn, table, operation, batch)
-        except _Changed:
+            return commit(space, caller, table, operation, batch)
+        except DefinitionChanged:
             continue
-    raise ValidationError(f"Custom table '{name}' is changing too often; try again")
+    raise changing_too_often(name)
 
 
 def write_batch(
