@@ -78,14 +78,14 @@ def _config(app: Litestar | str, options: ServeOptions, settings: Settings) -> u
     )
 
 
-def bind(config: uvicorn.Config) -> socket.socket:
-    """The listening socket, marked as TCP. uvicorn binds it with protocol 0, and asyncio sets
-    TCP_NODELAY only on connections whose socket says IPPROTO_TCP: without it every answer sent
-    as headers then body waited about 40 ms for the client's delayed ACK (Nagle), capping one
-    keep-alive client at ~22 requests/s (issue 16)."""
+def _bind(config: uvicorn.Config) -> socket.socket:
+    """The listening socket, with Nagle's algorithm off for every connection accepted on it.
+    asyncio turns it off itself only for sockets made with proto IPPROTO_TCP, and uvicorn's
+    `bind_socket` makes proto 0: a kept-alive connection then waited ~40 ms (the peer's delayed
+    ACK) for each answer's body, sent after its headers. Accepted sockets inherit the option."""
     sock = config.bind_socket()
     if sock.family in (socket.AF_INET, socket.AF_INET6):
-        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
 
@@ -100,7 +100,7 @@ def run(options: ServeOptions, tenancy: Tenancy) -> None:
         app = create_app(settings, tenancy)
         config = _config(app, options, settings)
         server = uvicorn.Server(config)
-        sock = bind(config)
+        sock = _bind(config)
         _announce(options.host, sock.getsockname()[1], settings, 1)
         tune_gc()
         server.run(sockets=[sock])
@@ -110,7 +110,7 @@ def run(options: ServeOptions, tenancy: Tenancy) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
         config = _config("app.serve:worker_app", options, settings)
-        sock = bind(config)
+        sock = _bind(config)
         _announce(options.host, sock.getsockname()[1], settings, options.workers)
         Multiprocess(config, sockets=[sock]).run()
     finally:

