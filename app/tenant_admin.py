@@ -45,8 +45,9 @@ def summaries(tenancy: Tenancy) -> list[TenantSummary]:
 def created_at(tenancy: Tenancy, tenant: Tenant) -> str:
     with tenancy.meta.connect() as conn:
         return str(
-            conn.execute(sa.select(tenants.c.created_at).where(tenants.c.id == tenant.id))
-            .scalar_one()
+            conn.execute(
+                sa.select(tenants.c.created_at).where(tenants.c.id == tenant.id)
+            ).scalar_one()
         )
 
 
