@@ -14,6 +14,7 @@ from app.admin import TenantsAdminController
 from app.auth import principal_v3, provide_tenancy
 from app.cors import cors_config
 from app.errors import EXCEPTION_HANDLERS
+from app.head import HeadAsGet
 from app.media_types import require_media_type
 from app.metrics import metrics_route, watch_engine
 from app.observe import RequestObserver
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     )
     app = Litestar.from_config(config)
     document_bodies(app)
-    app.asgi_handler = RequestObserver(app.asgi_handler)
+    app.asgi_handler = RequestObserver(HeadAsGet(app.asgi_handler))
     app.state.tenancy = tenancy
     app.state.settings = settings
     return app

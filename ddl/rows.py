@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from ddl import audit, catalog, reads, time_limit
 from ddl.access import Caller, require_save
 from ddl.catalog import TableDef
-from ddl.errors import InvalidValue, PayloadTooLarge, RowNotFound, ValidationError
+from ddl.errors import InvalidValue, PayloadTooLarge, RowError, RowNotFound, ValidationError
 from ddl.mssql import ExistingKeys
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
@@ -89,14 +89,16 @@ def grouped(keys: list[Any], merged: dict[Any, dict[PreparedColumn, Any]]) -> Ba
 def _check_key_model(table: PreparedTable, index: int, row: RowLike) -> None:
     given = row.KeyColumnName
     if given is not None and fold(given) != fold(table.key.name):
-        raise ValidationError(
-            f"Row {index}: KeyColumnName '{given}' is not the key column "
-            f"'{table.key.name}' of custom table '{table.definition.name}'"
+        raise RowError(
+            index,
+            f": KeyColumnName '{given}' is not the key column "
+            f"'{table.key.name}' of custom table '{table.definition.name}'",
         )
     if row.KeyDataTypeId is not None and row.KeyDataTypeId != table.key.type_id:
-        raise ValidationError(
-            f"Row {index}: KeyDataTypeId {row.KeyDataTypeId} does not match the key column's "
-            f"type {int(table.key.type_id)} ({type_name(table.key.type_id)})"
+        raise RowError(
+            index,
+            f": KeyDataTypeId {row.KeyDataTypeId} does not match the key column's "
+            f"type {int(table.key.type_id)} ({type_name(table.key.type_id)})",
         )
 
 

@@ -78,8 +78,27 @@ class BadValue(Exception):
         self.detail = detail
 
 
+# The names of SPEC §3, spelled as users write them (the enum's names are upper case).
+TYPE_NAMES: dict[TypeId, str] = {
+    TypeId.BOOLEAN: "Boolean",
+    TypeId.DATE: "Date",
+    TypeId.FLOAT: "Float",
+    TypeId.INTEGER: "Integer",
+    TypeId.MONEY: "Money",
+    TypeId.VARCHAR50: "Varchar50",
+    TypeId.VARCHAR100: "Varchar100",
+    TypeId.VARCHARMAX: "VarcharMax",
+    TypeId.TEXT: "Text",
+    TypeId.UNIQUEIDENTIFIER: "UniqueIdentifier",
+    TypeId.VARCHAR200: "Varchar200",
+    TypeId.VARCHAROTHER: "VarcharOther",
+    TypeId.VARBINARY: "VarBinary",
+}
+
+
 def type_name(type_id: int) -> str:
-    return TypeId(type_id).name.title().replace("Varcharmax", "VarcharMax")
+    """The type's name as SPEC §3 spells it (`UniqueIdentifier`, `VarcharOther`)."""
+    return TYPE_NAMES[TypeId(type_id)]
 
 
 def string_length(type_id: TypeId, length: int | None) -> int | None:
