@@ -147,11 +147,17 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     )
 
 
-def decode_error(exc: msgspec.MsgspecError) -> domain.ValidationError:
+def decode_error(exc: msgspec.MsgspecError, body: bytes) -> domain.ValidationError:
     """A body that is not JSON ("not valid JSON"), or valid JSON of the wrong shape (the field
-    and the type it needs, in plain words). msgspec's ValidationError is a DecodeError too."""
+    and the type it needs, in plain words). A typed decoder stops at the first wrong shape, even
+    in a text that is not JSON at all (`[1, 2`), so the shape is named only for valid JSON."""
     if isinstance(exc, msgspec.ValidationError):
-        return domain.ValidationError(shape_message(exc))
+        try:
+            msgspec.json.decode(body)
+        except msgspec.DecodeError as syntax:
+            exc = syntax
+        else:
+            return domain.ValidationError(shape_message(exc))
     return domain.ValidationError(f"The body is not valid JSON: {exc}")
 
 
