@@ -322,6 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CustomTablesError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 2
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as error:
+        # A file named on the command line (import's source, export's -o): said, not a trace.
+        print(f"error: {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
     finally:
         if args.command != "serve":
             tenancy.dispose()

@@ -115,3 +115,18 @@ def test_progress_bar_on_a_terminal(
     target = tmp_path / "out.json"
     assert run("export", "ProductCatalog", "-o", str(target), "--tenant", tenant.name) == 0
     assert "25,000 / 25,000 rows" in terminal.getvalue()
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_file_that_cannot_be_opened_is_named_without_a_trace(
+    tenant: TenantCtx, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.json"
+    assert run("import", str(missing), "--tenant", tenant.name) == 2
+    err = capsys.readouterr().err
+    assert f"error: {missing}: No such file or directory" in err
+    assert "Traceback" not in err
+    tenant.admin.put("custom-tables/ProductCatalog/import", json=product_file(3))
+    target = tmp_path / "no-such-dir" / "out.json"
+    assert run("export", "ProductCatalog", "-o", str(target), "--tenant", tenant.name) == 2
+    assert "No such file or directory" in capsys.readouterr().err
