@@ -41,10 +41,10 @@ class InvalidValue(ValidationError):
     """One value of a row batch is wrong; names the row index and the column (400)."""
 
     def __init__(self, row: int | None, column: str, expected: str, detail: str = "") -> None:
-        text = f"column '{column}': expected {expected}"
-        if detail:
-            text += f" ({detail})"
-        super().__init__(row_message(row, f", {text}") if row is not None else f"C{text[1:]}")
+        problem = f"'{column}': expected {expected}" + (f" ({detail})" if detail else "")
+        super().__init__(
+            row_message(row, f", column {problem}") if row is not None else f"Column {problem}"
+        )
         self.row = row
         self.column = column
         self.expected = expected
