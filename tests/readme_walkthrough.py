@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 COMMANDS_MARK = "<!-- walkthrough:commands -->"
 OUTPUT_MARK = "<!-- walkthrough:output -->"
+RUNS_MARK = "<!-- readme:runs -->"  # a later section's block that runs in order after it
+LATER_SECTIONS = "===LATER-SECTIONS==="
 TOKEN_PLACEHOLDER = "T=ct_..."
 README_ADDRESS = "http://127.0.0.1:8000"
 
@@ -118,6 +121,43 @@ def mismatches(shown_lines: list[Printed], printed: list[Printed]) -> list[str]:
         for want, got in zip(shown_lines, printed, strict=True)
         if normalise(want.output) != normalise(got.output)
     ]
+
+
+def marked_sections(readme: str) -> str:
+    """The blocks after each `<!-- readme:runs -->`, in README order, as one bash script; a
+    `python` block runs through `.venv/bin/python` with the walk-through's token exported."""
+    parts = []
+    at = readme.find(RUNS_MARK)
+    while at >= 0:
+        rest = readme[at:]
+        body = block_after(rest, RUNS_MARK)
+        if rest[rest.index("```") :].startswith("```python"):
+            body = f"export T\n.venv/bin/python - <<'PYTHON'\n{body}PYTHON\n"
+        parts.append(body)
+        at = readme.find(RUNS_MARK, at + len(RUNS_MARK))
+    return "".join(parts)
+
+
+def run_in_order(
+    readme: str, base_url: str, token: str, env: dict[str, str], timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """The walk-through, then every section marked to run, as one bash script stopped by the
+    first failing command (`set -eo pipefail`), in a directory holding only `.venv` (this
+    interpreter's), with the server's settings so the CLI works on the server's database.
+    What the sections print comes after a `LATER_SECTIONS` line."""
+    text = f"set -eo pipefail\n{script(readme)}echo {LATER_SECTIONS}\n{marked_sections(readme)}"
+    text = text.replace(TOKEN_PLACEHOLDER, f"T={token}").replace(README_ADDRESS, base_url)
+    with tempfile.TemporaryDirectory() as clone:
+        (Path(clone) / ".venv").symlink_to(Path(sys.prefix))
+        return subprocess.run(
+            ["bash", "-c", text],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
 
 def output_block(printed: list[Printed]) -> str:
