@@ -8,17 +8,13 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from ddl.mssql import TRANSACTION_APPLOCK
+from ddl.backends import backend_for
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# Several processes may start at once: one migrates, the others wait for it. Each server has a
-# transaction-scoped lock for that; constant statements, no input.
-MIGRATION_LOCKS = {
-    "postgresql": "SELECT pg_advisory_xact_lock(724110318)",
-    "mssql": TRANSACTION_APPLOCK,
-}
-LOCK_PARAMETERS = {"mssql": ("customtables-migrate",)}
+# Several processes may start at once: one migrates, the others wait for it on a named lock
+# held by the transaction (where the backend needs one: SQLite writers queue anyway).
+MIGRATION_LOCK = "customtables-migrate"
 
 
 def config() -> Config:
@@ -31,10 +27,10 @@ def upgrade(engine: sa.Engine) -> None:
     settings = config()
     with engine.connect() as conn:
         conn.execution_options(ct_write=True)
-        lock = MIGRATION_LOCKS.get(conn.dialect.name)
-        if lock is not None:
+        backend = backend_for(conn)
+        if not backend.serialised_writers:
             with conn.begin():
-                conn.exec_driver_sql(lock, LOCK_PARAMETERS.get(conn.dialect.name, ()))
+                backend.transaction_lock(conn, MIGRATION_LOCK)
                 settings.attributes["connection"] = conn
                 command.upgrade(settings, "head")
             return

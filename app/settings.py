@@ -55,10 +55,6 @@ class Settings:
         """The metadata database: SQLite under the data directory unless a URL is given."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'customtables.db').resolve()}"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
-
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         env = os.environ.get

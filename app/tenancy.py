@@ -24,10 +24,10 @@ from app import migrate
 from app.metadata import tenants
 from app.settings import Settings
 from ddl import collation
-from ddl.backend import create_schema, server_engine, sqlite_engine
+from ddl.backends import backend_for, server_engine
+from ddl.backends.sqlite import sqlite_engine
 from ddl.catalog import create_internal_tables, now_text
 from ddl.errors import Conflict, NotFound
-from ddl.mssql import SESSION_APPLOCK, SESSION_APPUNLOCK
 from ddl.names import check_tenant_name
 from ddl.space import CATALOG_SCHEMA, TenantSpace
 from ddl.v1 import catalog as _v1_catalog  # noqa: F401  (registers the v1 catalog table)
@@ -51,7 +51,8 @@ class Tenancy:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        if settings.is_sqlite:
+        self.backend = backend_for(settings.url)
+        if not self.backend.schema_per_tenant:
             path = settings.url.removeprefix("sqlite:///")
             self.meta = sqlite_engine(Path(path))
         else:
@@ -71,29 +72,14 @@ class Tenancy:
     def exclusive(self) -> Iterator[None]:
         """Hold a lock shared by every process on this database (first-start bootstrap):
         an advisory lock on PostgreSQL, a file lock beside the SQLite files."""
-        if self.meta.dialect.name == "postgresql":
-            with self.meta.connect() as conn:
-                conn.exec_driver_sql("SELECT pg_advisory_lock(724110319)")
-                try:
-                    yield
-                finally:
-                    conn.exec_driver_sql("SELECT pg_advisory_unlock(724110319)")
-                    conn.commit()
-            return
-        if self.meta.dialect.name == "mssql":  # an application lock held by the session
-            with self.meta.connect() as conn:
-                conn.exec_driver_sql(SESSION_APPLOCK, ("customtables-bootstrap",))
-                conn.commit()
-                try:
-                    yield
-                finally:
-                    conn.exec_driver_sql(SESSION_APPUNLOCK, ("customtables-bootstrap",))
-                    conn.commit()
-            return
-        lock_path = Path(self.settings.url.removeprefix("sqlite:///")).parent / ".bootstrap.lock"
-        if not self.settings.is_sqlite:
+        with self.backend.session_lock(self.meta, "customtables-bootstrap") as held:
+            if held:
+                yield
+                return
+        if self.backend.schema_per_tenant:  # a server database with no shared lock
             yield
             return
+        lock_path = Path(self.settings.url.removeprefix("sqlite:///")).parent / ".bootstrap.lock"
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with lock_path.open("w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -111,7 +97,7 @@ class Tenancy:
     # --- spaces -----------------------------------------------------------------------------
 
     def _engine_for(self, tenant: Tenant) -> Engine:
-        if not self.settings.is_sqlite:
+        if self.backend.schema_per_tenant:
             return self.meta
         engine = sqlite_engine(self.tenant_file(tenant.name), attach_as_customtables=True)
         if self.on_new_engine is not None:
@@ -124,9 +110,9 @@ class Tenancy:
             if space is not None:
                 self._spaces.move_to_end(tenant.id)
                 return space
-            schema = CATALOG_SCHEMA if self.settings.is_sqlite else tenant.schema_name
+            schema = tenant.schema_name if self.backend.schema_per_tenant else CATALOG_SCHEMA
             space = TenantSpace(tenant.id, tenant.name, schema, self._engine_for(tenant))
-            if self.settings.is_sqlite or self._schema_exists(tenant.schema_name):
+            if not self.backend.schema_per_tenant or self._schema_exists(tenant.schema_name):
                 self._upgrade_space(space)
             self._spaces[tenant.id] = space
             while len(self._spaces) > max(1, self.settings.max_open_tenants):
@@ -194,9 +180,9 @@ class Tenancy:
             raise Conflict(f"Tenant '{name}' already exists")
         tenant = Tenant(str(uuid.uuid4()), name, schema_for(name))
         space = self.space(tenant)  # on SQLite this made the file and its internal tables
-        if not self.settings.is_sqlite:
+        if self.backend.schema_per_tenant:
             with space.write() as conn:
-                conn.execute(create_schema(conn.dialect.name, tenant.schema_name))
+                conn.execute(self.backend.create_schema(tenant.schema_name))
                 create_internal_tables(conn)
                 collation.install(conn, space.schema)
         with self.meta.connect() as conn:

@@ -57,19 +57,19 @@ def delete_tenant(tenancy: Tenancy, name: str) -> None:
     leaves at worst an orphan file that no tenant points at, never a tenant without data."""
     check_tenant_name(name)
     tenant = tenancy.get_tenant(name)
-    dialect = tenancy.meta.dialect.name
-    if dialect == "mssql":
+    backend = tenancy.backend
+    if not backend.drops_tenants:
         raise ValidationError("Deleting a tenant is not supported on SQL Server yet")
     tenancy.forget(tenant)
     with tenancy.meta.connect() as conn:
         conn.execution_options(ct_write=True)
         with conn.begin():
-            if dialect != "sqlite":
+            if backend.schema_per_tenant:
                 schema_name = conn.dialect.identifier_preparer.quote(tenant.schema_name)
                 conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
             conn.execute(tokens.delete().where(tokens.c.tenant_id == tenant.id))
             conn.execute(tenants.delete().where(tenants.c.id == tenant.id))
-    if dialect == "sqlite":
+    if not backend.schema_per_tenant:
         base = tenancy.tenant_file(tenant.name)
         for suffix in ("", "-wal", "-shm", "-journal"):
             base.with_name(base.name + suffix).unlink(missing_ok=True)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from ddl import collation
-from ddl.backend import sqlite_engine
+from ddl.backends.sqlite import sqlite_engine
 
 RUNS = 5
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"

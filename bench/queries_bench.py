@@ -116,7 +116,7 @@ def main() -> None:
 
 def measure(tenancy: Tenancy) -> None:
     space = tenancy.space(tenancy.get_tenant(TENANT))
-    backend = space.dialect
+    backend = space.backend.name
 
     def cold() -> None:
         service.checked.cache_clear()

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ddl import mssql
+from ddl.backends import Backend, backend_for
 from ddl.errors import TableNotFound
 from ddl.names import fold
 from ddl.space import CATALOG_SCHEMA
@@ -147,22 +147,19 @@ def _values(table: TableDef) -> dict[str, object]:
     }
 
 
-def definition_query(dialect: str, name: str, lock: str | None = None) -> sa.Select[Any]:
+def definition_query(backend: Backend, name: str, lock: str | None = None) -> sa.Select[Any]:
     """The catalog row of `name` (any case); `lock` "share" (writers: held against DDL until
-    commit) or "exclusive" (a schema change). SQLite needs none: its writers are serialised.
-    SQL Server gets table hints, as it has no FOR UPDATE outside cursors."""
+    commit) or "exclusive" (a schema change). A backend whose writers are serialised needs
+    none; each spells its own lock (ddl/backends)."""
     query = sa.select(catalog_tables).where(catalog_tables.c.name_key == fold(name))
-    if lock is None or dialect == "sqlite":
+    if lock is None or backend.serialised_writers:
         return query
-    if dialect == "mssql":
-        hint = mssql.SHARE_HINT if lock == "share" else mssql.EXCLUSIVE_HINT
-        return query.with_hint(catalog_tables, hint, "mssql")
-    return query.with_for_update(read=lock == "share")
+    return backend.lock_rows(query, catalog_tables, "share" if lock == "share" else "update")
 
 
 def find_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef | None:
     """The definition of `name` (any case), or None. `lock` holds it against concurrent DDL."""
-    row = conn.execute(definition_query(conn.dialect.name, name, "share" if lock else None)).first()
+    row = conn.execute(definition_query(backend_for(conn), name, "share" if lock else None)).first()
     return _from_row(row) if row else None
 
 
@@ -175,7 +172,7 @@ def get_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef
 
 def lock_for_change(conn: sa.Connection, name: str) -> TableDef | None:
     """Read a definition for a schema change, holding an exclusive lock until commit."""
-    row = conn.execute(definition_query(conn.dialect.name, name, "exclusive")).first()
+    row = conn.execute(definition_query(backend_for(conn), name, "exclusive")).first()
     return _from_row(row) if row else None
 
 

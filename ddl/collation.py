@@ -27,13 +27,16 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from ddl.types import TypeId
+
+if TYPE_CHECKING:
+    from ddl.backends import Backend
 
 COLLATION = "ct_ci_as"  # PostgreSQL: the ICU collation in each tenant schema
 SQLITE_COLLATION = "CT_CI_AS"
@@ -195,7 +198,9 @@ def install(conn: sa.Connection, schema: str) -> None:
     """Create the tenant schema's collation when missing (PostgreSQL only). Runs when a tenant
     is created and, as the upgrade of spaces made by earlier releases, when a process first
     opens a space. A concurrent creator may win the race: its collation is the same one."""
-    if conn.dialect.name != "postgresql":
+    from ddl.backends import backend_for  # ddl.backends.sqlite imports this module
+
+    if not backend_for(conn).icu_collation:
         return
     statement = (
         f"CREATE COLLATION IF NOT EXISTS {pg_name(schema)} "
@@ -238,16 +243,16 @@ def is_text(type_id: TypeId) -> bool:
 
 
 def sort_value(
-    value: sa.ColumnElement[Any], type_id: TypeId, dialect: str, schema: str
+    value: sa.ColumnElement[Any], type_id: TypeId, backend: Backend, schema: str
 ) -> sa.ColumnElement[Any]:
     """What rows are ordered by for a column (or a bound value of it): text in the collation's
     order, Money as a number on SQLite. The rows API's ORDER BY and its keyset comparisons both
     use it, so a page boundary falls exactly where the order puts it."""
-    if type_id is TypeId.MONEY and dialect == "sqlite":
+    if type_id is TypeId.MONEY and backend.money_as_text:
         return sa.cast(value, sa.Numeric)  # stored as exact text there
-    if is_text(type_id) and dialect == "sqlite":
+    if is_text(type_id) and backend.sortkey_collation:
         return sa.func.ct_sortkey(value)
-    if is_text(type_id) and dialect == "postgresql":
+    if is_text(type_id) and backend.icu_collation:
         return Collated(sa.func.translate(value, _IGNORED_SQL, _EMPTY_SQL), schema)
     return value
 
@@ -255,14 +260,14 @@ def sort_value(
 def ordered(
     column: sa.ColumnElement[Any],
     type_id: TypeId,
-    dialect: str,
+    backend: Backend,
     schema: str,
     descending: bool,
 ) -> sa.ColumnElement[Any]:
     """The ORDER BY term for one column of the rows API: text in the collation's order, NULL
     lowest (first ascending, last descending) on every backend."""
-    term = sort_value(column, type_id, dialect, schema)
+    term = sort_value(column, type_id, backend, schema)
     result = term.desc() if descending else term.asc()
-    if dialect == "postgresql":
+    if backend.nulls_sort_high:
         result = result.nulls_last() if descending else result.nulls_first()
     return result

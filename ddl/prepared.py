@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ddl.backends import Backend
 from ddl.catalog import ColumnDef, TableDef
 from ddl.names import fold
 from ddl.space import TenantSpace
@@ -90,7 +91,7 @@ class PreparedTable:
 
 
 def _prepared_column(
-    column: ColumnDef | None, definition: TableDef, dialect: str
+    column: ColumnDef | None, definition: TableDef, backend: Backend
 ) -> PreparedColumn:
     if column is None:  # the key
         name, type_id, length = definition.key_column, definition.key_type, definition.key_length
@@ -103,21 +104,21 @@ def _prepared_column(
         type_id,
         length,
         sql,
-        input_converter(type_id, length, dialect),
+        input_converter(type_id, length, backend),
         output_converter(type_id),
     )
 
 
-def build_sql_table(definition: TableDef, schema: str, dialect: str) -> sa.Table:
+def build_sql_table(definition: TableDef, schema: str, backend: Backend) -> sa.Table:
     """The physical table of a definition (used for CREATE TABLE and for every statement)."""
-    return _build(definition, schema, dialect)[0]
+    return _build(definition, schema, backend)[0]
 
 
 def _build(
-    definition: TableDef, schema: str, dialect: str
+    definition: TableDef, schema: str, backend: Backend
 ) -> tuple[sa.Table, PreparedColumn, list[PreparedColumn]]:
-    key = _prepared_column(None, definition, dialect)
-    columns = [_prepared_column(column, definition, dialect) for column in definition.columns]
+    key = _prepared_column(None, definition, backend)
+    columns = [_prepared_column(column, definition, backend) for column in definition.columns]
     table = sa.Table(
         definition.name,
         sa.MetaData(),
@@ -142,7 +143,7 @@ def prepare(space: TenantSpace, definition: TableDef, *, cache: bool = True) -> 
         if prepared is not None:
             _cache.move_to_end(cache_key)
             return prepared
-    table, key, columns = _build(definition, space.schema, space.dialect)
+    table, key, columns = _build(definition, space.schema, space.backend)
     prepared = PreparedTable(
         definition=definition,
         space=space,

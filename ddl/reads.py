@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ddl import catalog, collation, keyset, time_limit
 from ddl.access import Caller, require_read
+from ddl.backends import Backend
 from ddl.errors import InvalidValue, NotFound, QueryTimeout, RowNotFound, ValidationError
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
@@ -121,7 +122,7 @@ def sort_value(table: PreparedTable, column: PreparedColumn, value: Any) -> Any:
     cursor's bound value, so that ORDER BY and the keyset comparison agree exactly): text in
     SQL Server's collation, Money as a number (ddl/collation.py)."""
     space = table.space
-    return collation.sort_value(value, column.type_id, space.dialect, space.schema)
+    return collation.sort_value(value, column.type_id, space.backend, space.schema)
 
 
 def _binary_twin(key: PreparedColumn) -> PreparedColumn:
@@ -141,7 +142,7 @@ def order_term(table: PreparedTable, column: PreparedColumn, descending: bool) -
     term = value if bare else (value.desc() if descending else value.asc())
     # PostgreSQL puts NULL last ascending by default. Never on the key (it has no NULL): a
     # NULLS clause there would stop PostgreSQL from reading the key's index in order.
-    if table.space.dialect == "postgresql" and column is not table.key:
+    if table.space.backend.nulls_sort_high and column is not table.key:
         term = term.nulls_last() if descending else term.nulls_first()
     return term
 
@@ -174,7 +175,7 @@ _TYPE_STATES = ("42883", "42804", "22P02", "42725")  # no such operator, mismatc
 
 
 @contextmanager
-def where_errors(active: bool) -> Iterator[None]:
+def where_errors(backend: Backend, active: bool) -> Iterator[None]:
     """A condition the database cannot evaluate (text compared with a number, a cast that fails
     on some row) is the client's 400, never a 500; other database errors stay errors."""
     try:
@@ -182,7 +183,7 @@ def where_errors(active: bool) -> Iterator[None]:
     except sa.exc.DBAPIError as error:
         if not active or error.connection_invalidated:
             raise
-        if time_limit.is_timeout(error):
+        if time_limit.is_timeout(backend, error):
             raise QueryTimeout(
                 "Where took longer than the time limit to evaluate "
                 "(setting CUSTOMTABLES_QUERY_TIMEOUT_SECONDS); the database work was stopped"
@@ -262,7 +263,7 @@ def page_of(space: TenantSpace, table: PreparedTable, request: ReadRequest) -> P
 def _bind(table: PreparedTable, column: PreparedColumn, raw: Any) -> Any:
     """The value as stored: SQLite keeps dates as the exact text writes store (SQLAlchemy's
     own DateTime text would add microseconds and no longer compare equal)."""
-    kind = sa.String() if table.space.dialect == "sqlite" else column.sql.type
+    kind = sa.String() if table.space.backend.dates_as_text else column.sql.type
     return sa.bindparam(None, raw, type_=kind)
 
 
@@ -346,7 +347,8 @@ def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, pag
     top, skip = request.top, request.skip or 0
     filtered = request.where is not None
     seconds = request.time_limit if filtered else None
-    with where_errors(filtered), space.read() as conn, time_limit.limited(conn, seconds):
+    errors = where_errors(space.backend, filtered)
+    with errors, space.read() as conn, time_limit.limited(conn, seconds):
         if request.count:
             total = _count(conn, table, request)
         if paged and top and skip + top - 1 <= INT64_MAX:
@@ -360,7 +362,7 @@ def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, pag
     rows = partitions(space, table, query, seconds)
     # Run the query now: a database error then becomes a clean 500 instead of a 200 whose
     # body breaks off after the headers have gone out.
-    with where_errors(filtered):
+    with where_errors(space.backend, filtered):
         first = next(rows, None)
     return Page(table, order, chain(first, rows), boundary if more else None, total)
 

@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql
 
 from ddl import audit, catalog, reads, time_limit
 from ddl.access import Caller, require_save
+from ddl.backends.tsql_statements import ExistingKeys
 from ddl.catalog import TableDef
 from ddl.errors import InvalidValue, PayloadTooLarge, RowError, RowNotFound, ValidationError
-from ddl.mssql import ExistingKeys
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
@@ -235,10 +235,10 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
 def count_existing(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]) -> int:
     """How many of the distinct `keys` exist: one statement per batch on SQLite (a JSON array
     of keys, joined to the key index), PostgreSQL (an array parameter) and SQL Server (a JSON
-    array), IN-list chunks elsewhere."""
+    array), IN-list chunks elsewhere: the backend's `key_probe` says which."""
     column = table.table.c[table.key.name]
-    dialect = table.space.dialect
-    if dialect == "sqlite":
+    probe = table.space.backend.key_probe
+    if probe == "json_each":
 
         def build() -> sa.Select[Any]:
             given = sa.func.json_each(sa.bindparam("keys")).table_valued("value")
@@ -248,7 +248,7 @@ def count_existing(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any
         statement = table.compiled("count_existing", build)
         encoded = msgspec.json.encode(list(keys)).decode()
         return int(conn.exec_driver_sql(statement.sql, (encoded,)).scalar_one())
-    if dialect == "postgresql":
+    if probe == "array":
         statement = table.compiled(
             "count_existing",
             lambda: sa.select(sa.func.count()).where(
@@ -256,7 +256,7 @@ def count_existing(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any
             ),
         )
         return int(conn.exec_driver_sql(statement.sql, {"keys": list(keys)}).scalar_one())
-    if dialect == "mssql":
+    if probe == "openjson":
         return int(_probe_mssql(conn, table, keys, count=True).scalar_one())
     return len(existing_keys(conn, table, keys))
 
@@ -276,7 +276,7 @@ def existing_keys(conn: sa.Connection, table: PreparedTable, keys: Sequence[Any]
     """Which of `keys` exist (used where the keys themselves are needed): on SQL Server the keys
     as given, elsewhere as stored (IN-list chunks)."""
     column = table.table.c[table.key.name]
-    if table.space.dialect == "mssql":
+    if table.space.backend.key_probe == "openjson":
         return {row[0] for row in _probe_mssql(conn, table, keys, count=False)}
     query = sa.select(column).where(column.in_(sa.bindparam("keys", expanding=True)))
     found: set[Any] = set()
@@ -379,8 +379,9 @@ def write_batch(
 ) -> WriteResult:
     """Write a validated batch inside the caller's transaction."""
     distinct = batch.distinct
-    if operation is not WriteOperation.UPDATE and table.space.dialect in _COUNTING_UPSERTS:
-        inserted = _COUNTING_UPSERTS[table.space.dialect](conn, table, batch)
+    counting = _COUNTING_UPSERTS.get(table.space.backend.counting_upsert or "")
+    if operation is not WriteOperation.UPDATE and counting is not None:
+        inserted = counting(conn, table, batch)
         return WriteResult(inserted, len(distinct) - inserted, _key_json(table, batch.keys))
     updated = count_existing(conn, table, distinct) if distinct else 0
     if operation is WriteOperation.UPDATE:
@@ -448,9 +449,10 @@ def _upsert_returning_inserted(conn: sa.Connection, table: PreparedTable, batch:
     return inserted
 
 
+# By the backend's `counting_upsert`: how an upsert learns how many rows it inserted.
 _COUNTING_UPSERTS: dict[str, Callable[[sa.Connection, PreparedTable, Batch], int]] = {
-    "sqlite": _upsert_counting_new_rowids,
-    "postgresql": _upsert_returning_inserted,
+    "new_rowids": _upsert_counting_new_rowids,
+    "returning": _upsert_returning_inserted,
 }
 
 
@@ -524,7 +526,7 @@ def delete_where(
         definition = catalog.get_table(conn, name, lock=True)
         require_save(caller, definition)
         physical = prepare(space, definition).table
-        with reads.where_errors(True), time_limit.limited(conn, seconds):
+        with reads.where_errors(space.backend, True), time_limit.limited(conn, seconds):
             deleted = conn.execute(physical.delete().where(where(definition))).rowcount
         audit.record_table(
             conn,

@@ -132,7 +132,7 @@ def add_columns(
     if not columns:
         return table
     extended = replace(table, columns=table.columns + tuple(columns))
-    physical = build_sql_table(extended, space.schema, space.dialect)
+    physical = build_sql_table(extended, space.schema, space.backend)
     add_physical_columns(Operations(MigrationContext.configure(conn)), physical, columns)
     return catalog.save_definition(conn, extended)
 
@@ -160,7 +160,7 @@ def create_table(conn: sa.Connection, space: TenantSpace, spec: TableSpec) -> Ta
         spec.save_roles,
     )
     catalog.insert_definition(conn, definition)
-    build_sql_table(definition, space.schema, space.dialect).create(conn)
+    build_sql_table(definition, space.schema, space.backend).create(conn)
     return definition
 
 

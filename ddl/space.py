@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ddl.backends import Backend, backend_for
+
 CATALOG_SCHEMA = "customtables"
 
 
@@ -24,8 +26,8 @@ class TenantSpace:
     engine: Engine
 
     @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
+    def backend(self) -> Backend:
+        return backend_for(self.engine)
 
     def _options(self, **extra: object) -> dict[str, object]:
         return {"schema_translate_map": {CATALOG_SCHEMA: self.schema}, **extra}

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from ddl.backends import Backend
 from ddl.prepared import PreparedColumn, PreparedTable
 from ddl.rows import Batch, ParamRows
 from ddl.types import INT64_MAX, INT64_MIN, BadValue, TypeId
@@ -23,7 +24,7 @@ _LOWER_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _POST_CONVERTED = frozenset({TypeId.DATE, TypeId.MONEY})  # exact JSON type, still converted
 
 
-def _value_type(column: PreparedColumn, dialect: str) -> Any:
+def _value_type(column: PreparedColumn, backend: Backend) -> Any:
     match column.type_id:
         case TypeId.BOOLEAN:
             return bool
@@ -33,7 +34,7 @@ def _value_type(column: PreparedColumn, dialect: str) -> Any:
             return Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
         case TypeId.MONEY:
             return Decimal
-        case TypeId.UNIQUEIDENTIFIER if dialect == "postgresql":
+        case TypeId.UNIQUEIDENTIFIER if backend.native_uuid:
             return uuid.UUID
         case TypeId.UNIQUEIDENTIFIER:
             return Annotated[str, msgspec.Meta(pattern=_LOWER_UUID)]
@@ -54,13 +55,13 @@ class TypedRows:
     """The typed row struct of one table version, and how its column structs map back."""
 
     def __init__(self, table: PreparedTable) -> None:
-        dialect = table.space.dialect
+        backend = table.space.backend
         self.column_of: dict[type, PreparedColumn] = {}
         self.convert: dict[type, Any] = {}
         for index, column in enumerate(table.ordered[1:]):
             struct = msgspec.defstruct(
                 f"Column{index}",
-                [("Value", _value_type(column, dialect) | None, None)],
+                [("Value", _value_type(column, backend) | None, None)],
                 tag_field="ColumnName",
                 tag=column.name,
                 gc=False,
@@ -73,7 +74,7 @@ class TypedRows:
         self.row_type = msgspec.defstruct(
             "TypedRow",
             [
-                ("KeyValue", _value_type(key, dialect)),
+                ("KeyValue", _value_type(key, backend)),
                 ("KeyColumnName", Literal[key.name] | None, None),  # type: ignore[valid-type]
                 ("KeyDataTypeId", Literal[int(key.type_id)] | None, None),  # type: ignore[valid-type]
                 ("Columns", list[item], msgspec.field(default_factory=list)),  # type: ignore[valid-type]

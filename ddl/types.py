@@ -15,11 +15,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 from sqlalchemy.types import UserDefinedType
+
+if TYPE_CHECKING:
+    from ddl.backends import Backend
 
 Converter = Callable[[Any], Any]
 
@@ -153,8 +156,8 @@ def sql_type(type_id: TypeId, length: int | None = None) -> sa.types.TypeEngine[
 # --- input ------------------------------------------------------------------------------------
 
 
-def _boolean_in(dialect: str) -> Converter:
-    as_int = dialect == "sqlite"
+def _boolean_in(backend: Backend) -> Converter:
+    as_int = backend.booleans_as_int
 
     def convert(value: Any) -> Any:
         if value is True or value is False:
@@ -186,13 +189,13 @@ def parse_datetime(value: Any) -> datetime:
     return parsed
 
 
-def _date_in(dialect: str) -> Converter:
-    if dialect == "sqlite":
+def _date_in(backend: Backend) -> Converter:
+    if backend.dates_as_text:
         return lambda value: parse_datetime(value).isoformat(sep=" ")
     return parse_datetime
 
 
-def _float_in(_dialect: str) -> Converter:
+def _float_in(_backend: Backend) -> Converter:
     def convert(value: Any) -> float:
         if type(value) is bool or not isinstance(value, int | float | Decimal):
             raise BadValue("a number")
@@ -227,7 +230,7 @@ def integer_value(value: Any) -> int:
     return result
 
 
-def _integer_in(_dialect: str) -> Converter:
+def _integer_in(_backend: Backend) -> Converter:
     return integer_value
 
 
@@ -276,8 +279,8 @@ def money_text(value: Any) -> str:
     return str(money_value(value))
 
 
-def _money_in(dialect: str) -> Converter:
-    return money_text if dialect == "sqlite" else money_value
+def _money_in(backend: Backend) -> Converter:
+    return money_text if backend.money_as_text else money_value
 
 
 def _string_in(limit: int | None) -> Converter:
@@ -315,13 +318,13 @@ def uuid_text(value: Any) -> str:
         raise BadValue("a UUID string") from None
 
 
-def _uuid_in(dialect: str) -> Converter:
-    if dialect == "postgresql":
+def _uuid_in(backend: Backend) -> Converter:
+    if backend.native_uuid:
         return lambda value: uuid.UUID(uuid_text(value))
     return uuid_text
 
 
-def _binary_in(_dialect: str) -> Converter:
+def _binary_in(_backend: Backend) -> Converter:
     def convert(value: Any) -> bytes:
         if not isinstance(value, str):
             raise BadValue("a base64 string")
@@ -333,23 +336,23 @@ def _binary_in(_dialect: str) -> Converter:
     return convert
 
 
-def input_converter(type_id: TypeId, length: int | None, dialect: str) -> Converter:
-    """Converter from decoded JSON to the value bound for `dialect`; callers handle null."""
+def input_converter(type_id: TypeId, length: int | None, backend: Backend) -> Converter:
+    """Converter from decoded JSON to the value bound for `backend`; callers handle null."""
     match type_id:
         case TypeId.BOOLEAN:
-            return _boolean_in(dialect)
+            return _boolean_in(backend)
         case TypeId.DATE:
-            return _date_in(dialect)
+            return _date_in(backend)
         case TypeId.FLOAT:
-            return _float_in(dialect)
+            return _float_in(backend)
         case TypeId.INTEGER:
-            return _integer_in(dialect)
+            return _integer_in(backend)
         case TypeId.MONEY:
-            return _money_in(dialect)
+            return _money_in(backend)
         case TypeId.UNIQUEIDENTIFIER:
-            return _uuid_in(dialect)
+            return _uuid_in(backend)
         case TypeId.VARBINARY:
-            return _binary_in(dialect)
+            return _binary_in(backend)
         case _:
             return _string_in(string_length(type_id, length))
 

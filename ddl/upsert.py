@@ -1,39 +1,16 @@
-"""One dialect-native upsert statement per column set (DESIGN invariant 3): SQLite and
-PostgreSQL `INSERT … ON CONFLICT (key) DO UPDATE SET <listed columns>`, SQL Server `MERGE`."""
+"""One dialect-native upsert statement per column set (DESIGN invariant 3), as each backend
+spells it (ddl/backends: `INSERT … ON CONFLICT` on SQLite and PostgreSQL, `MERGE` on SQL
+Server); PostgreSQL's counting variant; the single-row UPDATE."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
-from ddl.mssql import MergeUpsert
+from ddl.backends.common import KEY_BIND, bind_name
 from ddl.prepared import PreparedColumn, PreparedTable
-
-KEY_BIND = "_k"  # user names cannot start with "_", so binds never clash
-
-
-def bind_name(index: int) -> str:
-    return f"_c{index}"
-
-
-def _on_conflict(
-    insert: Callable[[sa.Table], sqlite.Insert | postgresql.Insert],
-    table: PreparedTable,
-    columns: Sequence[PreparedColumn],
-) -> sa.Executable:
-    values = {table.key.name: sa.bindparam(KEY_BIND)}
-    values.update({column.name: sa.bindparam(bind_name(i)) for i, column in enumerate(columns)})
-    statement = insert(table.table).values(values)
-    key = [table.table.c[table.key.name]]
-    if not columns:
-        return statement.on_conflict_do_nothing(index_elements=key)
-    excluded = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=key,
-        set_={column.name: excluded[column.name] for column in columns},
-    )
 
 
 def counting_upsert_statement(
@@ -53,25 +30,10 @@ def counting_upsert_statement(
     ).returning(sa.literal_column("xmax = 0").label("inserted"))
 
 
-def _merge(table: PreparedTable, columns: Sequence[PreparedColumn]) -> sa.Executable:
-    return MergeUpsert(
-        table.table,
-        table.key.name,
-        [column.name for column in columns],
-        KEY_BIND,
-        [bind_name(i) for i in range(len(columns))],
-    )
-
-
-UPSERT_BUILDERS: dict[str, Callable[[PreparedTable, Sequence[PreparedColumn]], sa.Executable]] = {
-    "sqlite": lambda table, columns: _on_conflict(sqlite.insert, table, columns),
-    "postgresql": lambda table, columns: _on_conflict(postgresql.insert, table, columns),
-    "mssql": _merge,
-}
-
-
 def upsert_statement(table: PreparedTable, columns: Sequence[PreparedColumn]) -> sa.Executable:
-    return UPSERT_BUILDERS[table.space.dialect](table, columns)
+    """The backend's own upsert of one row of binds: the key and the listed columns."""
+    names = [column.name for column in columns]
+    return table.space.backend.upsert(table.table, table.key.name, names)
 
 
 def update_statement(table: PreparedTable, columns: Sequence[PreparedColumn]) -> sa.Executable:

@@ -3,7 +3,7 @@
 Checked on the syntax tree, never on the text, with allow-lists: every node must be of a kind
 listed here and every function one of the pure functions listed here, so a construct sqlglot
 learns tomorrow is refused until someone decides it is safe. The database refuses the same
-again (queries/guard.py), so a gap here is not a hole.
+again (the read-only guards in ddl/backends), so a gap here is not a hole.
 """
 
 from __future__ import annotations

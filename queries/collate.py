@@ -27,6 +27,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from ddl import collation
+from ddl.backends import Backend, backend_for
 from ddl.errors import ValidationError
 
 _log = logging.getLogger("customtables")
@@ -74,9 +75,9 @@ def _comparable(node: exp.Expression) -> bool:
 class _Collator:
     """The backend's spelling of each rewrite."""
 
-    def __init__(self, backend: str, schema: str) -> None:
+    def __init__(self, backend: Backend, schema: str) -> None:
         self.backend = backend
-        if backend == "postgresql":
+        if backend.icu_collation:
             name: exp.Expression = exp.Dot(
                 this=exp.to_identifier(schema, quoted=True),
                 expression=exp.to_identifier(collation.COLLATION, quoted=True),
@@ -102,13 +103,13 @@ class _Collator:
         """Replace a grouping item by what groups it as the collation does: on PostgreSQL the
         collated item; on SQLite its key (one Python call per row, where grouping under the
         collation would call Python for every comparison)."""
-        if self.backend == "postgresql":
+        if self.backend.icu_collation:
             self.wrap(node)
         elif not isinstance(node, exp.Collate):
             node.replace(self.sort_key(node.copy()))
 
     def sort_key(self, node: exp.Expression) -> exp.Expression:
-        if self.backend == "postgresql":
+        if self.backend.icu_collation:
             stripped = exp.Anonymous(
                 this="TRANSLATE",
                 expressions=[node, exp.Literal.string(collation.IGNORED), exp.Literal.string("")],
@@ -120,7 +121,7 @@ class _Collator:
         return exp.Collate(this=key, expression=exp.to_identifier("BINARY"))
 
     def lower(self, node: exp.Expression) -> exp.Expression:
-        if self.backend == "postgresql":
+        if self.backend.icu_collation:
             inner = node.this if isinstance(node, exp.Collate) else node
             icu = exp.to_identifier(collation.ICU_DETERMINISTIC, quoted=True)
             return exp.Lower(this=exp.Collate(this=inner.copy(), expression=icu))
@@ -128,12 +129,14 @@ class _Collator:
 
 
 def apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
-    """Rewrite `tree` for `backend` ("sqlite" or "postgresql"); the root may change. A shape
-    this rewrite did not foresee is a 400 naming no internals, never a 500."""
-    if backend not in ("sqlite", "postgresql"):
+    """Rewrite `tree` for `backend` (one that translates T-SQL and collates text by sort key or
+    in ICU); the root may change. A shape this rewrite did not foresee is a 400 naming no
+    internals, never a 500."""
+    chosen = backend_for(backend)
+    if not chosen.translates_tsql or not (chosen.icu_collation or chosen.sortkey_collation):
         return tree
     try:
-        return _apply(tree, backend, schema)
+        return _apply(tree, chosen, schema)
     except (SqlglotError, LookupError, AttributeError, TypeError, ValueError):
         _log.exception("collation rewrite failed")
         raise ValidationError(
@@ -141,9 +144,9 @@ def apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
         ) from None
 
 
-def _apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
+def _apply(tree: exp.Expression, backend: Backend, schema: str) -> exp.Expression:
     collator = _Collator(backend, schema)
-    if backend == "postgresql":
+    if backend.icu_collation:
         tree = _sort_outside(tree)
     _comparisons(tree, collator)
     _groupings(tree, collator)
@@ -151,7 +154,7 @@ def _apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
     _deduplicated_outputs(tree, collator)
     _orderings(tree, collator)
     _likes(tree, collator)
-    if backend == "postgresql":
+    if backend.icu_collation:
         _substring_searches(tree)
     return tree
 
@@ -191,7 +194,7 @@ def _groupings(tree: exp.Expression, collator: _Collator) -> None:
         for item in list(group.expressions):
             if _is_text(item):
                 collator.group(item)
-        if grouped and collator.backend == "postgresql":
+        if grouped and collator.backend.icu_collation:
             _collate_grouped_uses(select, grouped, collator)
 
 
@@ -210,7 +213,7 @@ def _collate_grouped_uses(
                     continue  # aggregated, not grouped: any collation is allowed there
                 wrapped = collator.collate(node.copy())
                 node.replace(wrapped)
-                if part == "expressions" and collator.backend == "postgresql":
+                if part == "expressions" and collator.backend.icu_collation:
                     _default_collation(wrapped)
 
 
@@ -230,7 +233,7 @@ def _aggregates(tree: exp.Expression, collator: _Collator) -> None:
     for node in list(tree.find_all(exp.Min, exp.Max)):
         if _is_text(node.this):
             collator.wrap(node.this)
-            if collator.backend == "postgresql":
+            if collator.backend.icu_collation:
                 _default_collation(node)
     for node in list(tree.find_all(exp.Count)):
         distinct = node.this
@@ -279,7 +282,7 @@ def _deduplicated_outputs(tree: exp.Expression, collator: _Collator) -> None:
     for select in list(tree.find_all(exp.Select)):
         if select.args.get("distinct") is None:
             continue
-        if collator.backend != "sqlite" or not _distinct_as_group_by(select, collator):
+        if not collator.backend.sortkey_collation or not _distinct_as_group_by(select, collator):
             _projections(select, collator)
     for operation in list(tree.find_all(exp.SetOperation)):
         deduplicates = operation.args.get("distinct") is not False
@@ -309,12 +312,12 @@ def _orderings(tree: exp.Expression, collator: _Collator) -> None:
         if not _is_text(subject if target is None else target):
             continue
         if target is not None:
-            if collator.backend == "postgresql" and owner.args.get("distinct") is not None:
+            if collator.backend.icu_collation and owner.args.get("distinct") is not None:
                 continue  # PostgreSQL: a DISTINCT's ORDER BY may only name its outputs
             subject = target
         key = collator.sort_key(subject.copy())
         ordered.set("this", key)
-        if isinstance(owner, exp.Select) and collator.backend == "postgresql":
+        if isinstance(owner, exp.Select) and collator.backend.icu_collation:
             _group_by_key(owner, key)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -21,9 +20,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlglot import exp
 
+from ddl.backends.tsql_statements import TRANSACTION_APPLOCK
 from ddl.catalog import TableDef
 from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
-from ddl.mssql import TRANSACTION_APPLOCK
 from ddl.space import TenantSpace
 
 T = TypeVar("T")
@@ -115,10 +114,6 @@ def setup_statements(
     return statements
 
 
-_granted: set[tuple[str, str, str]] = set()  # (database url, schema, table id or "" for user)
-_lock = threading.Lock()
-
-
 def _run_setup(engine: sa.Engine, statements: list[Statement]) -> None:
     with engine.connect() as conn, conn.begin():
         for sql, parameters in statements:
@@ -127,27 +122,21 @@ def _run_setup(engine: sa.Engine, statements: list[Statement]) -> None:
 
 def ensure_reader(space: TenantSpace, tables: Iterable[TableDef]) -> str:
     """The tenant's reader user, with SELECT on `tables` (set up once per process and table)."""
-    engine, schema = space.engine, space.schema
+    engine, schema, grants = space.engine, space.schema, space.backend.grants
     url = str(engine.url)
-    with _lock:
-        create = (url, schema, "") not in _granted
-        missing = [table for table in tables if (url, schema, table.id) not in _granted]
+    by_id = {table.id: table for table in tables}
+    create, missing = grants.missing(url, schema, by_id)
     if create or missing:
-        names = [table.name for table in missing]
+        names = [by_id[table_id].name for table_id in missing]
         _run_setup(engine, setup_statements(engine, schema, names, create=create))
-        with _lock:
-            _granted.add((url, schema, ""))
-            _granted.update((url, schema, table.id) for table in missing)
+        grants.granted(url, schema, missing)
     return reader_user(schema)
 
 
 def forget_grants(space: TenantSpace, tables: Iterable[TableDef]) -> None:
     """A refused read (a table re-created, a user dropped by hand): set up again next time."""
-    url = str(space.engine.url)
-    with _lock:
-        _granted.discard((url, space.schema, ""))
-        for table in tables:
-            _granted.discard((url, space.schema, table.id))
+    ids = [table.id for table in tables]
+    space.backend.grants.forget(str(space.engine.url), space.schema, ids, reader=True)
 
 
 # --- one run ----------------------------------------------------------------------------------

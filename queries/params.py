@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ddl.backends import backend_for
 from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import BadValue, TypeId, input_converter, type_name
@@ -32,14 +33,14 @@ def _coerce(parameter: ParameterDef, value: Any, dialect: str, from_text: bool) 
     if from_text and isinstance(value, str):
         value = _from_text(type_id, value)
     try:
-        bound = input_converter(type_id, None, dialect)(value)
+        bound = input_converter(type_id, None, backend_for(dialect))(value)
     except BadValue as error:
         detail = f" ({error.detail})" if error.detail else ""
         raise ValidationError(
             f"Parameter {_label(parameter.Name)} ({type_name(type_id)}): expected "
             f"{error.expected}{detail}"
         ) from None
-    if type_id is TypeId.MONEY and dialect == "sqlite":
+    if type_id is TypeId.MONEY and backend_for(dialect).money_as_text:
         return float(bound)  # compared with CAST(Money AS REAL) there (queries/plan.py)
     return bound
 

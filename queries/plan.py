@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, SqlglotError
@@ -21,6 +22,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.schema import MappingSchema
 
+from ddl.backends import POSTGRESQL, SQLITE, backend_for
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
@@ -32,7 +34,6 @@ from queries.dialects import forms
 from queries.v1tables import is_json_column
 
 NAMESPACE = "customtables"
-TARGETS = {"sqlite": "sqlite", "postgresql": "postgres", "mssql": "tsql"}
 
 _SQLGLOT_TYPES = {
     TypeId.BOOLEAN: "BOOLEAN",
@@ -380,7 +381,7 @@ def _parameters(tree: exp.Expression, nonce: str) -> dict[str, str]:
 
 def _render(tree: exp.Expression, backend: str, binds: Mapping[str, str]) -> str:
     sql = tree.sql(dialect=dialects.target(backend))
-    if backend == "postgresql" and binds:
+    if backend_for(backend).pyformat_binds and binds:
         # psycopg reads %-placeholders: every other % is doubled; bind names carry a random
         # nonce, so no text of the query can pose as one.
         sql = sql.replace("%", "%%")
@@ -402,6 +403,29 @@ def spellings(tree: exp.Expression, tables: Mapping[str, TableDef]) -> dict[str,
     return spelled
 
 
+def _as_stored(tree: exp.Expression, _resolved: Any) -> exp.Expression:
+    return tree
+
+
+def _for_sqlite(tree: exp.Expression, resolved: Any) -> exp.Expression:
+    """UUIDs, Money and JSON are text on SQLite: literals and comparisons follow."""
+    _uuid_literals(tree, resolved)
+    _money_as_numbers(tree, resolved)
+    sqljson.for_sqlite(tree)
+    return tree
+
+
+def _for_postgresql(tree: exp.Expression, resolved: Any) -> exp.Expression:
+    return sqljson.for_postgresql(tree, resolved.json_columns)
+
+
+# How values stored in each backend's own way are read by a translated query, by backend name.
+_STORAGE_STEPS: dict[str, Callable[[exp.Expression, Any], exp.Expression]] = {
+    SQLITE.name: _for_sqlite,
+    POSTGRESQL.name: _for_postgresql,
+}
+
+
 def plan(
     checked: Checked,
     tables: Mapping[str, TableDef],
@@ -415,10 +439,11 @@ def plan(
     (at least) every table `checked` names."""
     tree = _unwrap(checked.tree.copy())
     spelled = spellings(tree, tables)
-    recursion = forms.max_recursion(tree) if backend != "mssql" else None
+    translated = backend_for(backend).translates_tsql
+    recursion = forms.max_recursion(tree) if translated else None
     tree = forms.before_qualify(tree, tables, backend)  # PIVOT / UNPIVOT → GROUP BY / UNION ALL
     for node in list(tree.find_all(exp.WithTableHint, exp.QueryOption)):
-        if backend == "mssql" and forms.is_max_recursion(node):
+        if not translated and forms.is_max_recursion(node):
             continue  # SQL Server itself applies OPTION (MAXRECURSION n)
         node.pop()  # NOLOCK, MAXRECURSION ...: no meaning on the other backends
     for table in tree.find_all(exp.Table):
@@ -433,26 +458,21 @@ def plan(
     annotate_types(tree, schema=schema, dialect=dialect)
     sqljson.annotate(tree)
     resolved = _resolve(tree, tables, schema_name, spelled)
-    if backend == "mssql":
+    if not translated:
         mssql.prepare_tree(tree)  # T-SQL runs as written: no translation
     else:
         _fix_booleans(tree)
         _concatenations(tree)
     columns = _output_columns(tree, resolved, spelled)
     tree = collate.apply(tree, backend, schema_name)  # SQL Server's text collation (§5.1)
-    if backend == "sqlite":
-        _uuid_literals(tree, resolved)
-        _money_as_numbers(tree, resolved)
-        sqljson.for_sqlite(tree)
-    elif backend == "postgresql":
-        tree = sqljson.for_postgresql(tree, resolved.json_columns)
-    if backend != "mssql":
+    tree = _STORAGE_STEPS.get(backend, _as_stored)(tree, resolved)
+    if translated:
         tree = forms.after_qualify(tree, backend, recursion)  # TOP PERCENT/WITH TIES, ...
         tree = parens.strip(tree)  # SQLite's parser stops near 100 nested parentheses
     limited = _limit(tree, max_rows)
     binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
     sql, positions = _render(tree, backend, binds), ()
-    if backend == "mssql":
+    if not translated:
         sql, positions = mssql.positional(sql, binds)  # pyodbc binds `?` by position
     return Plan(
         sql=sql,

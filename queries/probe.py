@@ -13,17 +13,18 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import psycopg
 import sqlalchemy as sa
 from sqlglot import exp
 
+from ddl.backends import POSTGRESQL, SQLITE, backend_for, postgresql, sqlite
 from ddl.errors import CustomTablesError, ValidationError
 from ddl.space import TenantSpace
-from queries import guard, run
+from queries import run
 from queries.check import Checked, written
-from queries.plan import TARGETS, Plan
+from queries.plan import Plan
 
 PROBE_SECONDS = 5.0
 _LEADING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
@@ -32,7 +33,7 @@ _PG_REFUSE = frozenset({"42883", "42501", "42P01", "42703", "54001"})
 
 def function_names(checked: Checked, dialect: str, backend: str) -> dict[str, str]:
     """The backend's (lower-case) name of each function in the query → the user's spelling."""
-    target = TARGETS.get(backend, backend)
+    target = backend_for(backend).sqlglot_dialect
     names: dict[str, str] = {}
     for node in checked.tree.find_all(exp.Func):
         try:
@@ -52,11 +53,11 @@ def in_users_words(error: CustomTablesError, names: Mapping[str, str]) -> Custom
     return error
 
 
-def _sqlite(conn: sa.Connection, made: Plan) -> None:
+def _sqlite(conn: sa.Connection, _space: TenantSpace, made: Plan) -> None:
     raw = conn.connection.dbapi_connection
     assert isinstance(raw, sqlite3.Connection)
     try:
-        with guard.sqlite_guard(raw, time.monotonic() + PROBE_SECONDS):
+        with sqlite.read_only_guard(raw, time.monotonic() + PROBE_SECONDS):
             raw.execute(f"EXPLAIN {made.sql}", dict.fromkeys(made.binds.values())).close()
     except sqlite3.Error as error:
         raise run.sqlite_error(error, PROBE_SECONDS) from None
@@ -64,8 +65,8 @@ def _sqlite(conn: sa.Connection, made: Plan) -> None:
 
 def _postgres(conn: sa.Connection, space: TenantSpace, made: Plan) -> None:
     try:
-        role = guard.ensure_reader(space, made.tables)
-        guard.postgres_guard(conn, space, role, int(PROBE_SECONDS * 1000))
+        role = postgresql.ensure_reader(space, made.tables)
+        postgresql.read_only_guard(conn, space, role, int(PROBE_SECONDS * 1000))
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         values = dict.fromkeys(made.binds.values()) or None
@@ -82,13 +83,19 @@ def _postgres(conn: sa.Connection, space: TenantSpace, made: Plan) -> None:
 
 def probe(space: TenantSpace, checked: Checked, dialect: str, made: Plan) -> None:
     """400 when the database cannot compile the plan; nothing is run, nothing is kept."""
-    if space.dialect not in ("sqlite", "postgresql"):
+    prober = _PROBES.get(space.backend.name)
+    if prober is None:
         return  # SQL Server runs the T-SQL as written: nothing is translated
     try:
         with run.session(space) as conn:
-            if space.dialect == "sqlite":
-                _sqlite(conn, made)
-            else:
-                _postgres(conn, space, made)
+            prober(conn, space, made)
     except CustomTablesError as error:
-        raise in_users_words(error, function_names(checked, dialect, space.dialect)) from None
+        names = function_names(checked, dialect, space.backend.name)
+        raise in_users_words(error, names) from None
+
+
+# How each backend whose SQL is translated compiles a plan without running it, by name.
+_PROBES: dict[str, Callable[[sa.Connection, TenantSpace, Plan], None]] = {
+    SQLITE.name: _sqlite,
+    POSTGRESQL.name: _postgres,
+}

@@ -1,4 +1,4 @@
-"""Running translated SQL under the database's own guard (queries/guard.py), with a time limit
+"""Running translated SQL under the database's own guard (ddl/backends), with a time limit
 and a row limit: at most `max_rows + 1` rows are ever fetched (a server-side cursor on
 PostgreSQL, SQLite's step-by-step cursor), so memory does not grow with the result.
 
@@ -11,7 +11,7 @@ import functools
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +19,11 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
+from ddl.backends import MSSQL, POSTGRESQL, SQLITE, postgresql, sqlite
 from ddl.catalog import TableDef
 from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
 from ddl.space import CATALOG_SCHEMA, TenantSpace
-from queries import guard, mssql
+from queries import mssql
 from queries.dialects import sqlite_functions
 
 REFUSED = (
@@ -130,9 +131,7 @@ def session(space: TenantSpace) -> Iterator[sa.Connection]:
     statement, and always rolled back, so nothing a run did can persist."""
     with space.engine.connect() as conn:
         options: dict[str, Any] = {"schema_translate_map": {CATALOG_SCHEMA: space.schema}}
-        if space.dialect == "postgresql":
-            # BEGIN READ ONLY; SQLAlchemy resets the connection when it returns to the pool.
-            options["postgresql_readonly"] = True
+        options.update(space.backend.read_only_options)  # e.g. BEGIN READ ONLY
         conn.execution_options(**options)
         transaction = conn.begin()
         try:
@@ -147,7 +146,7 @@ def _run_sqlite(
     raw = conn.connection.dbapi_connection
     assert isinstance(raw, sqlite3.Connection)
     try:
-        with guard.sqlite_guard(raw, time.monotonic() + timeout):
+        with sqlite.read_only_guard(raw, time.monotonic() + timeout):
             cursor = raw.cursor()
             try:
                 cursor.execute(sql, dict(params))
@@ -170,7 +169,8 @@ def _run_postgres(
     timeout, max_rows = limits
     started = time.monotonic()
     try:
-        guard.postgres_guard(conn, space, guard.ensure_reader(space, tables), timeout * 1000)
+        role = postgresql.ensure_reader(space, tables)
+        postgresql.read_only_guard(conn, space, role, int(timeout * 1000))
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         # A named (server-side) cursor: PostgreSQL declares one only for a SELECT or VALUES,
@@ -183,7 +183,7 @@ def _run_postgres(
     except psycopg.Error as error:
         if error.sqlstate in ("42501", "42P01"):
             for table in tables:
-                guard.forget_grant(space, table.id)
+                postgresql.forget_grant(space, table.id)
         raise _postgres_error(error, timeout) from None
     except sa.exc.DBAPIError as error:
         if isinstance(error.orig, psycopg.Error):
@@ -210,21 +210,53 @@ def execute(
     its own. The database refuses anything but reads of the tenant's custom tables; `tables`
     are those the reader role must be able to read. `stream=False` is for SQL that limits its
     own rows (a plan with `limited`); `positions` orders the values for `?` binds (mssql)."""
-    if space.dialect not in ("sqlite", "postgresql", "mssql"):
-        raise ValidationError(f"Saved queries are not available on {space.dialect} yet")
+    runner = _RUNNERS.get(space.backend.name)
+    if runner is None:
+        raise ValidationError("Saved queries are not available on this database yet")
     if conn is None:
         with session(space) as own:
             return execute(
                 space, sql, params, timeout=timeout, max_rows=max_rows, tables=tables,
                 stream=stream, conn=own, positions=positions,
             )  # fmt: skip
-    if space.dialect == "sqlite":
-        return _run_sqlite(conn, sql, params, timeout, max_rows)
-    if space.dialect == "mssql":
-        values = mssql.positional_values(params, positions)
-        fetch = functools.partial(_fetch, max_rows=max_rows)
-        return mssql.execute(conn, space, sql, values, (timeout, list(tables)), fetch)
-    return _run_postgres(conn, space, sql, params, (timeout, max_rows), list(tables), stream)
+    run = _Run(sql, params, timeout, max_rows, list(tables), stream, positions)
+    return runner(conn, space, run)
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One run's SQL and limits, as every backend's runner takes them."""
+
+    sql: str
+    params: Mapping[str, Any]
+    timeout: float
+    max_rows: int
+    tables: list[TableDef]
+    stream: bool
+    positions: Sequence[str]
+
+
+def _on_sqlite(conn: sa.Connection, _space: TenantSpace, run: _Run) -> RawResult:
+    return _run_sqlite(conn, run.sql, run.params, run.timeout, run.max_rows)
+
+
+def _on_postgres(conn: sa.Connection, space: TenantSpace, run: _Run) -> RawResult:
+    limits = (run.timeout, run.max_rows)
+    return _run_postgres(conn, space, run.sql, run.params, limits, run.tables, run.stream)
+
+
+def _on_mssql(conn: sa.Connection, space: TenantSpace, run: _Run) -> RawResult:
+    values = mssql.positional_values(run.params, run.positions)
+    fetch = functools.partial(_fetch, max_rows=run.max_rows)
+    return mssql.execute(conn, space, run.sql, values, (run.timeout, run.tables), fetch)
+
+
+# The saved-query runner of each backend, by backend name (ddl/backends).
+_RUNNERS: dict[str, Callable[[sa.Connection, TenantSpace, _Run], RawResult]] = {
+    SQLITE.name: _on_sqlite,
+    POSTGRESQL.name: _on_postgres,
+    MSSQL.name: _on_mssql,
+}
 
 
 # Shared with queries/stream.py, which runs the same SQL as a stream of batches.

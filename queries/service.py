@@ -107,7 +107,7 @@ def compile_query(
     tree = checked(sql, dialect)
     tables = load_tables(conn, tree.tables)
     versions = tuple((name, t.id, t.version) for name, t in sorted(tables.items()))
-    key = (sql, dialect, space.dialect, space.schema, versions, max_rows)
+    key = (sql, dialect, space.backend.name, space.schema, versions, max_rows)
     with _plans_lock:
         found = _plans.get(key)
         if found is not None:
@@ -118,7 +118,7 @@ def compile_query(
             tree,
             tables,
             dialect=dialect,
-            backend=space.dialect,
+            backend=space.backend.name,
             schema_name=space.schema,
             max_rows=max_rows,
         )
@@ -151,7 +151,7 @@ def _validated(
     name = check_name(request.name, "query name")
     namespace = _namespace(request.namespace)
     dialect = dialect_name(request.dialect)
-    declared = params.check_declarations(request.parameters, space.dialect)
+    declared = params.check_declarations(request.parameters, space.backend.name)
     tree, made = compile_query(space, conn, request.sql, dialect, limits.max_rows)
     params.check_usage(tree.parameters, declared)
     probe.probe(space, tree, dialect, made)  # what cannot run here is refused now
@@ -258,7 +258,7 @@ def answer_chunks(
         for table in made.tables:
             require_read(caller, table)
         values = params.bind(
-            query.parameters, made.binds, supplied, space.dialect, from_text=from_text
+            query.parameters, made.binds, supplied, space.backend.name, from_text=from_text
         )
         budget = answer.Budget(limits.max_rows, limits.max_bytes, deadline, limits.timeout_seconds)
         hint = answer.FetchHint()
@@ -269,7 +269,7 @@ def answer_chunks(
         try:
             yield from answer.encode(made.columns, rows, budget, hint)
         except run.MissingFunction as error:
-            names = probe.function_names(tree, query.dialect, space.dialect)
+            names = probe.function_names(tree, query.dialect, space.backend.name)
             raise probe.in_users_words(error, names) from None
         finally:
             close = getattr(rows, "close", None)

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
+from ddl.backends import backend_for
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
 
@@ -95,8 +96,9 @@ def _values(query: SavedQuery) -> dict[str, object]:
 def find(conn: sa.Connection, name: str, *, lock: bool = False) -> SavedQuery | None:
     """The query called `name` (any case), or None; `lock` holds it until commit."""
     statement = sa.select(saved_queries).where(saved_queries.c.name_key == fold(name))
-    if lock and conn.dialect.name != "sqlite":
-        statement = statement.with_for_update()
+    backend = backend_for(conn)
+    if lock and not backend.serialised_writers:
+        statement = backend.lock_rows(statement, saved_queries, "update")
     row = conn.execute(statement).first()
     return _from_row(row) if row else None
 

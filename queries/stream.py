@@ -1,5 +1,5 @@
 """Running translated SQL as a stream of row batches, under the database's own guard
-(queries/guard.py), for queries/answer.py to encode.
+(the read-only guards in ddl/backends), for queries/answer.py to encode.
 
 Each fetch asks for as many rows as the encoder's hint says, so a result of 10,000 rows of
 100 KB each never sits in memory at once; the time limit is a deadline that covers execution
@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 
+from ddl.backends import MSSQL, POSTGRESQL, SQLITE, postgresql, sqlite
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.space import TenantSpace
-from queries import guard, mssql, run
+from queries import mssql, run
 from queries.answer import Budget, FetchHint, timeout_error
 
 Batch = Sequence[Sequence[Any]]
@@ -66,7 +67,7 @@ def _sqlite(
     raw = conn.connection.dbapi_connection
     assert isinstance(raw, sqlite3.Connection)
     try:
-        with guard.sqlite_guard(raw, budget.deadline), _length_limit(raw, budget.max_bytes):
+        with sqlite.read_only_guard(raw, budget.deadline), _length_limit(raw, budget.max_bytes):
             cursor = raw.cursor()
             try:
                 cursor.execute(sql, dict(params))
@@ -89,8 +90,8 @@ def _postgres(
 ) -> Iterator[Batch]:
     budget, hint, tables = limits
     try:
-        role = guard.ensure_reader(space, tables)
-        guard.postgres_guard(conn, space, role, _left_ms(budget))
+        role = postgresql.ensure_reader(space, tables)
+        postgresql.read_only_guard(conn, space, role, _left_ms(budget))
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         with raw.cursor(name="ct_saved_query") as cursor:  # server-side: FETCH n at a time
@@ -106,7 +107,7 @@ def _postgres(
             raise ValidationError(TOO_BIG) from None
         if error.sqlstate in ("42501", "42P01"):
             for table in tables:
-                guard.forget_grant(space, table.id)
+                postgresql.forget_grant(space, table.id)
         raise run.postgres_error(error, budget.timeout) from None
     except sa.exc.DBAPIError as error:
         if isinstance(error.orig, psycopg.Error):
@@ -126,16 +127,48 @@ def batches(
     positions: Sequence[str] = (),
 ) -> Iterator[Batch]:
     """Row batches of SQL rendered for `space`'s backend, run in `conn` (a run.session)."""
-    if space.dialect == "sqlite":
-        return _sqlite(conn, sql, params, budget, hint)
-    if space.dialect == "postgresql":
-        return _postgres(conn, space, sql, params, (budget, hint, list(tables)))
-    if space.dialect == "mssql":  # compiled-SQL tests only here: one fetch of max_rows + 1
-        values = mssql.positional_values(params, positions)
-        limits = (budget.deadline - time.monotonic(), list(tables))
+    streamer = _STREAMERS.get(space.backend.name)
+    if streamer is None:
+        raise ValidationError("Saved queries are not available on this database yet")
+    return streamer(conn, space, sql, params, (budget, hint, list(tables), positions))
 
-        def fetch(cursor: Any) -> list[tuple[Any, ...]]:
-            return [tuple(row) for row in cursor.fetchmany(budget.max_rows + 1)]
 
-        return iter([mssql.execute(conn, space, sql, values, limits, fetch)])
-    raise ValidationError(f"Saved queries are not available on {space.dialect} yet")
+_Limits = tuple[Budget, FetchHint, list[TableDef], Sequence[str]]
+
+
+def _on_sqlite(
+    conn: sa.Connection, _space: TenantSpace, sql: str, params: Mapping[str, Any], limits: _Limits
+) -> Iterator[Batch]:
+    budget, hint, _tables, _positions = limits
+    return _sqlite(conn, sql, params, budget, hint)
+
+
+def _on_postgres(
+    conn: sa.Connection, space: TenantSpace, sql: str, params: Mapping[str, Any], limits: _Limits
+) -> Iterator[Batch]:
+    budget, hint, tables, _positions = limits
+    return _postgres(conn, space, sql, params, (budget, hint, tables))
+
+
+def _on_mssql(
+    conn: sa.Connection, space: TenantSpace, sql: str, params: Mapping[str, Any], limits: _Limits
+) -> Iterator[Batch]:
+    """Compiled-SQL tests only here: one fetch of max_rows + 1."""
+    budget, _hint, tables, positions = limits
+    values = mssql.positional_values(params, positions)
+    timing = (budget.deadline - time.monotonic(), tables)
+
+    def fetch(cursor: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in cursor.fetchmany(budget.max_rows + 1)]
+
+    return iter([mssql.execute(conn, space, sql, values, timing, fetch)])
+
+
+# The saved-query streamer of each backend, by backend name (ddl/backends).
+_STREAMERS: dict[
+    str, Callable[[sa.Connection, TenantSpace, str, Mapping[str, Any], _Limits], Iterator[Batch]]
+] = {
+    SQLITE.name: _on_sqlite,
+    POSTGRESQL.name: _on_postgres,
+    MSSQL.name: _on_mssql,
+}

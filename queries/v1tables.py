@@ -3,7 +3,7 @@ its `sqlName`, with the five fixed columns every v1 physical table has.
 
 A v1 table has no version: its SQL name and its physical columns never change for a given id
 (a rename changes only the display name), and a drop and re-create gives a new id, so the id
-alone keeps the plan cache and the reader-role grants (queries/guard.py) correct.
+alone keeps the plan cache and the reader-role grants (ddl/backends/postgresql.py) correct.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
+from ddl.backends import backend_for
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
@@ -296,7 +297,7 @@ def _bind_value(literal: exp.Expression, backend: str) -> Any:
     if literal.is_int and -INT64_LIMIT <= int(number) < INT64_LIMIT:
         return int(number)
     value = Decimal(number)
-    return float(value) if backend == "sqlite" else value  # sqlite3 binds no Decimal
+    return value if backend_for(backend).binds_decimal else float(value)
 
 
 _DATE_TYPES = frozenset(
@@ -350,7 +351,7 @@ def _bind_literals(condition: exp.Expression, backend: str) -> list[tuple[str, A
         value = _bind_value(node, backend)
         if isinstance(value, str) and _compared_with_date(node):
             moment = _date_literal(value)  # compared as a point in time, not as text
-            value = moment.isoformat(sep=" ") if backend == "sqlite" else moment
+            value = moment.isoformat(sep=" ") if backend_for(backend).dates_as_text else moment
         name = f"w{len(values)}"
         values.append((name, value))
         node.replace(exp.Placeholder(this=name))
@@ -362,7 +363,7 @@ def _render(condition: exp.Expression, backend: str) -> str:
     for column in condition.find_all(exp.Column):
         column.set("table", None)  # one table: the rows query names it once, unaliased
     sql = condition.sql(dialect=dialects.target(backend))  # our dialects (§5.1 functions)
-    if backend != "sqlite":  # PostgreSQL renders %(name)s, SQL Server @name / :name
+    if not backend_for(backend).colon_binds:  # PostgreSQL renders %(name)s, SQL Server @name
         for placeholder in condition.find_all(exp.Placeholder):
             name = placeholder.name
             sql = sql.replace(f"%({name})s", f":{name}").replace(f"@{name}", f":{name}")

@@ -31,8 +31,8 @@ def fresh_database(admin_url: str, prefix: str = "ct_test") -> Iterator[str]:
 
 
 def _reader_roles(url: str) -> list[str]:
-    """The saved-query reader roles of the database's tenants (queries/guard.py), all but the
-    default tenant's, whose name other databases on the cluster share."""
+    """The saved-query reader roles of the database's tenants (ddl/backends/postgresql.py), all
+    but the default tenant's, whose name other databases on the cluster share."""
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             rows = conn.execute("SELECT schema_name FROM ct_tenants").fetchall()

@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 from app.main import create_app
 from ddl.errors import ValidationError
 from ddl.space import TenantSpace
-from queries import guard, run, stream
+from queries import run, stream
 from tests.conftest import Api, Backend, TenantCtx
 from tests.live import live_server, server_env
 from tests.support import LEAKS
@@ -241,7 +241,7 @@ def test_the_database_is_a_second_wall(
 def _outcome(space: TenantSpace, sql: str) -> Any:
     """The SQL run as a run would send it, past the checker (only the database's guard is
     left): its rows, or the message of the refusal."""
-    guard._granted.clear()
+    space.backend.grants.clear()
     try:
         return run.execute(space, sql, {}, timeout=5, max_rows=10, tables=[]).rows
     except ValidationError as error:

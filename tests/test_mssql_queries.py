@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from app.errors import STATUS
-from ddl.backend import server_engine
+from ddl.backends import server_engine
+from ddl.backends.tsql_statements import TRANSACTION_APPLOCK
 from ddl.catalog import TableDef
 from ddl.errors import QueryTimeout, ValidationError
-from ddl.mssql import TRANSACTION_APPLOCK
 from ddl.names import fold
 from ddl.space import TenantSpace
 from queries import mssql, params, run
@@ -392,9 +392,9 @@ def reader_ready(space: TenantSpace) -> Iterator[TableDef]:
     """The reader as a process has it after its first run (set-up statements are checked
     above; no server here to run them on)."""
     url = str(space.engine.url)
-    mssql._granted.update({(url, SCHEMA, ""), (url, SCHEMA, CATALOG.id)})
+    space.backend.grants.granted(url, SCHEMA, [CATALOG.id])
     yield CATALOG
-    mssql._granted.difference_update({(url, SCHEMA, ""), (url, SCHEMA, CATALOG.id)})
+    space.backend.grants.forget(url, SCHEMA, [CATALOG.id], reader=True)
 
 
 def execute(
@@ -463,7 +463,7 @@ def test_a_refused_read_is_a_400_and_grants_are_made_again(
         execute(space, raw, made, {})
     assert refused.value.message == run.REFUSED
     assert "ProductCatalog" not in refused.value.message  # no driver text goes back
-    assert (str(space.engine.url), SCHEMA, CATALOG.id) not in mssql._granted
+    assert not space.backend.grants.has(str(space.engine.url), SCHEMA, CATALOG.id)
 
 
 def test_a_connection_that_cannot_revert_is_thrown_away(
@@ -487,7 +487,7 @@ def test_a_failed_switch_never_runs_the_query(space: TenantSpace, reader_ready: 
         _, _ = execute(space, raw, made, {})
     assert [sql for sql, _, _ in raw.log] == [mssql.enter_statement(
         "ct_reader_customtables_acme", 2500)]  # fmt: skip
-    assert (str(space.engine.url), SCHEMA, "") not in mssql._granted  # the user is made again
+    assert not space.backend.grants.has(str(space.engine.url), SCHEMA)  # the user is made again
 
 
 @pytest.mark.parametrize(

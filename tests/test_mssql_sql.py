@@ -27,10 +27,10 @@ from app.migrate import upgrade_sql
 from app.tenancy import schema_for
 from app.v3.schemas import ColumnValueIn, UpdateModel
 from ddl import audit, catalog
-from ddl.backend import create_schema, server_engine
+from ddl.backends import backend_for, server_engine
+from ddl.backends.tsql_statements import MergeUpsert
 from ddl.catalog import TableDef, definition_query
 from ddl.errors import NotFound, ValidationError
-from ddl.mssql import MergeUpsert
 from ddl.prepared import PreparedTable, build_sql_table, prepare
 from ddl.reads import OrderBy, rows_query
 from ddl.rows import WriteOperation, delete_statement, validate_batch, write_batch
@@ -41,6 +41,7 @@ from ddl.v1 import catalog as v1_catalog
 from ddl.v1 import names as v1_names
 
 SCHEMA = "customtables_acme"
+MSSQL = backend_for("mssql")
 TABLE = f"{SCHEMA}.[Product]"
 URL = "mssql+pyodbc://app:secret@db:1433/customtables?driver=ODBC+Driver+18+for+SQL+Server"
 # Stands in for the pyodbc module (which needs unixODBC to import): the dialect reads only these
@@ -168,7 +169,7 @@ def _column_types(create_sql: str) -> dict[str, str]:
 
 def test_create_table_renders_each_spec_type(space: TenantSpace) -> None:
     table = build_sql_table(
-        definition([(n, t, length) for n, t, length, _ in TYPES]), SCHEMA, "mssql"
+        definition([(n, t, length) for n, t, length, _ in TYPES]), SCHEMA, MSSQL
     )
     sql, _ = compiled(space, CreateTable(table))
     assert sql.startswith(f"CREATE TABLE {TABLE} (")
@@ -191,7 +192,7 @@ def test_create_table_renders_each_spec_type(space: TenantSpace) -> None:
     ],
 )
 def test_key_types(space: TenantSpace, key: tuple[str, int, int | None], expected: str) -> None:
-    table = build_sql_table(definition([("Name", 6, None)], key=key), SCHEMA, "mssql")
+    table = build_sql_table(definition([("Name", 6, None)], key=key), SCHEMA, MSSQL)
     sql, _ = compiled(space, CreateTable(table))
     assert _column_types(sql)[key[0]] == f"{expected} NOT NULL"
 
@@ -207,7 +208,7 @@ def test_add_column_through_alembic(space: TenantSpace, products: PreparedTable)
         dialect=space.engine.dialect, opts={"as_sql": True, "output_buffer": buffer}
     )
     add_physical_columns(
-        Operations(context), build_sql_table(extended, SCHEMA, "mssql"), extended.columns[3:]
+        Operations(context), build_sql_table(extended, SCHEMA, MSSQL), extended.columns[3:]
     )
     statements = [s.strip() for s in buffer.getvalue().split("GO") if s.strip()]
     assert statements == [
@@ -423,7 +424,7 @@ def test_read_skip_uses_offset_fetch(space: TenantSpace, products: PreparedTable
 
 
 def test_create_schema_binds_name_and_statement(space: TenantSpace) -> None:
-    statement = create_schema("mssql", schema_for("acme"))
+    statement = MSSQL.create_schema(schema_for("acme"))
     result = statement.compile(dialect=space.engine.dialect)
     assert str(result) == "IF SCHEMA_ID(?) IS NULL EXEC(?)"
     assert [result.params[name] for name in result.positiontup] == [
@@ -442,9 +443,9 @@ def test_internal_tables_in_the_tenant_schema(space: TenantSpace) -> None:
 
 
 def test_catalog_locks_are_table_hints(space: TenantSpace) -> None:
-    plain, _ = compiled(space, definition_query("mssql", "Product"))
-    share, _ = compiled(space, definition_query("mssql", "Product", "share"))
-    exclusive, _ = compiled(space, definition_query("mssql", "Product", "exclusive"))
+    plain, _ = compiled(space, definition_query(MSSQL, "Product"))
+    share, _ = compiled(space, definition_query(MSSQL, "Product", "share"))
+    exclusive, _ = compiled(space, definition_query(MSSQL, "Product", "exclusive"))
     source = f"FROM {SCHEMA}._ct_tables"
     assert f"{source} \nWHERE" in plain
     assert f"{source} WITH (HOLDLOCK, ROWLOCK) \nWHERE" in share

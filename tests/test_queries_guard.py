@@ -14,9 +14,10 @@ import pytest
 
 from app.tenancy import Tenancy
 from ddl import catalog
+from ddl.backends import backend_for
 from ddl.errors import QueryTimeout, ValidationError
 from ddl.space import TenantSpace
-from queries import guard, mssql, run
+from queries import run
 from tests.conftest import Api, TenantCtx
 from tests.test_queries import put_rows
 
@@ -62,7 +63,7 @@ def mssql_attacks(space: TenantSpace, other: TenantSpace) -> list[str]:
 
 
 def attacks(space: TenantSpace, other: TenantSpace) -> list[str]:
-    if space.dialect == "mssql":
+    if space.backend.name == "mssql":
         return mssql_attacks(space, other)
     own = f'"{space.schema}"'
     table = f'{own}."ProductCatalog"'
@@ -75,7 +76,7 @@ def attacks(space: TenantSpace, other: TenantSpace) -> list[str]:
         f"SELECT * FROM {own}._ct_tables",
         f"SELECT * FROM {own}._ct_audit",
     ]
-    if space.dialect == "sqlite":
+    if space.backend.name == "sqlite":
         meta = str(space.engine.url)  # the tenant engine; the metadata file is beside it
         return [
             *common,
@@ -128,7 +129,7 @@ def test_side_effects_never_persist(tenant: TenantCtx, api: Api, products: str) 
     """The run's transaction is always rolled back: a function with a side effect that a
     read-only transaction still allows (lo_create on PostgreSQL 15) leaves nothing behind."""
     space = space_of(tenant.tenancy, tenant.name)
-    if space.dialect == "mssql":
+    if space.backend.name == "mssql":
         # Anyone may create a global temporary table; made in the run's transaction, it is gone
         # with the rollback (it would outlive the run on the pooled session otherwise).
         probe = f"##ct_probe_{uuid.uuid4().hex}"
@@ -138,7 +139,7 @@ def test_side_effects_never_persist(tenant: TenantCtx, api: Api, products: str) 
             found = conn.exec_driver_sql("SELECT OBJECT_ID(?)", (f"tempdb..{probe}",)).scalar()
         assert found is None
         return
-    if space.dialect == "sqlite":
+    if space.backend.name == "sqlite":
         # Each SQLite layer holds on its own: query_only alone refuses a write the authorizer
         # would have let through.
         put_rows(api, products, [ROW])
@@ -162,11 +163,11 @@ def test_side_effects_never_persist(tenant: TenantCtx, api: Api, products: str) 
 
 def test_database_enforces_the_time_limit(tenant: TenantCtx, api: Api, products: str) -> None:
     space = space_of(tenant.tenancy, tenant.name)
-    if space.dialect == "sqlite":
+    if space.backend.name == "sqlite":
         sql = (
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
         )
-    elif space.dialect == "mssql":
+    elif space.backend.name == "mssql":
         sql = "WAITFOR DELAY '00:00:30'"  # pyodbc's query timeout cancels it
     else:
         sql = "SELECT pg_sleep(30)"
@@ -193,8 +194,8 @@ def test_concurrent_first_runs_share_the_reader_set_up(api: Api, products: str) 
         results.append(api.get("queries/Names/execute"))
 
     for _ in range(2):
-        guard._granted.clear()  # as in a freshly started process
-        mssql._granted.clear()
+        for name in ("postgresql", "mssql"):
+            backend_for(name).grants.clear()  # as in a freshly started process
         threads = [threading.Thread(target=first_run) for _ in range(4)]
         for thread in threads:
             thread.start()

@@ -48,7 +48,7 @@ def test_tsql_json_value_reads_a_v1_table(tenant: TenantCtx) -> None:
             },
         )
     space = tenant.tenancy.space(tenant.tenancy.get_tenant(tenant.name))
-    sql = _render(space.schema, space.dialect)
+    sql = _render(space.schema, space.backend.name)
     with space.read() as conn:
         rows = conn.exec_driver_sql(sql, {"min": 1000}).all()  # :min / %(min)s per driver
     assert [tuple(row) for row in rows] == [

@@ -65,7 +65,8 @@ def where_builder(space: TenantSpace, text: str) -> reads.WhereBuilder:
     """A function from the table's current definition to the compiled condition."""
 
     def build(definition: TableDef) -> Any:
-        return compile_where(text, definition, backend=space.dialect, schema=space.schema).clause()
+        backend = space.backend.name
+        return compile_where(text, definition, backend=backend, schema=space.schema).clause()
 
     return build
 

@@ -15,7 +15,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import mssql
+from ddl.backends import RowLock, backend_for
 from ddl.catalog import internal_metadata
 from ddl.errors import NotFound
 from ddl.names import fold
@@ -96,6 +96,9 @@ def values_of(table: V1Table) -> dict[str, Any]:
     }
 
 
+_ROW_LOCKS: dict[str, RowLock] = {"share": "key_share", "rows": "no_key_update", "change": "update"}
+
+
 def find(conn: sa.Connection, table_id: str, *, lock: str | None = None) -> V1Table | None:
     """The table with this id, or None.
 
@@ -106,15 +109,9 @@ def find(conn: sa.Connection, table_id: str, *, lock: str | None = None) -> V1Ta
     touching the physical table, so locks are always taken in the same order.
     """
     query = sa.select(v1_tables).where(v1_tables.c.id == table_id)
-    if lock and conn.dialect.name == "mssql":  # no FOR UPDATE there: table hints
-        query = query.with_hint(v1_tables, mssql.V1_LOCK_HINTS[lock], "mssql")
-    elif lock and conn.dialect.name != "sqlite":
-        if lock == "share":
-            query = query.with_for_update(read=True, key_share=True)
-        elif lock == "rows":
-            query = query.with_for_update(key_share=True)
-        else:
-            query = query.with_for_update()
+    backend = backend_for(conn)
+    if lock and not backend.serialised_writers:
+        query = backend.lock_rows(query, v1_tables, _ROW_LOCKS[lock])
     row = conn.execute(query).first()
     return _from_row(row) if row else None
 

@@ -13,7 +13,8 @@ import unicodedata
 
 import sqlalchemy as sa
 
-from ddl import catalog, mssql
+from ddl import catalog
+from ddl.backends import backend_for
 from ddl.errors import Conflict
 from ddl.names import NAME_PATTERN, RESERVED_TABLE_PREFIX, fold
 from ddl.space import TenantSpace
@@ -25,12 +26,7 @@ MAX_LENGTH = 63
 def lock_names(conn: sa.Connection, space: TenantSpace) -> None:
     """Hold the tenant's table-name lock until the transaction ends (SQLite writers are
     serialised already)."""
-    if conn.dialect.name == "postgresql":
-        key = sa.func.hashtext(sa.literal(f"customtables.names:{space.schema}"))
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
-    elif conn.dialect.name == "mssql":
-        resource = f"customtables.names:{space.schema}"
-        conn.exec_driver_sql(mssql.TRANSACTION_APPLOCK, (resource,))
+    backend_for(conn).transaction_lock(conn, f"customtables.names:{space.schema}")
 
 
 def base_name(name: str) -> str:

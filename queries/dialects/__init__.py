@@ -10,11 +10,13 @@ SQL Server gets the T-SQL untranslated.
 
 from __future__ import annotations
 
+from ddl.backends import POSTGRESQL, SQLITE
 from queries.dialects.postgres import CtPostgres
 from queries.dialects.reader import CtTsql, reader
 from queries.dialects.sqlite import CtSqlite
 
-_TARGETS = {"sqlite": CtSqlite, "postgresql": CtPostgres}
+# Our generator per backend name; a backend not listed gets T-SQL as written.
+_TARGETS = {SQLITE.name: CtSqlite, POSTGRESQL.name: CtPostgres}
 
 __all__ = ["CtPostgres", "CtSqlite", "CtTsql", "reader", "target"]
 

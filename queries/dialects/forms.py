@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from ddl.backends import backend_for
 from ddl.errors import ValidationError
 from queries.dialects import apply, common, tsql_dates
 from queries.dialects.pivots import before_qualify
@@ -34,9 +35,9 @@ def max_recursion(tree: exp.Expression) -> int:
 
 
 def after_qualify(tree: exp.Expression, backend: str, recursion: int | None) -> exp.Expression:
-    """Every rewrite that needs resolved names and types, for `backend` ('sqlite' or
-    'postgresql'); returns the (possibly new) root."""
-    if backend == "sqlite":
+    """Every rewrite that needs resolved names and types, for `backend` (one that translates
+    T-SQL); returns the (possibly new) root."""
+    if not backend_for(backend).lateral_joins:
         apply.for_sqlite(tree, _order_keys)  # no LATERAL: correlated equalities → a join
     _date_literals(tree)
     if recursion:
@@ -181,7 +182,7 @@ def _leaves(node: exp.Expression) -> list[exp.Select]:
 def _next_level(reference: str, backend: str, limit: int) -> exp.Expression:
     level = exp.column(LEVEL, reference)
     following = exp.Add(this=level, expression=exp.Literal.number(1))
-    if backend == "sqlite":
+    if backend_for(backend).python_functions:
         return exp.Anonymous(
             this="ct_maxrecursion", expressions=[following, exp.Literal.number(limit)]
         )

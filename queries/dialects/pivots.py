@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from sqlglot import exp
 
+from ddl.backends import backend_for
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
@@ -25,7 +26,7 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 def before_qualify(
     tree: exp.Expression, tables: Mapping[str, TableDef], backend: str
 ) -> exp.Expression:
-    if backend == "mssql" and tree.find(exp.Pivot) is not None:
+    if not backend_for(backend).translates_tsql and tree.find(exp.Pivot) is not None:
         # T-SQL runs as written there, but sqlglot cannot resolve names through a PIVOT
         raise ValidationError(
             "PIVOT and UNPIVOT are not supported in saved queries on SQL Server yet"
@@ -75,7 +76,7 @@ def _alias(pivot: exp.Pivot, source: exp.Expression, default: str) -> str:
 def _value(name: str, backend: str) -> exp.Expression:
     """The IN list's [name] as a value: PostgreSQL casts a quoted literal to the column's type;
     SQLite compares numbers with numbers."""
-    if backend == "sqlite" and _NUMBER.fullmatch(name):
+    if backend_for(backend).dynamic_typing and _NUMBER.fullmatch(name):
         return exp.Literal.number(name)
     return exp.Literal.string(name)
 

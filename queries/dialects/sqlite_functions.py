@@ -1,6 +1,6 @@
 """The T-SQL functions SQLite lacks, registered as Python functions on every SQLite connection
-(ddl/backend.py calls `register`): the saved-query translation for SQLite
-(queries/dialects/sqlite.py) calls them by their `ct_` names.
+(queries/__init__.py adds `register` to the connect hooks of ddl/backends/sqlite.py): the
+saved-query translation for SQLite (queries/dialects/sqlite.py) calls them by `ct_` names.
 
 A function that fails (a date SQL Server could not read, a division by zero) raises; SQLite
 then reports only "user-defined function raised exception", so the reason is kept per thread

@@ -29,10 +29,11 @@ SHARE_HINT = "WITH (HOLDLOCK, ROWLOCK)"
 EXCLUSIVE_HINT = "WITH (XLOCK, HOLDLOCK, ROWLOCK)"
 # v1 tables also serialise row inserts and deletes (the row cap) while letting shared holders
 # in, like PostgreSQL's FOR NO KEY UPDATE against FOR KEY SHARE: an update lock.
-V1_LOCK_HINTS = {
+LOCK_HINTS = {
+    "key_share": SHARE_HINT,
     "share": SHARE_HINT,
-    "rows": "WITH (UPDLOCK, HOLDLOCK, ROWLOCK)",
-    "change": EXCLUSIVE_HINT,
+    "no_key_update": "WITH (UPDLOCK, HOLDLOCK, ROWLOCK)",
+    "update": EXCLUSIVE_HINT,
 }
 
 

@@ -1,0 +1,138 @@
+"""What every backend shares: the defaults a backend class overrides, the row-lock modes, the
+bind names of upsert statements, and the one per-process cache of reader grants.
+
+Defaults describe a server database that needs no special care; each backend module says only
+where it differs, so adding a backend means reading one short class.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar, Literal
+
+import sqlalchemy as sa
+
+# How a read holds catalog rows until commit, strongest last:
+# "key_share" keeps a row from being deleted or re-keyed (PostgreSQL FOR KEY SHARE),
+# "share" keeps it from any change (FOR SHARE), "no_key_update" also queues writers that take
+# it the same way (FOR NO KEY UPDATE), "update" is for changing the row itself (FOR UPDATE).
+RowLock = Literal["key_share", "share", "no_key_update", "update"]
+
+KEY_BIND = "_k"  # user names cannot start with "_", so binds never clash
+
+
+def bind_name(index: int) -> str:
+    """The bind of the index-th listed column in an upsert or update statement."""
+    return f"_c{index}"
+
+
+class BackendBase:
+    """Defaults of the `Backend` protocol (ddl/backends/__init__.py): see it for each member."""
+
+    name: ClassVar[str]
+    sqlglot_dialect: ClassVar[str]
+    serialised_writers: ClassVar[bool] = False
+    translates_tsql: ClassVar[bool] = True
+    dates_as_text: ClassVar[bool] = False
+    money_as_text: ClassVar[bool] = False
+    booleans_as_int: ClassVar[bool] = False
+    native_uuid: ClassVar[bool] = False
+    binds_decimal: ClassVar[bool] = True
+    nulls_sort_high: ClassVar[bool] = False
+    icu_collation: ClassVar[bool] = False
+    sortkey_collation: ClassVar[bool] = False
+    counting_upsert: ClassVar[str | None] = None
+    key_probe: ClassVar[str] = "in_list"
+    read_only_options: ClassVar[dict[str, Any]] = {}
+    dynamic_typing: ClassVar[bool] = False
+    lateral_joins: ClassVar[bool] = True
+    python_functions: ClassVar[bool] = False
+    pyformat_binds: ClassVar[bool] = False
+    colon_binds: ClassVar[bool] = False
+    schema_per_tenant: ClassVar[bool] = True
+    drops_tenants: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        self.grants = GrantCache()  # the saved-query reader's grants made by this process
+
+    def engine_options(self) -> dict[str, Any]:
+        return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+
+    def create_schema(self, schema: str) -> sa.Executable:
+        return sa.schema.CreateSchema(schema, if_not_exists=True)
+
+    def lock_rows(self, query: sa.Select[Any], table: sa.Table, mode: RowLock) -> sa.Select[Any]:
+        return query
+
+    def transaction_lock(self, conn: sa.Connection, resource: str) -> None:
+        """Hold the named lock until `conn`'s transaction ends (no-op where writers queue)."""
+
+    @contextmanager
+    def session_lock(self, engine: sa.Engine, resource: str) -> Iterator[bool]:
+        """Hold the named lock for the block; yields False where the backend has none."""
+        yield False
+
+    @contextmanager
+    def time_limited(self, conn: sa.Connection, seconds: float) -> Iterator[None]:
+        yield
+
+    def is_timeout(self, error: sa.exc.DBAPIError) -> bool:
+        return False
+
+    def upsert(self, table: sa.Table, key: str, columns: Sequence[str]) -> sa.Executable:
+        raise NotImplementedError(f"no upsert statement on {self.name}")
+
+
+class GrantCache:
+    """Which reader grants this process has made, per (database url, schema, table id; "" for
+    the reader itself): granted once, forgotten when the database refuses a read."""
+
+    def __init__(self) -> None:
+        self._granted: set[tuple[str, str, str]] = set()
+        self._lock = threading.Lock()
+
+    def missing(self, url: str, schema: str, ids: Iterable[str]) -> tuple[bool, list[str]]:
+        """Whether the reader must be set up, and which of `ids` still need their grant."""
+        with self._lock:
+            setup = (url, schema, "") not in self._granted
+            return setup, [i for i in ids if (url, schema, i) not in self._granted]
+
+    def granted(self, url: str, schema: str, ids: Iterable[str]) -> None:
+        with self._lock:
+            self._granted.add((url, schema, ""))
+            self._granted.update((url, schema, i) for i in ids)
+
+    def has(self, url: str, schema: str, table_id: str = "") -> bool:
+        with self._lock:
+            return (url, schema, table_id) in self._granted
+
+    def clear(self) -> None:
+        """Forget every grant, as a freshly started process would have none."""
+        with self._lock:
+            self._granted.clear()
+
+    def forget(self, url: str, schema: str, ids: Iterable[str], *, reader: bool = False) -> None:
+        with self._lock:
+            if reader:
+                self._granted.discard((url, schema, ""))
+            for i in ids:
+                self._granted.discard((url, schema, i))
+
+
+def on_conflict_upsert(
+    insert: Any, table: sa.Table, key: str, columns: Sequence[str]
+) -> sa.Executable:
+    """`INSERT … ON CONFLICT (key) DO UPDATE SET <listed columns>` (SQLite, PostgreSQL); with no
+    columns listed an existing row is left as it is."""
+    values = {key: sa.bindparam(KEY_BIND)}
+    values.update({name: sa.bindparam(bind_name(i)) for i, name in enumerate(columns)})
+    statement = insert(table).values(values)
+    index = [table.c[key]]
+    if not columns:
+        return statement.on_conflict_do_nothing(index_elements=index)  # type: ignore[no-any-return]
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=index, set_={name: excluded[name] for name in columns}
+    )

@@ -1,0 +1,169 @@
+"""PostgreSQL: one database, each tenant a schema; row locks with FOR [KEY] SHARE / UPDATE,
+named locks as advisory locks, text in a non-deterministic ICU collation per tenant schema.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Engine
+
+from ddl.backends.common import BackendBase, RowLock, on_conflict_upsert
+
+if TYPE_CHECKING:
+    from ddl.catalog import TableDef
+    from ddl.space import TenantSpace
+
+# Advisory-lock keys of the named locks earlier releases took as constants; kept, so a process
+# of an earlier release and one of this release still exclude each other.
+FIXED_KEYS = {"customtables-migrate": 724110318, "customtables-bootstrap": 724110319}
+
+
+def _key(resource: str) -> sa.ColumnElement[Any]:
+    fixed = FIXED_KEYS.get(resource)
+    return sa.literal(fixed) if fixed is not None else sa.func.hashtext(sa.literal(resource))
+
+
+class PostgresBackend(BackendBase):
+    name: ClassVar[str] = "postgresql"
+    sqlglot_dialect: ClassVar[str] = "postgres"
+    native_uuid = True
+    nulls_sort_high = True
+    icu_collation = True
+    counting_upsert = "returning"
+    key_probe = "array"
+    pyformat_binds = True
+    # BEGIN READ ONLY; SQLAlchemy resets the connection when it returns to the pool.
+    read_only_options: ClassVar[dict[str, Any]] = {"postgresql_readonly": True}
+
+    def engine_options(self) -> dict[str, Any]:
+        # A backstop for a transaction left open by a vanished client: it would block DDL on
+        # the tables it read. Streams close their transaction themselves (app/streaming.py).
+        timeout = {"options": "-c idle_in_transaction_session_timeout=600000"}
+        return {**super().engine_options(), "connect_args": timeout}
+
+    def lock_rows(self, query: sa.Select[Any], table: sa.Table, mode: RowLock) -> sa.Select[Any]:
+        if mode == "key_share":
+            return query.with_for_update(read=True, key_share=True)
+        if mode == "no_key_update":
+            return query.with_for_update(key_share=True)
+        return query.with_for_update(read=mode == "share")
+
+    def transaction_lock(self, conn: sa.Connection, resource: str) -> None:
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_key(resource))))
+
+    @contextmanager
+    def session_lock(self, engine: sa.Engine, resource: str) -> Iterator[bool]:
+        with engine.connect() as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_lock(_key(resource))))
+            try:
+                yield True
+            finally:
+                conn.execute(sa.select(sa.func.pg_advisory_unlock(_key(resource))))
+                conn.commit()
+
+    @contextmanager
+    def time_limited(self, conn: sa.Connection, seconds: float) -> Iterator[None]:
+        """`SET LOCAL statement_timeout`: ends with the transaction."""
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
+        yield
+
+    def is_timeout(self, error: sa.exc.DBAPIError) -> bool:
+        return getattr(error.orig, "sqlstate", None) == "57014"
+
+    def upsert(self, table: sa.Table, key: str, columns: Sequence[str]) -> sa.Executable:
+        return on_conflict_upsert(postgresql.insert, table, key, columns)
+
+
+BACKEND = PostgresBackend()
+
+
+# --- the saved-query reader (DESIGN invariant 5) ----------------------------------------------
+# A read-only transaction, `statement_timeout`, and `SET LOCAL ROLE` to a NOLOGIN role per tenant
+# schema that holds USAGE on that schema and SELECT on its custom tables only (not `_ct_*`, not
+# the server's tables). Grants are made once per process (`BACKEND.grants`).
+
+
+def reader_role(schema: str) -> str:
+    return f"ct_reader_{schema}"
+
+
+def _quote(engine: Engine, name: str) -> str:
+    return engine.dialect.identifier_preparer.quote(name)
+
+
+def _setup_statements(engine: Engine, schema: str) -> list[str]:
+    role = _quote(engine, reader_role(schema))
+    literal = reader_role(schema).replace("'", "''")
+    return [
+        # Roles are cluster-wide and several processes may start at once: create it if missing,
+        # and treat "someone else just did" as done.
+        f"""DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{literal}') THEN
+                CREATE ROLE {role} NOLOGIN;
+            END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END $$""",
+        f"GRANT USAGE ON SCHEMA {_quote(engine, schema)} TO {role}",
+        f"""DO $$ BEGIN
+            IF NOT pg_has_role(current_user, '{literal}', 'USAGE') THEN
+                EXECUTE 'GRANT {role.replace("'", "''")} TO ' || quote_ident(current_user);
+            END IF;
+        END $$""",
+    ]
+
+
+def _run_setup(engine: Engine, statements: list[str]) -> None:
+    """DDL on roles and grants, retried: concurrent GRANTs may fail with 'tuple concurrently
+    updated' and are then simply done again."""
+    for attempt in range(5):
+        try:
+            with engine.connect() as conn, conn.begin():
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+            return
+        except sa.exc.DBAPIError:
+            if attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def ensure_reader(space: TenantSpace, tables: Iterable[TableDef]) -> str:
+    """The tenant's reader role, with SELECT on `tables` (granted once per process and table)."""
+    engine, schema, grants = space.engine, space.schema, BACKEND.grants
+    url = str(engine.url)
+    by_id = {table.id: table for table in tables}
+    setup, missing = grants.missing(url, schema, by_id)
+    statements = _setup_statements(engine, schema) if setup else []
+    statements += [
+        f"GRANT SELECT ON {_quote(engine, schema)}.{_quote(engine, by_id[table_id].name)} "
+        f"TO {_quote(engine, reader_role(schema))}"
+        for table_id in missing
+    ]
+    if statements:
+        _run_setup(engine, statements)
+        grants.granted(url, schema, missing)
+    return reader_role(schema)
+
+
+def forget_grant(space: TenantSpace, table_id: str) -> None:
+    """A table that was dropped or failed to be read: grant again next time."""
+    BACKEND.grants.forget(str(space.engine.url), space.schema, [table_id])
+
+
+def read_only_guard(conn: sa.Connection, space: TenantSpace, role: str, timeout_ms: int) -> None:
+    """Make the rest of the run's transaction (read-only since its first statement, see
+    queries/run.py `session`) time-limited, in the reader role, with only the tenant schema on
+    the search path. Everything reverts when the transaction ends."""
+    engine = space.engine
+    conn.exec_driver_sql(  # one round trip
+        f"SET LOCAL statement_timeout = {max(1, int(timeout_ms))}; "
+        f"SET LOCAL ROLE {_quote(engine, role)}; "
+        f"SET LOCAL search_path TO {_quote(engine, space.schema)}; "
+        "SET LOCAL TIME ZONE 'UTC'"
+    )
