@@ -139,7 +139,7 @@ def marked_sections(readme: str) -> str:
 
 
 def run_in_order(
-    readme: str, base_url: str, token: str, env: dict[str, str], timeout: float = 900
+    readme: str, base_url: str, token: str, env: dict[str, str], timeout: float = 1800
 ) -> subprocess.CompletedProcess[str]:
     """The walk-through, then every section marked to run, as one bash script stopped by the
     first failing command (`set -eo pipefail`), in a directory holding only `.venv` (this
