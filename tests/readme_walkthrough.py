@@ -47,8 +47,9 @@ class Printed:
 
 
 def block_after(text: str, mark: str) -> str:
-    """The fenced code block that follows `mark` (the lines between its fences)."""
-    start = text.index(mark) + len(mark)
+    """The fenced code block that follows `mark` on a line of its own (prose may quote a mark)
+    (the lines between its fences)."""
+    start = text.index(f"\n{mark}\n") + len(mark) + 1
     opening = text.index("```", start)
     body = text.index("\n", opening) + 1
     return text[body : text.index("\n```", body) + 1]
@@ -127,14 +128,15 @@ def marked_sections(readme: str) -> str:
     """The blocks after each `<!-- readme:runs -->`, in README order, as one bash script; a
     `python` block runs through `.venv/bin/python` with the walk-through's token exported."""
     parts = []
-    at = readme.find(RUNS_MARK)
+    line = f"\n{RUNS_MARK}\n"
+    at = readme.find(line)
     while at >= 0:
         rest = readme[at:]
         body = block_after(rest, RUNS_MARK)
         if rest[rest.index("```") :].startswith("```python"):
             body = f"export T\n.venv/bin/python - <<'PYTHON'\n{body}PYTHON\n"
         parts.append(body)
-        at = readme.find(RUNS_MARK, at + len(RUNS_MARK))
+        at = readme.find(line, at + len(line))
     return "".join(parts)
 
 
@@ -168,7 +170,7 @@ def write_readme(printed: list[Printed]) -> None:
     """Put `printed` into README.md's output block."""
     text = README.read_text()
     old = block_after(text, OUTPUT_MARK)
-    start = text.index(old, text.index(OUTPUT_MARK))
+    start = text.index(old, text.index(f"\n{OUTPUT_MARK}\n"))
     README.write_text(text[:start] + output_block(printed) + text[start + len(old) :])
 
 

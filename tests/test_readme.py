@@ -71,7 +71,7 @@ def test_every_marked_section_runs_in_order_after_the_walkthrough(tmp_path: Path
     (SQLite under the data directory): about 15 CLI starts make this the slow one, and what
     differs by backend is compared line by line in the walk-through test above."""
     readme = walk.README.read_text()
-    assert readme.count(walk.RUNS_MARK) >= 10
+    assert readme.count(f"\n{walk.RUNS_MARK}\n") >= 10
     env = server_env(tmp_path)
     with live_server(env) as server:
         assert server.first_token
