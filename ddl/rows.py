@@ -21,6 +21,7 @@ from ddl.errors import (
     CustomTablesError,
     InvalidValue,
     PayloadTooLarge,
+    RowError,
     RowNotFound,
     ValidationError,
 )
@@ -95,14 +96,16 @@ def grouped(keys: list[Any], merged: dict[Any, dict[PreparedColumn, Any]]) -> Ba
 def _check_key_model(table: PreparedTable, index: int, row: RowLike) -> None:
     given = row.KeyColumnName
     if given is not None and fold(given) != fold(table.key.name):
-        raise ValidationError(
-            f"Row {index}: KeyColumnName '{given}' is not the key column "
-            f"'{table.key.name}' of custom table '{table.definition.name}'"
+        raise RowError(
+            index,
+            f": KeyColumnName '{given}' is not the key column "
+            f"'{table.key.name}' of custom table '{table.definition.name}'",
         )
     if row.KeyDataTypeId is not None and row.KeyDataTypeId != table.key.type_id:
-        raise ValidationError(
-            f"Row {index}: KeyDataTypeId {row.KeyDataTypeId} does not match the key column's "
-            f"type {int(table.key.type_id)} ({type_name(table.key.type_id)})"
+        raise RowError(
+            index,
+            f": KeyDataTypeId {row.KeyDataTypeId} does not match the key column's "
+            f"type {int(table.key.type_id)} ({type_name(table.key.type_id)})",
         )
 
 

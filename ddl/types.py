@@ -924,7 +924,7 @@ _RECORDS = (
     _text_type(TypeId.TEXT, "Text", None, "TEXT", planner_kinds=("TEXT",)),
     ColumnType(
         TypeId.UNIQUEIDENTIFIER,
-        "Uniqueidentifier",
+        "UniqueIdentifier",
         sql=lambda _length: sa.Uuid().with_variant(sa.String(36), "sqlite"),
         to_db=_uuid_in,
         wire=_uuid_wire,
@@ -942,11 +942,11 @@ _RECORDS = (
     ),
     _text_type(TypeId.VARCHAR200, "Varchar200", 200, "NVARCHAR(200)", key=True),
     _text_type(
-        TypeId.VARCHAROTHER, "Varcharother", None, "NVARCHAR({length})", key=True, own_length=True
+        TypeId.VARCHAROTHER, "VarcharOther", None, "NVARCHAR({length})", key=True, own_length=True
     ),
     ColumnType(
         TypeId.VARBINARY,
-        "Varbinary",
+        "VarBinary",
         sql=lambda _length: sa.LargeBinary().with_variant(_VARBINARY, "mssql"),
         to_db=_binary_in,
         wire=lambda _backend, _length, longest: Annotated[
