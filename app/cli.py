@@ -234,6 +234,14 @@ def parser() -> argparse.ArgumentParser:
         help="where SQLite data lives (default: $CUSTOMTABLES_DATA_DIR, else ./data)",
     )
     commands = top.add_subparsers(dest="command", required=True)
+    _serve_command(commands)
+    _tenant_commands(commands)
+    _token_commands(commands)
+    _exchange_commands(commands)
+    return top
+
+
+def _serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
@@ -244,6 +252,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-format", choices=["text", "json"], help="default: text")
     serve.set_defaults(run=_serve)
 
+
+def _tenant_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tenant = commands.add_parser("tenant", help="manage tenants").add_subparsers(
         dest="action", required=True
     )
@@ -257,6 +267,8 @@ def parser() -> argparse.ArgumentParser:
     tenants.add_argument("--json", action="store_true")
     tenants.set_defaults(run=cli_admin.tenant_list)
 
+
+def _token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = commands.add_parser("token", help="manage access tokens").add_subparsers(
         dest="action", required=True
     )
@@ -279,6 +291,8 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=cli_admin.token_list)
 
+
+def _exchange_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser("export", help="export a table to a JSON or CSV file")
     export.add_argument("table")
     export.add_argument("-o", "--output", metavar="FILE", help="the file (default: stdout)")
@@ -295,7 +309,6 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--key-column", metavar="NAME", help="CSV: the key of a new table")
     load.add_argument("--types", metavar="SPEC", help="CSV: column types, e.g. Name:6,Price:4")
     load.set_defaults(run=_import)
-    return top
 
 
 def _positive(text: str) -> int:

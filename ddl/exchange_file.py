@@ -149,6 +149,18 @@ def _table_of(raw: Any) -> FileTable:
         raise ValidationError(f"The file's Table is not valid: {error}") from None
 
 
+def _format_of(kind: str, item: Any) -> str:
+    if kind != "string":
+        raise ValidationError("The file's Format must be a string")
+    return str(item)
+
+
+def _rows_start(kind: str) -> bool:
+    if kind != "start_array":
+        raise ValidationError("The file's Rows must be an array of objects")
+    return True
+
+
 def read_header(source: BinaryIO) -> Header:
     """`Format` and `Table` of the file. They normally come before `Rows`; when they do not,
     the rows are skipped over (parsed, not kept) to find them."""
@@ -176,15 +188,11 @@ def read_header(source: BinaryIO) -> Header:
             seen.add(value)
             _, kind, item = next(events)
             if value == "Format":
-                if kind != "string":
-                    raise ValidationError("The file's Format must be a string")
-                found_format = item
+                found_format = _format_of(kind, item)
             elif value == "Table":
                 table = _table_of(_build_value(events, kind, item))
             elif value == "Rows":
-                if kind != "start_array":
-                    raise ValidationError("The file's Rows must be an array of objects")
-                has_rows = True
+                has_rows = _rows_start(kind)
                 if table is not None:
                     break  # the rows are read by read_rows
                 _skip_value(events, kind)

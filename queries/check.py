@@ -134,7 +134,7 @@ def written(node: exp.Expression, dialect: str) -> str:
         return written_name(node)
     try:
         text = node.sql(dialect=dialect)
-    except Exception:  # (a node the dialect cannot render: say what it is)
+    except Exception:  # noqa: BLE001 (sqlglot raises many kinds for a node it cannot render)
         text = ""
     match = _NAME.match(text)
     if match is not None:
@@ -153,7 +153,7 @@ def _check_type(node: exp.Expression, dialect: str) -> None:
     if not isinstance(node, exp.DataType) or node.this not in ALLOWED_TYPES:
         try:
             name = node.sql(dialect=dialect)
-        except Exception:  # (a type the dialect cannot render)
+        except Exception:  # noqa: BLE001 (a type the dialect cannot render, any kind)
             name = str(node.args.get("kind") or node.name)
         raise ValidationError(
             f"Type {name} is not allowed in a saved query: CAST, CONVERT and TRY_CAST take the "

@@ -186,7 +186,7 @@ def _revert(raw: Any, cookie: bytes | None) -> bool:
             cursor.execute(revert_statement(cookie))
         finally:
             cursor.close()
-    except Exception:  # any failure means the switch may still hold
+    except Exception:  # noqa: BLE001 (any failure means the switch may still hold)
         return False
     return True
 

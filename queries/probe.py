@@ -38,7 +38,7 @@ def function_names(checked: Checked, dialect: str, backend: str) -> dict[str, st
     for node in checked.tree.find_all(exp.Func):
         try:
             found = _LEADING.match(node.sql(dialect=target))
-        except Exception:  # (a function the target cannot render at all)
+        except Exception:  # noqa: BLE001 (a function the target cannot render, any kind)
             found = None
         if found is not None:
             names.setdefault(found.group(1).lower(), written(node, dialect))

@@ -156,7 +156,7 @@ class CustomTablesController(Controller):
         operation_class=answer_format.with_csv(),
         description=(
             "Rows in the source's shape (or flat, or CSV), filtered by `Where`, ordered by "
-            "`OrderBy` (the key breaks ties), paged by `Top` with a `Link: rel=\"next\"` header "
+            '`OrderBy` (the key breaks ties), paged by `Top` with a `Link: rel="next"` header '
             "while more rows follow (keyset: `After`), or by `Skip`. Streamed. A read with "
             "`Where` or `Count` counts against the tenant's share of heavy requests (429 with "
             "Retry-After past it) and has the saved-query time limit (408)."

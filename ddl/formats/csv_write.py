@@ -33,14 +33,13 @@ def header_line(names: Sequence[str]) -> bytes:
 
 def _slow(columns: Sequence[tuple[str, int | None]], partition: Iterable[Sequence[Any]]) -> str:
     formats = [formatter(type_id) for _name, type_id in columns]
-    out = []
-    for values in partition:
-        out.append(
-            ",".join(
-                NULL if value is None else format_value(value)
-                for format_value, value in zip(formats, values, strict=True)
-            )
+    out = [
+        ",".join(
+            NULL if value is None else format_value(value)
+            for format_value, value in zip(formats, values, strict=True)
         )
+        for values in partition
+    ]
     out.append("")  # the last line ends with CRLF too
     return LINE_END.join(out)
 
@@ -64,10 +63,12 @@ def _any(column: Column) -> tuple[Column, int]:
     out: Column = []
     for value in column:
         if value is True or value is False:
-            value = _BOOLEAN[value]
+            out.append(_BOOLEAN[value])
         elif value == "":
-            value, empty = _EMPTY, empty + 1
-        out.append(value)
+            out.append(_EMPTY)
+            empty += 1
+        else:
+            out.append(value)
     return out, empty
 
 
