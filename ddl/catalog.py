@@ -109,7 +109,7 @@ def new_definition(
     )
 
 
-def _from_row(row: sa.Row) -> TableDef:
+def _from_row(row: sa.Row[Any]) -> TableDef:
     return TableDef(
         id=row.id,
         name=row.name,
@@ -125,7 +125,7 @@ def _from_row(row: sa.Row) -> TableDef:
     )
 
 
-def definition_of(row: sa.Row) -> TableDef:
+def definition_of(row: sa.Row[Any]) -> TableDef:
     """A definition from a row of `catalog_tables` (for callers that select several at once)."""
     return _from_row(row)
 

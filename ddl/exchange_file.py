@@ -75,7 +75,7 @@ def write_file(
 _REPEATED = object()  # marks an object that repeated a key (never a valid JSON key)
 
 
-class _Object(dict[str, Any]):
+class _Object(dict[Any, Any]):
     """A JSON object that remembers a repeated key instead of keeping its last value: ijson's
     C builder calls __setitem__ per key, and raising inside it would be lost in C."""
 
@@ -83,7 +83,7 @@ class _Object(dict[str, Any]):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if key in self:
-            dict.__setitem__(self, _REPEATED, key)  # type: ignore[index]
+            dict.__setitem__(self, _REPEATED, key)
         else:
             dict.__setitem__(self, key, value)
 

@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from ddl.backends import Backend
 from ddl.catalog import ColumnDef, TableDef
@@ -83,8 +84,11 @@ class PreparedTable:
     def compiled(self, cache_key: Any, build: Callable[[], sa.Executable]) -> CompiledStatement:
         statement = self._statements.get(cache_key)
         if statement is None:
-            compiled = build().compile(dialect=self.space.engine.dialect)
-            order = tuple(compiled.positiontup) if compiled.positional else None
+            clause = build()
+            assert isinstance(clause, sa.ClauseElement)  # every statement built here is DML
+            compiled = clause.compile(dialect=self.space.engine.dialect)
+            assert isinstance(compiled, SQLCompiler)
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
             statement = CompiledStatement(str(compiled), order)
             self._statements[cache_key] = statement
         return statement

@@ -75,8 +75,8 @@ class TypedRows:
             "TypedRow",
             [
                 ("KeyValue", _value_type(key, backend)),
-                ("KeyColumnName", Literal[key.name] | None, None),  # type: ignore[valid-type]
-                ("KeyDataTypeId", Literal[int(key.type_id)] | None, None),  # type: ignore[valid-type]
+                ("KeyColumnName", Literal[key.name] | None, None),
+                ("KeyDataTypeId", Literal[int(key.type_id)] | None, None),
                 ("Columns", list[item], msgspec.field(default_factory=list)),  # type: ignore[valid-type]
             ],
             gc=False,

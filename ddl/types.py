@@ -113,7 +113,7 @@ def sql_type(type_id: TypeId, length: int | None = None) -> sa.types.TypeEngine[
         case TypeId.BOOLEAN:
             return sa.Boolean(create_constraint=False)
         case TypeId.DATE:
-            return sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")
+            return sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")  # type: ignore[no-untyped-call]
         case TypeId.FLOAT:
             return sa.Double().with_variant(mssql.FLOAT(53), "mssql")
         case TypeId.INTEGER:
@@ -129,7 +129,7 @@ def sql_type(type_id: TypeId, length: int | None = None) -> sa.types.TypeEngine[
         case TypeId.UNIQUEIDENTIFIER:
             return sa.Uuid().with_variant(sa.String(36), "sqlite")
         case TypeId.VARBINARY:
-            return sa.LargeBinary().with_variant(mssql.VARBINARY(None), "mssql")
+            return sa.LargeBinary().with_variant(mssql.VARBINARY(None), "mssql")  # type: ignore[no-untyped-call]
         case _:
             return sa.Unicode(string_length(type_id, length))
 
@@ -218,6 +218,7 @@ def _integer_in(_backend: Backend) -> Converter:
 def money_value(value: Any) -> Decimal:
     """Exact DECIMAL(19,4); more than 4 places round half away from zero, as SQL Server does."""
     kind = type(value)
+    number: Decimal
     if kind is Decimal:
         number = value
     elif kind is int:

@@ -35,7 +35,7 @@ COOKIE = "@ct_cookie"
 # --- the SQL text -----------------------------------------------------------------------------
 
 
-def prepare_tree(tree: exp.Expression) -> None:
+def prepare_tree(tree: exp.Expr) -> None:
     """Comments go (the ODBC driver may read a `?` in one as a parameter marker); a name with a
     `?` in it (only an alias can have one) is refused for the same reason."""
     for node in tree.walk():
@@ -267,7 +267,7 @@ _CODE = re.compile(r"\((\d+)\)")
 def error_state(error: BaseException) -> tuple[str, int | None]:
     """(SQLSTATE, SQL Server error number) of a pyodbc error: pyodbc puts the state first in
     `args` and the native number in brackets in the message."""
-    args = getattr(error, "args", ())
+    args: tuple[object, ...] = getattr(error, "args", ())
     state = args[0] if args and isinstance(args[0], str) else ""
     message = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
     codes = [int(code) for code in _CODE.findall(message) if code != "0"]

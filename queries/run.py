@@ -177,7 +177,7 @@ def _run_postgres(
         # and FETCH hands over at most max_rows + 1 rows. A plan whose SQL carries the row
         # limit saves the two extra round trips.
         cursor_name = "ct_saved_query" if stream else None
-        with raw.cursor(name=cursor_name) as cursor:  # type: ignore[call-overload]
+        with raw.cursor(name=cursor_name) as cursor:
             cursor.execute(sql, dict(params) if params else None)
             result = _fetch(cursor, max_rows)
     except psycopg.Error as error:

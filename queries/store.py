@@ -64,7 +64,7 @@ def new_query(
     return SavedQuery(str(uuid.uuid4()), name, namespace, sql, dialect, parameters, 1, stamp, stamp)
 
 
-def _from_row(row: sa.Row) -> SavedQuery:
+def _from_row(row: sa.Row[Any]) -> SavedQuery:
     return SavedQuery(
         id=row.id,
         name=row.name,

@@ -126,7 +126,7 @@ def on_conflict_upsert(
 ) -> sa.Executable:
     """`INSERT … ON CONFLICT (key) DO UPDATE SET <listed columns>` (SQLite, PostgreSQL); with no
     columns listed an existing row is left as it is."""
-    values = {key: sa.bindparam(KEY_BIND)}
+    values: dict[str, sa.BindParameter[Any]] = {key: sa.bindparam(KEY_BIND)}
     values.update({name: sa.bindparam(bind_name(i)) for i, name in enumerate(columns)})
     statement = insert(table).values(values)
     index = [table.c[key]]

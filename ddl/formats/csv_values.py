@@ -78,7 +78,7 @@ def formatter(type_id: int | None) -> Format:
     kind = TypeId(type_id)
     if kind in STRING_TYPES:
         return _text
-    return {
+    by_type: dict[TypeId, Format] = {
         TypeId.BOOLEAN: _boolean,
         TypeId.FLOAT: _float,
         TypeId.INTEGER: str,
@@ -87,7 +87,8 @@ def formatter(type_id: int | None) -> Format:
         TypeId.DATE: _text,
         TypeId.UNIQUEIDENTIFIER: _text,
         TypeId.VARBINARY: _text,
-    }[kind]
+    }
+    return by_type[kind]
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ _INTERVALS = {
 _SECONDS = {"hour": 3600, "minute": 60, "second": 1}
 
 
-def _ts(self: PostgresGenerator, node: exp.Expression) -> str:
+def _ts(self: PostgresGenerator, node: exp.Expr) -> str:
     """A date argument as a timestamp; a literal is read as SQL Server reads it, here."""
     value = common.bare(node)
     if isinstance(value, exp.Literal) and value.is_string:
@@ -77,7 +77,7 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
 
 
 def _styled(
-    self: PostgresGenerator, value: exp.Expression, style: int, length: int | None, kind: str
+    self: PostgresGenerator, value: exp.Expr, style: int, length: int | None, kind: str
 ) -> str:
     ts = _ts(self, value)
     fraction = "MS" if kind == "datetime" else "US"
@@ -129,7 +129,7 @@ _STYLE_PATTERNS = {"mdy": "MM{0}DD{0}YYYY", "dmy": "DD{0}MM{0}YYYY", "ymd": "YYY
 
 
 def _parse_styled(
-    self: PostgresGenerator, value: exp.Expression, style: exp.Expression, target: exp.DataType
+    self: PostgresGenerator, value: exp.Expr, style: exp.Expr, target: exp.DataType
 ) -> str:
     """CONVERT(DATETIME, text, style): a literal is read now, a column by TO_TIMESTAMP."""
     number = common.literal_int(style)
@@ -207,7 +207,7 @@ def _dateadd(self: PostgresGenerator, node: exp.DateAdd) -> str:
     return f"({_ts(self, node.this)} + {number} * INTERVAL '{_INTERVALS[kind]}')"
 
 
-def _datepart(self: PostgresGenerator, part: str, node: exp.Expression) -> str:
+def _datepart(self: PostgresGenerator, part: str, node: exp.Expr) -> str:
     kind = part_name(part)
     ts = _ts(self, node)
     simple = {
@@ -249,7 +249,7 @@ def _eomonth(self: PostgresGenerator, node: exp.LastDay) -> str:
     return f"CAST({start} + ({months} + 1) * INTERVAL '1 month' - INTERVAL '1 day' AS DATE)"
 
 
-def _text(self: PostgresGenerator, node: exp.Expression) -> str:
+def _text(self: PostgresGenerator, node: exp.Expr) -> str:
     return f"CAST({self.sql(common.untext(node))} AS TEXT)"
 
 
@@ -363,7 +363,7 @@ def _length(self: PostgresGenerator, node: exp.Length) -> str:
 
 
 class CtPostgresGenerator(PostgresGenerator):
-    TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Any]] = {
         **PostgresGenerator.TRANSFORMS,
         exp.Cast: _cast,
         exp.Convert: _convert,

@@ -109,7 +109,7 @@ def _part(name: str) -> Transform:
 
 def _eomonth(self: SQLiteGenerator, node: exp.LastDay) -> str:
     inner = node.this
-    months: exp.Expression = exp.Literal.number(0)
+    months: exp.Expr = exp.Literal.number(0)
     if isinstance(inner, exp.DateAdd):
         inner, months = inner.this, inner.expression
     return self.func("ct_eomonth", common.bare(inner), months)
@@ -119,7 +119,7 @@ def _string_agg(self: SQLiteGenerator, node: exp.GroupConcat) -> str:
     value, separator = node.this, node.args.get("separator") or _lit(",")
     if not isinstance(value, exp.Order):
         return self.func("GROUP_CONCAT", value, separator)
-    keys: list[exp.Expression] = []
+    keys: list[exp.Expr] = []
     for ordered in value.expressions:
         keys += [exp.Literal.number(1 if ordered.args.get("desc") else 0), ordered.this]
     return self.func("ct_string_agg", value.this, separator, *keys)
@@ -175,7 +175,7 @@ def _xor(self: SQLiteGenerator, node: exp.BitwiseXor) -> str:
 
 
 def _rename(name: str, *keys: str) -> Transform:
-    def render(self: SQLiteGenerator, node: exp.Expression) -> str:
+    def render(self: SQLiteGenerator, node: exp.Expr) -> str:
         args = [common.untext(node.args[key]) if key == "this" else node.args.get(key)
                 for key in keys]  # fmt: skip
         return self.func(name, *args)
@@ -187,7 +187,7 @@ _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div)
 _FLOATS = {common.T.DOUBLE, common.T.FLOAT}
 
 
-def _exact(node: exp.Expression) -> bool:
+def _exact(node: exp.Expr) -> bool:
     """Arithmetic that T-SQL does in DECIMAL (decimal literals, integers) but SQLite in REAL."""
     if not isinstance(node, _ARITHMETIC) or common.type_of(node) not in _FLOATS:
         return False
@@ -207,7 +207,7 @@ def _arithmetic(operator: str) -> Any:
     """`0.1 + 0.2` is exactly 0.3 in T-SQL: SQLite's REAL result loses its binary noise (15
     significant digits) at the outermost decimal operation."""
 
-    def render(self: SQLiteGenerator, node: exp.Expression) -> str:
+    def render(self: SQLiteGenerator, node: exp.Binary) -> str:
         text = self.binary(node, operator)
         outermost = node.parent is None or not _exact(node.parent)
         if outermost and _exact(node):
@@ -217,7 +217,7 @@ def _arithmetic(operator: str) -> Any:
     return render
 
 
-def _as_written(values: list[exp.Expression]) -> list[exp.Expression]:
+def _as_written(values: list[exp.Expr]) -> list[exp.Expr]:
     """A decimal literal joins text as written ('1.50'), not as SQLite's REAL would print."""
     return [
         _lit(value.this) if isinstance(value, exp.Literal) and not value.is_string else value
@@ -232,7 +232,7 @@ def _charindex(self: SQLiteGenerator, node: exp.StrPosition) -> str:
 
 class CtSqliteGenerator(SQLiteGenerator):
     VALUES_AS_TABLE = False  # (VALUES ...) AS t(x): SELECT ... AS x UNION ALL ..., names kept
-    TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Any]] = {
         **SQLiteGenerator.TRANSFORMS,
         exp.Cast: _cast,
         exp.Convert: _convert,

@@ -62,12 +62,16 @@ def _segments(pattern: str) -> list[list[Matcher]]:
         elif ch == "[" and "]" in pattern[index + 1 :]:
             end = pattern.index("]", index + 1)
             rule = re.compile(f"[{like_regex(pattern[index : end + 1])[1:-1]}]", re.IGNORECASE)
-            segments[-1].append(lambda c, rule=rule: rule.fullmatch(c) is not None)
+            segments[-1].append(_in_class(rule))
             index = end
         else:
             segments[-1].append(_same_letter(ch))
         index += 1
     return segments
+
+
+def _in_class(rule: re.Pattern[str]) -> Matcher:
+    return lambda c: rule.fullmatch(c) is not None
 
 
 def _same_letter(expected: str) -> Matcher:
