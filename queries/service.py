@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from ddl import audit, catalog
 from ddl.access import Caller, require_admin, require_read
 from ddl.catalog import TableDef
-from ddl.errors import Conflict, NotFound, ValidationError
+from ddl.errors import Conflict, MissingFunction, NotFound, ValidationError
 from ddl.names import check_name, fold
 from ddl.space import TenantSpace
 from queries import answer, deep, params, probe, run, store, stream, v1tables
@@ -268,7 +268,7 @@ def answer_chunks(
         )  # fmt: skip
         try:
             yield from answer.encode(made.columns, rows, budget, hint)
-        except run.MissingFunction as error:
+        except MissingFunction as error:
             names = probe.function_names(tree, query.dialect, space.backend.name)
             raise probe.in_users_words(error, names) from None
         finally:
