@@ -6,8 +6,6 @@ no per-request compilation and no per-value type dispatch.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -17,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ddl.backends import Backend
+from ddl.cache import LruCache
 from ddl.catalog import ColumnDef, TableDef
 from ddl.names import fold
 from ddl.space import TenantSpace
@@ -133,20 +132,16 @@ def _build(
     return table, key, columns
 
 
-_cache: OrderedDict[tuple[str, str, str, int], PreparedTable] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 2048
+_cache: LruCache[tuple[str, str, str, int], PreparedTable] = LruCache(2048)
 
 
 def prepare(space: TenantSpace, definition: TableDef, *, cache: bool = True) -> PreparedTable:
     """`cache=False` for a definition not yet committed (one made inside a running transaction):
     if that transaction rolled back, its version number would be reused by another change."""
     cache_key = (str(space.engine.url), space.schema, definition.id, definition.version)
-    with _cache_lock:
-        prepared = _cache.get(cache_key) if cache else None
-        if prepared is not None:
-            _cache.move_to_end(cache_key)
-            return prepared
+    prepared = _cache.get(cache_key) if cache else None
+    if prepared is not None:
+        return prepared
     table, key, columns = _build(definition, space.schema, space.backend)
     prepared = PreparedTable(
         definition=definition,
@@ -159,8 +154,5 @@ def prepare(space: TenantSpace, definition: TableDef, *, cache: bool = True) -> 
     )
     if not cache:
         return prepared
-    with _cache_lock:
-        _cache[cache_key] = prepared
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    _cache.put(cache_key, prepared)
     return prepared

@@ -12,8 +12,6 @@ no comment and no `;` (each refused with its position in the text).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +25,7 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from ddl.backends import backend_for
+from ddl.cache import LruCache
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
@@ -397,24 +396,18 @@ def _compile(text: str, table: TableDef, backend: str, schema: str) -> CompiledW
     return CompiledWhere(text, _render(translated, backend), tuple(values))
 
 
-_cache: OrderedDict[tuple[Any, ...], CompiledWhere] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: LruCache[tuple[Any, ...], CompiledWhere] = LruCache(_CACHE_SIZE)
 
 
 def compile_where(text: str, table: TableDef, *, backend: str, schema: str) -> CompiledWhere:
     """The condition for this table version and backend, cached (sqlglot is slow-ish)."""
     key = (text, table.id, table.version, backend, schema)
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
+    found = _cache.get(key)
+    if found is not None:
+        return found
     try:
         compiled = _compile(text, table, backend, schema)
     except RecursionError:
         raise ValidationError("Where is nested too deeply") from None
-    with _cache_lock:
-        _cache[key] = compiled
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    _cache.put(key, compiled)
     return compiled
