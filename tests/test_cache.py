@@ -17,7 +17,9 @@ def test_forgets_the_least_recently_used_and_tells_the_hook() -> None:
     assert cache.get("a") == 1  # "a" is now the most recent: "b" goes first
     cache.put("c", 3)
     assert evicted == [("b", 2)]
-    assert "b" not in cache and cache.get("a") == 1 and cache.get("c") == 3
+    assert "b" not in cache
+    assert cache.get("a") == 1
+    assert cache.get("c") == 3
     assert len(cache) == 2
 
 
@@ -33,10 +35,12 @@ def test_get_or_make_builds_once_and_pop_skips_the_hook() -> None:
     assert cache.get_or_make("k", make) == "built"
     assert cache.get_or_make("k", make) == "built"
     assert calls == ["x"]
-    assert cache.pop("k") == "built" and cache.pop("k") is None
+    assert cache.pop("k") == "built"
+    assert cache.pop("k") is None
     cache.put("z", "1")
     cache.clear()
-    assert len(cache) == 0 and evicted == []
+    assert len(cache) == 0
+    assert evicted == []
 
 
 def test_stays_bounded_under_threads() -> None:
@@ -53,7 +57,8 @@ def test_stays_bounded_under_threads() -> None:
         thread.join()
     assert len(cache) == 50
     kept = [i for i in range(4000) if i in cache]
-    assert len(kept) == 50 and all(cache.get(i) == i * 2 for i in kept)
+    assert len(kept) == 50
+    assert all(cache.get(i) == i * 2 for i in kept)
 
 
 def test_a_cache_holds_at_least_one_entry() -> None:
