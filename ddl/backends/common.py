@@ -50,8 +50,11 @@ def timeout_error(seconds: float) -> QueryTimeout:
     )
 
 
-def could_not_run(reason: str | None) -> ValidationError:
-    """The database failed the query for `reason` (a phrase of ours), or for no known one."""
+def could_not_run(reason: str | None, sqlstate: str = "") -> ValidationError:
+    """The database failed the query for `reason` (a phrase of ours), else for the standard
+    SQLSTATE class 22 (data exception) a value does not fit, else for no known reason."""
+    if reason is None and sqlstate.startswith("22"):
+        reason = "a value does not fit an operation"
     suffix = f": {reason}" if reason else " (check types and functions)"
     return ValidationError(f"The database could not run the query{suffix}")
 

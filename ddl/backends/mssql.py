@@ -77,10 +77,7 @@ def _query_error(error: BaseException, seconds: float) -> CustomTablesError:
         return ValidationError(REFUSED)
     if code in _MISSING_CODES or state in ("42S02", "42S22"):
         return ValidationError(MISSING)
-    reason = _REASONS.get(code) if code is not None else None
-    if reason is None and state.startswith("22"):
-        reason = "a value does not fit an operation"
-    return could_not_run(reason)
+    return could_not_run(_REASONS.get(code) if code is not None else None, state)
 
 
 class MssqlBackend(BackendBase):

@@ -76,10 +76,7 @@ def _query_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
     found = _FUNCTION.search(error.diag.message_primary or "") if state == "42883" else None
     if found is not None:
         return MissingFunction(found.group(1).rsplit(".", 1)[-1])
-    reason = _STATES.get(state)
-    if reason is None and state.startswith("22"):
-        reason = "a value does not fit an operation"
-    return could_not_run(reason)
+    return could_not_run(_STATES.get(state), state)
 
 
 class PostgresBackend(BackendBase):
