@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ddl import audit, catalog, reads, rows, schema
 from ddl.access import Caller, require_admin, require_save
 from ddl.catalog import ColumnDef, TableDef
+from ddl.closing import closing_source
 from ddl.errors import TableNotFound, ValidationError
 from ddl.exchange_file import FileTable, Header, read_header, read_rows, write_file
 from ddl.names import check_name
@@ -77,15 +78,11 @@ def export_table(
 
 def counted(partitions: Iterator[list[list[Any]]], progress: Progress) -> Iterator[list[list[Any]]]:
     done = 0
-    try:
+    with closing_source(partitions):
         for partition in partitions:
             yield partition
             done += len(partition)
             progress(done)
-    finally:
-        close = getattr(partitions, "close", None)
-        if close is not None:
-            close()
 
 
 # --- import ----------------------------------------------------------------------------------

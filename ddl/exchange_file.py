@@ -16,6 +16,7 @@ import ijson
 import msgspec
 
 from ddl.catalog import ColumnDef, TableDef
+from ddl.closing import closing_source
 from ddl.errors import ValidationError
 
 FORMAT = "customtables/v1"
@@ -58,17 +59,13 @@ def write_file(
     head = encoder.encode({"Format": FORMAT, "Table": file_table(definition)})
     yield head[:-1] + b',"Rows":['
     first = True
-    try:
+    with closing_source(partitions):
         for partition in partitions:
             if not partition:
                 continue
             chunk = encoder.encode([dict(zip(names, values, strict=True)) for values in partition])
             yield chunk[1:-1] if first else b"," + chunk[1:-1]
             first = False
-    finally:
-        close = getattr(partitions, "close", None)
-        if close is not None:
-            close()
     yield b"]}"
 
 

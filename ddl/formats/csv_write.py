@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from ddl.closing import closing_source
 from ddl.formats.csv_values import NULL, formatter, quote
 from ddl.types import STRING_TYPES, TypeId
 
@@ -104,14 +105,10 @@ def csv_chunks(
     """The header, then one chunk per partition of JSON-ready rows (values in `columns` order).
     `partitions` is closed however the consumer stops (it may hold a database cursor)."""
     adapters = [_adapter(type_id) for _name, type_id in columns]
-    try:
+    with closing_source(partitions):
         yield header_line([name for name, _type_id in columns])
         for partition in partitions:
             if not partition:
                 continue
             text = _fast(adapters, partition) if len(columns) > 1 else None
             yield (text if text is not None else _slow(columns, partition)).encode()
-    finally:
-        close = getattr(partitions, "close", None)
-        if close is not None:
-            close()
