@@ -69,11 +69,24 @@ def export_table(
 ) -> tuple[TableDef, Iterator[bytes]]:
     """Check access now (so errors are proper answers), then stream the file in key order
     (only the rows `where` selects, when given)."""
-    table, partitions = reads.stream_rows(space, caller, name, where=where)
+    table, partitions = exported_rows(space, caller, name, progress, where)
     names = [column.name for column in table.ordered]
+    return table.definition, write_file(table.definition, names, partitions)
+
+
+def exported_rows(
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    progress: Progress | None,
+    where: reads.WhereBuilder | None,
+) -> tuple[PreparedTable, Iterator[list[list[Any]]]]:
+    """The table (access checked now) and its rows in key order, counted into `progress`:
+    what every export format writes."""
+    table, partitions = reads.stream_rows(space, caller, name, where=where)
     if progress is not None:
         partitions = counted(partitions, progress)
-    return table.definition, write_file(table.definition, names, partitions)
+    return table, partitions
 
 
 def counted(partitions: Iterator[list[list[Any]]], progress: Progress) -> Iterator[list[list[Any]]]:
