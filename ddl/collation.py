@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from ddl.types import TypeId
+from ddl.types import STRING_TYPES, TypeId
 
 if TYPE_CHECKING:
     from ddl.backends import Backend
@@ -46,16 +46,7 @@ IGNORED = "-'"  # ignored at the first level (Windows word sort)
 ICU_LOCALE = "und-u-ks-level2"  # secondary strength: accents count, case does not
 ICU_DETERMINISTIC = "und-x-icu"  # PostgreSQL's own ICU root collation, for LOWER in LIKE
 
-TEXT_TYPES = frozenset(
-    {
-        TypeId.VARCHAR50,
-        TypeId.VARCHAR100,
-        TypeId.VARCHARMAX,
-        TypeId.TEXT,
-        TypeId.VARCHAR200,
-        TypeId.VARCHAROTHER,
-    }
-)
+TEXT_TYPES = STRING_TYPES  # the records that say `text` (ddl/types.py)
 
 # ICU root order of ASCII: whitespace, punctuation, symbols, currency, digits, letters.
 _ASCII_ORDER = (

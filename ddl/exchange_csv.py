@@ -25,7 +25,7 @@ from ddl.exchange import (
     run_import,
 )
 from ddl.formats.csv_read import CsvRecords, LineError
-from ddl.formats.csv_types import ColumnType, Inference, parse_types
+from ddl.formats.csv_types import Inference, TypeChoice, parse_types
 from ddl.formats.csv_values import as_is, parser
 from ddl.formats.csv_write import csv_chunks
 from ddl.names import check_column_name, check_table_name, fold
@@ -76,7 +76,7 @@ def read_header(source: BinaryIO) -> list[str]:
 
 def _infer(
     source: BinaryIO, header: list[str], needed: list[str], key: str
-) -> dict[str, ColumnType]:
+) -> dict[str, TypeChoice]:
     """A first pass over the file: the type of each `needed` column from its values."""
     positions = [(header.index(name), Inference()) for name in needed]
     for _line, fields in _body(source, len(header)):
@@ -116,7 +116,7 @@ def table_spec(
     needed = [c for c in header if fold(c) not in given and fold(c) not in known]
     inferred = _infer(source, header, needed, key) if needed else {}
     typed = {**known, **inferred, **given}
-    key_type = typed.get(fold(key), ColumnType(TypeId.UNIQUEIDENTIFIER))
+    key_type = typed.get(fold(key), TypeChoice(TypeId.UNIQUEIDENTIFIER))
     columns = [
         (c, int(typed[fold(c)].type_id), typed[fold(c)].length)
         for c in header
@@ -125,7 +125,7 @@ def table_spec(
     return schema.check_spec(name, key, int(key_type.type_id), key_type.length, columns)
 
 
-def _given_types(types: str | None, in_header: set[str]) -> dict[str, ColumnType]:
+def _given_types(types: str | None, in_header: set[str]) -> dict[str, TypeChoice]:
     """`Types` by folded name; each must name a header column."""
     given = parse_types(types)
     for column in given:
@@ -153,12 +153,12 @@ def _key_name(
     return key
 
 
-def _existing_types(existing: TableDef | None) -> dict[str, ColumnType]:
+def _existing_types(existing: TableDef | None) -> dict[str, TypeChoice]:
     if existing is None:
         return {}
-    known = {fold(existing.key_column): ColumnType(existing.key_type, existing.key_length)}
+    known = {fold(existing.key_column): TypeChoice(existing.key_type, existing.key_length)}
     for column in existing.columns:
-        known[fold(column.ColumnName)] = ColumnType(column.type_id, column.ColumnLength)
+        known[fold(column.ColumnName)] = TypeChoice(column.type_id, column.ColumnLength)
     return known
 
 

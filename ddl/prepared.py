@@ -66,7 +66,7 @@ class PreparedTable:
     ordered: tuple[PreparedColumn, ...]  # key first, then columns in definition order
     by_spelling: dict[str, PreparedColumn]  # defined name → column, key excluded
     _statements: dict[Any, CompiledStatement] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)  # other per-version caches
+    typed_rows: Any = None  # ddl.typed.TypedRows of this version, built on the first write
 
     def lookup(self, name: str) -> PreparedColumn | None:
         """A non-key column by name: the spelling as defined first (no folding on the hot path),

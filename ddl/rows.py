@@ -300,23 +300,27 @@ def _execute_grouped(
             conn.exec_driver_sql(statement.sql, [to_params(row) for row in rows])
 
 
-def _load(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
+def open_for_write(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
+    """Stage 1 of a row write: the table's current definition, made ready (404 when there is
+    no such table, 403 without a save role). Nothing is locked yet."""
     with space.read() as conn:
         definition = catalog.get_table(conn, name)
     require_save(caller, definition)
     return prepare(space, definition)
 
 
-def _current(conn: sa.Connection, space: TenantSpace, name: str, seen: TableDef) -> PreparedTable:
-    """The definition under the write lock; a concurrent change since validation is a retry."""
-    definition = catalog.get_table(conn, name, lock=True)
-    if definition.version != seen.version:
-        raise _Changed
-    return prepare(space, definition)
+_load = open_for_write  # deletes start the same way
 
 
-class _Changed(Exception):
-    """The definition changed between validation and the write transaction."""
+class DefinitionChanged(Exception):
+    """The definition changed between decoding a batch and its commit: decode it again."""
+
+
+WRITE_ATTEMPTS = 3
+
+
+def changing_too_often(name: str) -> ValidationError:
+    return ValidationError(f"Custom table '{name}' is changing too often; try again")
 
 
 def _key_json(table: PreparedTable, keys: list[Any]) -> list[Any]:
@@ -324,12 +328,28 @@ def _key_json(table: PreparedTable, keys: list[Any]) -> list[Any]:
     return keys if convert is None else [convert(key) for key in keys]
 
 
-BatchBuilder = Callable[[PreparedTable], tuple[WriteOperation, Batch]]
-
-
 def check_batch_size(count: int, max_rows: int) -> None:
     if count > max_rows:
         raise PayloadTooLarge(f"A batch has at most {max_rows} rows; this one has {count}")
+
+
+def commit(
+    space: TenantSpace,
+    caller: Caller,
+    table: PreparedTable,
+    operation: WriteOperation,
+    batch: Batch,
+) -> WriteResult:
+    """Stage 3 of a row write, its one commit point: in one transaction under the table's write
+    lock, check the definition is still the one `batch` was decoded against (else
+    DefinitionChanged: nothing was written) and write the batch."""
+    seen = table.definition
+    with space.write() as conn:
+        definition = catalog.get_table(conn, seen.name, lock=True)
+        if definition.version != seen.version:
+            raise DefinitionChanged
+        require_save(caller, definition)
+        return write_batch(conn, prepare(space, definition), operation, batch)
 
 
 def write_rows(
@@ -340,32 +360,16 @@ def write_rows(
     rows: Sequence[RowLike],
     max_rows: int,
 ) -> WriteResult:
+    """The stages for rows already decoded (Python callers: benchmarks, tests)."""
     check_batch_size(len(rows), max_rows)
-    return write_built(
-        space,
-        caller,
-        name,
-        lambda table: (
-            operation,
-            validate_batch(table, rows, operation is not WriteOperation.UPDATE),
-        ),
-    )
-
-
-def write_built(space: TenantSpace, caller: Caller, name: str, build: BatchBuilder) -> WriteResult:
-    """Validate against the current definition (outside the write lock), then write in one
-    transaction; a definition changed in between (another process added a column) retries."""
-    for _attempt in range(3):
-        table = _load(space, caller, name)
-        operation, batch = build(table)
+    for _attempt in range(WRITE_ATTEMPTS):
+        table = open_for_write(space, caller, name)
+        batch = validate_batch(table, rows, operation is not WriteOperation.UPDATE)
         try:
-            with space.write() as conn:
-                table = _current(conn, space, name, table.definition)
-                require_save(caller, table.definition)
-                return write_batch(conn, table, operation, batch)
-        except _Changed:
+            return commit(space, caller, table, operation, batch)
+        except DefinitionChanged:
             continue
-    raise ValidationError(f"Custom table '{name}' is changing too often; try again")
+    raise changing_too_often(name)
 
 
 def write_batch(

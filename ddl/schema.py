@@ -18,7 +18,14 @@ from ddl.errors import Conflict, NotFound, TableNotFound, ValidationError
 from ddl.names import check_column_name, check_table_name, fold
 from ddl.prepared import build_sql_table, prepare
 from ddl.space import TenantSpace
-from ddl.types import KEY_TYPES, MAX_COLUMN_LENGTH, MAX_KEY_LENGTH, TypeId, type_name
+from ddl.types import (
+    KEY_TYPES,
+    MAX_COLUMN_LENGTH,
+    MAX_KEY_LENGTH,
+    MAX_TYPE_ID,
+    TypeId,
+    type_name,
+)
 from ddl.v1 import names as v1_names
 
 MAX_COLUMNS = 1000
@@ -39,7 +46,7 @@ class TableSpec:
 
 def _type_id(value: object, what: str) -> TypeId:
     if type(value) is not int or value not in TypeId._value2member_map_:
-        raise ValidationError(f"{what} must be a type id from 0 to 12, got {value!r}")
+        raise ValidationError(f"{what} must be a type id from 0 to {MAX_TYPE_ID}, got {value!r}")
     return TypeId(value)
 
 

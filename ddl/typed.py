@@ -1,84 +1,69 @@
 """Typed rows: per table version, msgspec types that validate and convert a write's values in C
 when they come in their canonical JSON forms (names spelled as defined, values of the exact JSON
-type, keys present and distinct). Anything else is left to the general path of ddl/rows.py,
-which accepts the lenient forms (0/1 booleans, 3.0 integers, braces around UUIDs, any-case
-names) and explains every error; both paths bind the same database values."""
+type, keys present and distinct, no unknown field). Anything else is left to the general path of
+ddl/rows.py, which accepts the lenient forms (0/1 booleans, 3.0 integers, braces around UUIDs,
+any-case names) and explains every error; both paths bind the same database values.
+
+Each column type's canonical form is its record's `wire` (ddl/types.py). Optional fields default
+to UNSET rather than None, so the batch also knows how many object keys the body held: the web
+layer compares that with the keys in the raw text to see a repeated key without a second,
+generic decode of the body."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from operator import attrgetter
-from typing import Annotated, Any, Literal
+from operator import attrgetter, itemgetter
+from typing import Any, Literal
 
 import msgspec
 
 from ddl.backends import Backend
 from ddl.prepared import PreparedColumn, PreparedTable
 from ddl.rows import Batch, ParamRows
-from ddl.types import INT64_MAX, INT64_MIN, BadValue, TypeId
+from ddl.types import COLUMN_TYPES, BadValue
 
-_LOWER_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-_POST_CONVERTED = frozenset({TypeId.DATE, TypeId.MONEY})  # exact JSON type, still converted
-
-
-def _value_type(column: PreparedColumn, backend: Backend) -> Any:
-    match column.type_id:
-        case TypeId.BOOLEAN:
-            return bool
-        case TypeId.FLOAT:
-            return float
-        case TypeId.INTEGER:
-            return Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
-        case TypeId.MONEY:
-            return Decimal
-        case TypeId.UNIQUEIDENTIFIER if backend.native_uuid:
-            return uuid.UUID
-        case TypeId.UNIQUEIDENTIFIER:
-            return Annotated[str, msgspec.Meta(pattern=_LOWER_UUID)]
-        case TypeId.VARBINARY:
-            return bytes
-        case TypeId.DATE:
-            return str
-    if column.length is None and column.type_id in (TypeId.VARCHARMAX, TypeId.TEXT):
-        return str
-    return Annotated[str, msgspec.Meta(max_length=column.length or _fixed(column.type_id))]
-
-
-def _fixed(type_id: TypeId) -> int:
-    return {TypeId.VARCHAR50: 50, TypeId.VARCHAR100: 100, TypeId.VARCHAR200: 200}[type_id]
+UNSET = msgspec.UNSET
+DEFAULT_LONGEST = 1 << 16  # characters of the longest string value taken in C
 
 
 class TypedRows:
-    """The typed row struct of one table version, and how its column structs map back."""
+    """The typed row struct of one table version, and how its column structs map back.
+    `longest` bounds every string value (longer ones take the general path)."""
 
-    def __init__(self, table: PreparedTable) -> None:
+    def __init__(self, table: PreparedTable, longest: int = DEFAULT_LONGEST) -> None:
         backend = table.space.backend
+        self.longest = longest
         self.column_of: dict[type, PreparedColumn] = {}
         self.convert: dict[type, Any] = {}
         for index, column in enumerate(table.ordered[1:]):
+            record = COLUMN_TYPES[column.type_id]
             struct = msgspec.defstruct(
                 f"Column{index}",
-                [("Value", _value_type(column, backend) | None, None)],
+                [("Value", _nullable(record.wire(backend, column.length, longest)))],
                 tag_field="ColumnName",
                 tag=column.name,
+                forbid_unknown_fields=True,
                 gc=False,
             )
             self.column_of[struct] = column
-            if column.type_id in _POST_CONVERTED:
-                self.convert[struct] = column.to_db
+            convert = _wire_converter(column, backend)
+            if convert is not None:
+                self.convert[struct] = convert
         item = Any if not self.column_of else _union(tuple(self.column_of))
         key = table.key
+        key_wire = COLUMN_TYPES[key.type_id].wire(backend, key.length, longest)
+        self.convert_key = _wire_converter(key, backend)
+        key_type = int(key.type_id)
         self.row_type = msgspec.defstruct(
             "TypedRow",
             [
-                ("KeyValue", _value_type(key, backend)),
-                ("KeyColumnName", Literal[key.name] | None, None),
-                ("KeyDataTypeId", Literal[int(key.type_id)] | None, None),
-                ("Columns", list[item], msgspec.field(default_factory=list)),  # type: ignore[valid-type]
+                ("KeyValue", key_wire),
+                ("KeyColumnName", Literal[key.name] | None | msgspec.UnsetType, UNSET),
+                ("KeyDataTypeId", Literal[key_type] | None | msgspec.UnsetType, UNSET),
+                ("Columns", list[item] | msgspec.UnsetType, UNSET),  # type: ignore[valid-type]
             ],
+            forbid_unknown_fields=True,
             gc=False,
         )
         self._signatures: dict[tuple[type, ...], Signature | None] = {}
@@ -104,6 +89,41 @@ class Signature:
     post: tuple[tuple[int, Any], ...]  # (position in the parameter row, converter)
 
 
+@dataclass(frozen=True, slots=True)
+class TypedBatch:
+    batch: Batch
+    keys_seen: int  # object keys of the rows as decoded (a repeated key counts once)
+
+
+def _nullable(kind: Any) -> Any:
+    return kind if kind is msgspec.Raw else kind | None  # Raw holds null as it is
+
+
+ColumnConverter = Callable[[Sequence[Any]], list[Any]]
+
+
+def _wire_converter(column: PreparedColumn, backend: Backend) -> ColumnConverter | None:
+    """What still turns a column of typed values into bound ones (None when they already are):
+    the type's whole-column conversion where it vouches for every value, else one at a time
+    (raising BadValue for a value the general path must explain)."""
+    record = COLUMN_TYPES[column.type_id]
+    if not record.wire_converts:
+        return None
+    one = (record.wire_to_db or record.to_db)(backend, column.length)
+    if one is None:
+        return None
+    whole = record.wire_column(backend, column.length) if record.wire_column else None
+
+    def convert(values: Sequence[Any]) -> list[Any]:
+        if whole is not None:
+            out = whole(values)
+            if out is not None:
+                return out
+        return [None if value is None else one(value) for value in values]
+
+    return convert
+
+
 def _union(types: tuple[type, ...]) -> Any:
     result: Any = types[0]
     for kind in types[1:]:
@@ -111,41 +131,72 @@ def _union(types: tuple[type, ...]) -> Any:
     return result
 
 
-def typed_rows(table: PreparedTable) -> TypedRows:
-    """Built once per table version (cached with its compiled statements)."""
-    cached = table.extras.get("typed_rows")
-    if cached is None:
-        cached = table.extras["typed_rows"] = TypedRows(table)
+def typed_rows(table: PreparedTable, longest: int = DEFAULT_LONGEST) -> TypedRows:
+    """Built once per table version (kept with its compiled statements)."""
+    cached = table.typed_rows
+    if not isinstance(cached, TypedRows) or cached.longest != longest:
+        cached = table.typed_rows = TypedRows(table, longest)
     return cached
 
 
-def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> Batch | None:
+def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> TypedBatch | None:
     """A batch from rows of `typed_rows(table).row_type`, or None when the general path must
-    decide (a key repeated in the batch, a column listed twice in a row)."""
-    typed = typed_rows(table)
-    keys: list[Any] = []
-    seen: set[Any] = set()
-    groups: dict[tuple[PreparedColumn, ...], ParamRows] = {}
-    for row in rows:
-        key = row.KeyValue
-        if key in seen:
+    decide (a key repeated in the batch, a column listed twice in a row, a value its type's
+    converter refuses). Works a column at a time: the loops run in C (map, zip, join)."""
+    typed = table.typed_rows
+    assert isinstance(typed, TypedRows)
+    keys = list(map(_key_of, rows))
+    try:
+        if typed.convert_key is not None:
+            keys = typed.convert_key(keys)
+        if len(set(keys)) != len(keys):
             return None
-        seen.add(key)
-        keys.append(key)
-        items = row.Columns
-        signature = typed.signature(tuple(map(type, items)))
-        if signature is None:
-            return None
-        values = [key, *map(_value, items)]
-        for position, convert in signature.post:
-            value = values[position]
-            if value is not None:
-                try:
-                    values[position] = convert(value)
-                except BadValue:
-                    return None
-        groups.setdefault(signature.columns, []).append(tuple(values))
-    return Batch(keys, keys, groups)
+        items = list(map(_columns_of, rows))
+        absent = items.count(UNSET)
+        if absent:
+            items = [[] if listed is UNSET else listed for listed in items]
+        given = 2 * len(rows) - list(map(_key_name_of, rows)).count(UNSET)
+        given -= list(map(_key_type_of, rows)).count(UNSET)
+        keys_seen = 2 * len(rows) - absent + given + 2 * sum(map(len, items))
+        groups: dict[tuple[PreparedColumn, ...], ParamRows] = {}
+        for kinds, (group_keys, listed) in _by_kinds(keys, items).items():
+            signature = typed.signature(kinds)
+            if signature is None:
+                return None
+            columns: list[Any] = [group_keys, *(list(map(_value, structs)) for structs in listed)]
+            for position, convert in signature.post:
+                columns[position] = convert(columns[position])
+            groups[signature.columns] = list(zip(*columns, strict=True))
+    except BadValue:
+        return None
+    return TypedBatch(Batch(keys, keys, groups), keys_seen)
 
 
+Group = tuple[list[Any], list[list[Any]]]  # keys, and per listed column its structs
+
+
+def _by_kinds(keys: list[Any], items: list[list[Any]]) -> dict[tuple[type, ...], Group]:
+    """Rows grouped by the column structs they list, each group's structs a column at a time;
+    most bodies list the same ones in every row, which a set per column shows in C."""
+    lengths = set(map(len, items))
+    if len(lengths) == 1:
+        columns = [list(map(itemgetter(j), items)) for j in range(lengths.pop())]
+        kinds = [set(map(type, structs)) for structs in columns]
+        if all(len(kind) == 1 for kind in kinds):
+            return {tuple(kind.pop() for kind in kinds): (keys, columns)}
+    rows: dict[tuple[type, ...], tuple[list[Any], list[list[Any]]]] = {}
+    for key, listed in zip(keys, items, strict=True):
+        group = rows.setdefault(tuple(map(type, listed)), ([], []))
+        group[0].append(key)
+        group[1].append(listed)
+    return {
+        kinds: (group_keys, [list(column) for column in zip(*listed, strict=True)])
+        for kinds, (group_keys, listed) in rows.items()
+    }
+
+
+_key_of = attrgetter("KeyValue")
+_columns_of = attrgetter("Columns")
+_key_name_of = attrgetter("KeyColumnName")
+_key_type_of = attrgetter("KeyDataTypeId")
 _value = attrgetter("Value")

@@ -9,7 +9,7 @@ from typing import Any
 from ddl.backends import backend_for
 from ddl.errors import ValidationError
 from ddl.names import fold
-from ddl.types import BadValue, TypeId, input_converter, type_name
+from ddl.types import MAX_TYPE_ID, BadValue, TypeId, column_type
 from queries.check import PARAMETER_PATTERN
 from queries.store import ParameterDef
 
@@ -23,41 +23,26 @@ def _label(name: str) -> str:
 def _type_id(value: object, name: str) -> TypeId:
     if type(value) is not int or value not in TypeId._value2member_map_:
         raise ValidationError(
-            f"DataTypeId of parameter {_label(name)} must be a type id from 0 to 12, got {value!r}"
+            f"DataTypeId of parameter {_label(name)} must be a type id from 0 to {MAX_TYPE_ID}, "
+            f"got {value!r}"
         )
     return TypeId(value)
 
 
 def _coerce(parameter: ParameterDef, value: Any, dialect: str, from_text: bool) -> Any:
-    type_id = TypeId(parameter.DataTypeId)
-    if from_text and isinstance(value, str):
-        value = _from_text(type_id, value)
+    """A value given in a query string arrives as text: read it as its type would be in JSON
+    (the record's `from_text`), then bind it as the record's `to_param` says."""
+    record = column_type(parameter.DataTypeId)
     try:
-        bound = input_converter(type_id, None, backend_for(dialect))(value)
+        if from_text and isinstance(value, str):
+            value = record.from_text(value)
+        return record.param_converter(backend_for(dialect))(value)
     except BadValue as error:
         detail = f" ({error.detail})" if error.detail else ""
         raise ValidationError(
-            f"Parameter {_label(parameter.Name)} ({type_name(type_id)}): expected "
+            f"Parameter {_label(parameter.Name)} ({record.name}): expected "
             f"{error.expected}{detail}"
         ) from None
-    if type_id is TypeId.MONEY and backend_for(dialect).money_as_text:
-        return float(bound)  # compared with CAST(Money AS REAL) there (queries/plan.py)
-    return bound
-
-
-def _from_text(type_id: TypeId, text: str) -> Any:
-    """A value given in a query string arrives as text: read it as its type would be in JSON."""
-    stripped = text.strip()
-    try:
-        if type_id is TypeId.INTEGER:
-            return int(stripped)
-        if type_id is TypeId.FLOAT:
-            return float(stripped)
-    except ValueError:
-        return text  # the converter names what was expected
-    if type_id is TypeId.BOOLEAN and stripped in ("0", "1"):
-        return int(stripped)
-    return text
 
 
 def check_declarations(raw: Sequence[ParameterDef], dialect: str) -> tuple[ParameterDef, ...]:

@@ -26,7 +26,7 @@ from ddl.backends import POSTGRESQL, SQLITE, backend_for
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
-from ddl.types import TypeId
+from ddl.types import COLUMN_TYPES, FIXED_LENGTHS, TypeId
 from ddl.v1 import sqljson
 from queries import collate, dialects, mssql, parens
 from queries.check import NAMESPACES, Checked
@@ -35,42 +35,14 @@ from queries.v1tables import is_json_column
 
 NAMESPACE = "customtables"
 
-_SQLGLOT_TYPES = {
-    TypeId.BOOLEAN: "BOOLEAN",
-    TypeId.DATE: "DATETIME2",
-    TypeId.FLOAT: "DOUBLE",
-    TypeId.INTEGER: "BIGINT",
-    TypeId.MONEY: "DECIMAL(19, 4)",
-    TypeId.VARCHAR50: "NVARCHAR(50)",
-    TypeId.VARCHAR100: "NVARCHAR(100)",
-    TypeId.VARCHARMAX: "NVARCHAR(MAX)",
-    TypeId.TEXT: "TEXT",
-    TypeId.UNIQUEIDENTIFIER: "UUID",
-    TypeId.VARCHAR200: "NVARCHAR(200)",
-    TypeId.VARBINARY: "VARBINARY",
-}
+# The planner's types read back as type ids (each record lists its own); VARCHAR and NVARCHAR
+# go by their length instead (_type_id below).
 _TYPE_IDS = {
-    exp.DataType.Type.BOOLEAN: TypeId.BOOLEAN,
-    exp.DataType.Type.BIT: TypeId.BOOLEAN,
-    exp.DataType.Type.DATE: TypeId.DATE,
-    exp.DataType.Type.DATETIME: TypeId.DATE,
-    exp.DataType.Type.DATETIME2: TypeId.DATE,
-    exp.DataType.Type.TIMESTAMP: TypeId.DATE,
-    exp.DataType.Type.TIMESTAMPTZ: TypeId.DATE,
-    exp.DataType.Type.DOUBLE: TypeId.FLOAT,
-    exp.DataType.Type.FLOAT: TypeId.FLOAT,
-    exp.DataType.Type.TINYINT: TypeId.INTEGER,
-    exp.DataType.Type.SMALLINT: TypeId.INTEGER,
-    exp.DataType.Type.INT: TypeId.INTEGER,
-    exp.DataType.Type.BIGINT: TypeId.INTEGER,
-    exp.DataType.Type.DECIMAL: TypeId.MONEY,
-    exp.DataType.Type.MONEY: TypeId.MONEY,
-    exp.DataType.Type.UUID: TypeId.UNIQUEIDENTIFIER,
-    exp.DataType.Type.VARBINARY: TypeId.VARBINARY,
-    exp.DataType.Type.BINARY: TypeId.VARBINARY,
-    exp.DataType.Type.TEXT: TypeId.TEXT,
+    exp.DataType.Type[kind]: record.id
+    for record in COLUMN_TYPES.values()
+    for kind in record.planner_kinds
 }
-_STRING_LENGTHS = {50: TypeId.VARCHAR50, 100: TypeId.VARCHAR100, 200: TypeId.VARCHAR200}
+_STRING_LENGTHS = {size: type_id for type_id, size in FIXED_LENGTHS.items()}
 _UNRESOLVED = re.compile(r"Column '([^']*)' could not be resolved")
 
 
@@ -94,9 +66,7 @@ class Plan:
 
 
 def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
-    if type_id is TypeId.VARCHAROTHER:
-        return f"NVARCHAR({length})"
-    return _SQLGLOT_TYPES[type_id]
+    return COLUMN_TYPES[type_id].planner_sql(length)
 
 
 def _schema(tables: Mapping[str, TableDef], dialect: str) -> MappingSchema:

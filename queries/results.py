@@ -3,102 +3,16 @@ column references, from sqlglot's type inference for expressions, else from the 
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ddl.types import TypeId, format_datetime, money_out
+from ddl.types import COLUMN_TYPES, TypeId, plain_json
 from queries.plan import OutputColumn
 
 Shaper = Callable[[Any], Any]
-
-
-def _datetime(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return value  # text that is not a date (SQLite is untyped): return it as it is
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return format_datetime(value)
-    if isinstance(value, date):
-        return format_datetime(datetime(value.year, value.month, value.day))
-    return _plain(value)
-
-
-def _money(value: Any) -> Any:
-    if type(value) is Decimal:
-        return money_out(value)
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        return _plain(value)
-    try:
-        return money_out(value)
-    except ArithmeticError:
-        return _plain(value)
-
-
-def _boolean(value: Any) -> Any:
-    if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
-        return bool(value)
-    return _plain(value)
-
-
-def _integer(value: Any) -> Any:
-    if type(value) is int:
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    return _plain(value)
-
-
-def _float(value: Any) -> Any:
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return float(value)
-    return _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    """Any driver value as JSON-ready Python, by its own type."""
-    if type(value) in _READY:
-        return value
-    if isinstance(value, datetime | date):
-        return _datetime(value)
-    if isinstance(value, time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, Decimal):
-        return money_out(value) if value.is_finite() else str(value)
-    return value
-
-
-_READY = frozenset({str, int, float, bool})
-_TEXT = frozenset({TypeId.VARCHAR50, TypeId.VARCHAR100, TypeId.VARCHAR200, TypeId.VARCHAROTHER,
-                   TypeId.VARCHARMAX, TypeId.TEXT})  # fmt: skip
-
-
-def _text(value: Any) -> Any:
-    return value if type(value) is str else _plain(value)
-
-
-_SHAPERS: dict[TypeId, Shaper] = {
-    TypeId.BOOLEAN: _boolean,
-    TypeId.DATE: _datetime,
-    TypeId.FLOAT: _float,
-    TypeId.INTEGER: _integer,
-    TypeId.MONEY: _money,
-    TypeId.UNIQUEIDENTIFIER: lambda value: str(value).lower(),
-    TypeId.VARBINARY: _plain,
-}
 
 
 def infer_type(value: Any) -> TypeId | None:
@@ -131,9 +45,7 @@ def shaper(
         if type_id is None:
             found = next((row[index] for row in sample if row[index] is not None), None)
             types[index] = infer_type(found)
-    shapers = [
-        _text if t in _TEXT else _SHAPERS.get(t, _plain) if t is not None else _plain for t in types
-    ]
+    shapers = [plain_json if t is None else COLUMN_TYPES[t].shape for t in types]
     names = [column.name for column in columns]
 
     def shape_row(row: Sequence[Any]) -> dict[str, Any]:

@@ -164,3 +164,147 @@ def test_inserted_and_updated_counts_after_deletes(api: Api, everything: str) ->
     assert result["KeyValues"] == [3, 4, 5, 6, 2, 3]
     result = upsert([6, 7])
     assert (result["Inserted"], result["Updated"]) == (1, 1)
+
+
+# --- the typed path converts whole columns; every edge must land where the general path does --
+
+EDGES = [  # (column, canonical JSON value, the same value in a form only the general path takes)
+    ("M", 0, "0"),
+    ("M", -0.5, "-0.5"),
+    ("M", -0.00001, "-0.00001"),  # rounds to zero: never a negative zero
+    ("M", 123456789012345.1234, "123456789012345.1234"),
+    ("M", -12345678901234.5, "-12345678901234.5"),
+    ("M", 1e3, "1000"),
+    ("M", 0.12345, "0.12345"),  # five places round half away from zero
+    ("D", "2024-02-29T10:00:00Z", "2024-02-29T12:00:00+02:00"),  # leap day
+    ("D", "2026-12-31T23:59:59Z", "2026-12-31T23:59:59+00:00"),
+    ("D", "2026-01-15T10:00:00.250Z", "2026-01-15T10:00:00.250+00:00"),
+    ("U", "A1B2C3D4-0000-0000-0000-00000000000A", "{a1b2c3d4-0000-0000-0000-00000000000a}"),
+    ("U", "a1b2c3d400000000000000000000000a", "a1b2c3d4-0000-0000-0000-00000000000a"),
+]
+
+
+def _rows(api: Api, table: str) -> list[dict[str, object]]:
+    response = api.get(f"custom-tables/{table}/rows/values", params={"Format": "flat"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize(("column", "canonical", "lenient"), EDGES)
+def test_edges_of_the_column_conversions_match_the_general_path(
+    api: Api, everything: str, column: str, canonical: object, lenient: object
+) -> None:
+    rows = [
+        {"KeyValue": key, "Columns": [{"ColumnName": column, "Value": canonical}]}
+        for key in (1, 2, 3)
+    ]
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "UpsertMany", "UpsertManyModel": rows},
+    )
+    assert response.status_code == 200, response.text
+    general = {"KeyValue": "4", "Columns": [{"ColumnName": column, "Value": lenient}]}
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "UpsertMany", "UpsertManyModel": [general]},
+    )
+    assert response.status_code == 200, response.text
+    stored = [row[column] for row in _rows(api, everything)]
+    assert len(stored) == 4
+    assert len(set(map(str, stored))) == 1, stored
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "fragment"),
+    [
+        ("D", ["2026-01-15T10:00:00Z", "2026-02-29T10:00:00Z"], "Row 1, column 'D'"),
+        ("D", ["2026-01-15T10:00:00Z", "2026-04-31T10:00:00Z"], "Row 1, column 'D'"),
+        ("M", [1, 1e15], "Row 1, column 'M': expected a Money value below 10^15"),
+        ("U", ["a1b2c3d4-0000-0000-0000-00000000000a", "a1b2c3d4-0000-0000-0000-00000000000g"],
+         "Row 1, column 'U': expected a UUID string"),
+    ],
+)  # fmt: skip
+def test_a_bad_value_in_a_canonical_column_is_named(
+    api: Api, everything: str, column: str, values: list[object], fragment: str
+) -> None:
+    rows = [
+        {"KeyValue": key, "Columns": [{"ColumnName": column, "Value": value}]}
+        for key, value in enumerate(values)
+    ]
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "UpsertMany", "UpsertManyModel": rows},
+    )
+    assert response.status_code == 400, response.text
+    assert fragment in response.json()["Message"]
+    assert _rows(api, everything) == []
+
+
+def test_a_key_repeated_with_a_space_before_its_colon_is_refused(
+    api: Api, everything: str
+) -> None:
+    """The typed path counts keys in the raw text; whitespace before a colon must not hide a
+    repeated key (msgspec keeps the last one)."""
+    body = (
+        b'{"OperationType":"UpsertMany","UpsertManyModel":[{"KeyValue":1,"KeyValue" :2,'
+        b'"Columns":[{"ColumnName":"I","Value":1}]}]}'
+    )
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert "repeats a key" in response.json()["Message"]
+    assert _rows(api, everything) == []
+
+
+def test_a_money_string_over_the_value_limit_is_refused_as_before(
+    api: Api, everything: str
+) -> None:
+    """Money arrives raw on the typed path: a numeric string longer than the JSON policy's
+    value limit (leading zeros make it a small number) still gets the policy's answer."""
+    rows = [{"KeyValue": 1, "Columns": [{"ColumnName": "M", "Value": "0" * 1_100_000 + "1"}]}]
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "UpsertMany", "UpsertManyModel": rows},
+    )
+    assert response.status_code == 400, response.text
+    assert "larger than 1048576 bytes" in response.json()["Message"]
+    assert _rows(api, everything) == []
+
+
+def test_a_uuid_with_a_final_newline_is_stored_as_the_general_path_stores_it(
+    api: Api, everything: str
+) -> None:
+    """msgspec patterns are searched: `$` also matched before a final newline, so the typed path
+    once stored 'uuid\\n' on SQLite while the general path stored the UUID."""
+    value = "a1b2c3d4-0000-0000-0000-00000000000a\n"
+    rows = [{"KeyValue": key, "Columns": [{"ColumnName": "U", "Value": value}]} for key in (1, 2)]
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        json={"OperationType": "UpsertMany", "UpsertManyModel": rows},
+    )
+    assert response.status_code == 200, response.text
+    assert {row["U"] for row in _rows(api, everything)} == {value.strip()}
+
+
+@pytest.mark.parametrize("depth", [40, 5000])
+def test_a_deeply_nested_money_value_gets_the_depth_answer(
+    api: Api, everything: str, depth: int
+) -> None:
+    """Money is read raw on the typed path, so nesting inside its value is the JSON policy's to
+    refuse (msgspec itself stops past its recursion limit): 400 naming the place, never 500."""
+    value = b"[" * depth + b"]" * depth
+    body = (
+        b'{"OperationType":"UpsertMany","UpsertManyModel":[{"KeyValue":1,'
+        b'"Columns":[{"ColumnName":"M","Value":' + value + b"}]}]}"
+    )
+    response = api.put(
+        f"custom-tables/{everything}/rows",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert "row 0, column 'M'" in response.json()["Message"]
+    assert _rows(api, everything) == []

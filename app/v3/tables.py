@@ -111,11 +111,12 @@ class CustomTablesController(Controller):
     def write_rows(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> Response[WriteRowsResult]:
-        result = rows.write_built(
+        result = writes.write(
             tenancy.space(principal.tenant),
             principal.caller,
             table_name,
-            writes.batch_builder(body, tenancy.settings.max_batch_rows),
+            body,
+            tenancy.settings.max_batch_rows,
         )
         metrics.rows_written(result.inserted + result.updated)
         return shapes.json_response(

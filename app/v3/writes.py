@@ -1,10 +1,17 @@
-"""Decoding a `PUT …/rows` body into a validated batch: first with the table's typed decoder
-(values checked and converted by msgspec in C), and, when the body is not in canonical form,
-with the general decoder and the engine's Python validation, which explains every error."""
+"""A `PUT …/rows` write in its three stages, called in order: the engine opens the table
+(`rows.open_for_write`), this module decodes the body against that definition
+(`decode_batch`), and the engine commits (`rows.commit`, the one commit point).
+
+Decoding tries the table's typed decoder first (values checked and converted by msgspec in C,
+ddl/typed.py); a body in canonical form is then fully checked by the JSON policy's cheap counts
+(its nesting is bounded by the types, its strings by their length limits, a repeated key shows
+as a key count lower than the raw text's). Anything else goes through the JSON policy and the
+general decoder, and the engine's Python validation explains every error."""
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Annotated, Any
 
 import msgspec
 
@@ -12,9 +19,11 @@ from app import json_policy
 from app.v3.bodies import parse
 from app.v3.schemas import DeleteRowsRequest, WriteRowsRequest, decoder
 from ddl import rows
+from ddl.access import Caller
 from ddl.errors import ValidationError
 from ddl.prepared import PreparedTable
-from ddl.typed import typed_batch, typed_rows
+from ddl.space import TenantSpace
+from ddl.typed import UNSET, TypedRows, typed_batch, typed_rows
 
 _general = decoder(WriteRowsRequest)
 _NUL = b"\\u0000"  # strings with NUL are refused; the general path names the row and column
@@ -41,19 +50,25 @@ def model_rows(request: Any) -> tuple[rows.WriteOperation, list[Any]]:
     """The operation and its rows; UpsertMany also takes an UpdateManyModel."""
     kind = operation(request.OperationType, rows.WriteOperation)
     if kind is rows.WriteOperation.UPDATE:
-        batch = [request.UpdateModel] if request.UpdateModel is not None else None
+        single = _given(request.UpdateModel)
+        batch = [single] if single is not None else None
         model = "UpdateModel"
     elif kind is rows.WriteOperation.UPDATE_MANY:
-        batch, model = request.UpdateManyModel, "UpdateManyModel"
+        batch, model = _given(request.UpdateManyModel), "UpdateManyModel"
     else:
-        batch = request.UpsertManyModel
+        batch = _given(request.UpsertManyModel)
         if batch is None:
-            batch = request.UpdateManyModel
+            batch = _given(request.UpdateManyModel)
         model = "UpsertManyModel"
     if batch is None:
         name = "".join(part.title() for part in kind.name.split("_"))
         raise ValidationError(f"OperationType {name} needs {model}")
     return kind, batch
+
+
+def _given(model: Any) -> Any:
+    """A model of the body, None when absent (the typed decoder marks absent ones UNSET)."""
+    return None if model is UNSET else model
 
 
 def delete_request(
@@ -79,20 +94,29 @@ def delete_where_text(request: DeleteRowsRequest) -> str:
     return request.DeleteWhereModel.Where
 
 
-def _typed_decoder(table: PreparedTable) -> msgspec.json.Decoder[Any]:
-    cached = table.extras.get("v3_write_decoder")
+_decoders: weakref.WeakKeyDictionary[TypedRows, msgspec.json.Decoder[Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_TYPED_DEPTH = 5  # body → model list → row → Columns → column: the typed path's whole depth
+_STRING_BYTES = 12  # the most bytes of JSON text one character of a string can take
+
+
+def _typed_decoder(typed: TypedRows) -> msgspec.json.Decoder[Any]:
+    """The request decoder of one table version, kept as long as its typed rows are."""
+    cached = _decoders.get(typed)
     if cached is None:
-        row = typed_rows(table).row_type
+        row = typed.row_type
         request = msgspec.defstruct(
             "TypedWriteRowsRequest",
             [
-                ("OperationType", int | str),
-                ("UpdateModel", row | None, None),
-                ("UpdateManyModel", list[row] | None, None),  # type: ignore[valid-type]
-                ("UpsertManyModel", list[row] | None, None),  # type: ignore[valid-type]
+                ("OperationType", int | Annotated[str, msgspec.Meta(max_length=64)]),
+                ("UpdateModel", row | None | msgspec.UnsetType, UNSET),
+                ("UpdateManyModel", list[row] | None | msgspec.UnsetType, UNSET),  # type: ignore[valid-type]
+                ("UpsertManyModel", list[row] | None | msgspec.UnsetType, UNSET),  # type: ignore[valid-type]
             ],
+            forbid_unknown_fields=True,
         )
-        cached = table.extras["v3_write_decoder"] = msgspec.json.Decoder(request)
+        cached = _decoders[typed] = msgspec.json.Decoder(request)
     return cached
 
 
@@ -119,27 +143,57 @@ def row_location(where: json_policy.Location) -> str:
     return f"row {row} ({where.text()})"
 
 
-def batch_builder(body: bytes, max_rows: int) -> rows.BatchBuilder:
-    """The function the engine calls with the current table definition to get the batch.
-    The JSON policy runs once, here, before either decoder sees the body."""
+def _canonical(
+    table: PreparedTable, body: bytes, max_rows: int
+) -> tuple[rows.WriteOperation, rows.Batch] | None:
+    """The batch of a body in canonical form, decoded in C; None when the general path must
+    decide (anything unusual, every error). Raises nothing."""
+    limits = json_policy.limits()
+    if _NUL in body or limits.max_depth < _TYPED_DEPTH:
+        return None
+    typed = typed_rows(table, max(1, limits.max_value_bytes // _STRING_BYTES))
+    try:
+        request = _typed_decoder(typed).decode(body)
+        kind, batch_rows = model_rows(request)
+    except (msgspec.MsgspecError, ValidationError, RecursionError):
+        return None  # RecursionError: a Raw value (Money) nested past msgspec's own limit
+    if len(batch_rows) > max_rows:
+        return None
+    built = typed_batch(table, batch_rows)
+    if built is None:
+        return None
+    models = sum(getattr(request, model) is not UNSET for model in _MODELS)
+    if json_policy.count_keys_or_more(body) != 1 + models + built.keys_seen:
+        return None  # a repeated key, a model the operation does not use, or an unusual form
+    return kind, built.batch
+
+
+def decode_batch(
+    table: PreparedTable, body: bytes, max_rows: int
+) -> tuple[rows.WriteOperation, rows.Batch]:
+    """Stage 2 of a row write: the body, decoded and validated against `table`'s definition.
+    The JSON policy runs before the general decoder sees the body."""
+    canonical = _canonical(table, body, max_rows)
+    if canonical is not None:
+        return canonical
     if body.strip():
         json_policy.check(body, row_location)
+    kind, batch_rows = model_rows(parse(body, _general, checked=True))
+    rows.check_batch_size(len(batch_rows), max_rows)
+    generate_keys = kind is not rows.WriteOperation.UPDATE
+    return kind, rows.validate_batch(table, batch_rows, generate_keys)
 
-    def build(table: PreparedTable) -> tuple[rows.WriteOperation, rows.Batch]:
-        if _NUL not in body:
-            try:
-                typed = _typed_decoder(table).decode(body)
-            except msgspec.MsgspecError:
-                typed = None
-            if typed is not None:
-                kind, batch_rows = model_rows(typed)
-                rows.check_batch_size(len(batch_rows), max_rows)
-                batch = typed_batch(table, batch_rows)
-                if batch is not None:
-                    return kind, batch
-        kind, batch_rows = model_rows(parse(body, _general, checked=True))
-        rows.check_batch_size(len(batch_rows), max_rows)
-        generate_keys = kind is not rows.WriteOperation.UPDATE
-        return kind, rows.validate_batch(table, batch_rows, generate_keys)
 
-    return build
+def write(
+    space: TenantSpace, caller: Caller, name: str, body: bytes, max_rows: int
+) -> rows.WriteResult:
+    """The three stages in order; a definition changed by another request between decoding and
+    the commit (a column added) means decoding again against the new one."""
+    for _attempt in range(rows.WRITE_ATTEMPTS):
+        table = rows.open_for_write(space, caller, name)
+        kind, batch = decode_batch(table, body, max_rows)
+        try:
+            return rows.commit(space, caller, table, kind, batch)
+        except rows.DefinitionChanged:
+            continue
+    raise rows.changing_too_often(name)

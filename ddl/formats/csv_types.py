@@ -17,51 +17,55 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 
 from ddl.errors import ValidationError
 from ddl.names import check_column_name, fold
-from ddl.types import INT64_MAX, INT64_MIN, MAX_KEY_LENGTH, TypeId
+from ddl.types import (
+    COLUMN_TYPES,
+    FIXED_LENGTHS,
+    KEY_TYPES,
+    MAX_KEY_LENGTH,
+    MAX_TYPE_ID,
+    TypeId,
+)
 
 _TYPE = re.compile(r"\s*(\w+)\s*(?:\(\s*(\d{1,6})\s*\))?\s*")
 _BY_NAME = {kind.name.lower(): kind for kind in TypeId}
-_INTEGER = re.compile(r"[+-]?(?:0|[1-9]\d{0,18})")  # no leading zero: 01234 stays text
-_MONEY = re.compile(r"[+-]?(?:0|[1-9]\d{0,14})(?:\.\d{1,4})?")
-_NUMBER = re.compile(r"[+-]?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-_TEXT_SIZES = ((50, TypeId.VARCHAR50), (100, TypeId.VARCHAR100), (200, TypeId.VARCHAR200))
+_TEXT_SIZES = tuple(sorted((size, kind) for kind, size in FIXED_LENGTHS.items()))
 
 
 @dataclass(frozen=True, slots=True)
-class ColumnType:
+class TypeChoice:
+    """A column's type as a CSV import decides it (given in `Types` or inferred)."""
+
     type_id: TypeId
     length: int | None = None
 
 
-def _one_type(entry: str) -> tuple[str, ColumnType]:
+def _one_type(entry: str) -> tuple[str, TypeChoice]:
     name, colon, kind = entry.partition(":")
     match = _TYPE.fullmatch(kind)
     if not colon or match is None:
         raise ValidationError(f"Types entries are Name:TypeId (e.g. Price:4), got {entry!r}")
     word, length = match.group(1), match.group(2)
     if word.isdigit():
-        type_id = TypeId(int(word)) if int(word) <= max(TypeId) else None
+        type_id = TypeId(int(word)) if int(word) <= MAX_TYPE_ID else None
     else:
         type_id = _BY_NAME.get(word.lower())
     if type_id is None:
-        raise ValidationError(f"Types: {word!r} is not a type id from 0 to 12 or a type name")
+        raise ValidationError(
+            f"Types: {word!r} is not a type id from 0 to {MAX_TYPE_ID} or a type name"
+        )
     if (length is not None) != (type_id is TypeId.VARCHAROTHER):
         raise ValidationError(
             f"Types: a length in parentheses goes with VarcharOther (11) only: {entry!r}"
         )
-    return check_column_name(name.strip()), ColumnType(type_id, int(length) if length else None)
+    return check_column_name(name.strip()), TypeChoice(type_id, int(length) if length else None)
 
 
-def parse_types(text: str | None) -> dict[str, ColumnType]:
+def parse_types(text: str | None) -> dict[str, TypeChoice]:
     """`Name:6,Price:4,Code:11(30)` (ids or type names) → column name as given → type."""
-    types: dict[str, ColumnType] = {}
+    types: dict[str, TypeChoice] = {}
     for entry in (text or "").split(","):
         if entry.strip():
             name, kind = _one_type(entry)
@@ -71,24 +75,13 @@ def parse_types(text: str | None) -> dict[str, ColumnType]:
     return types
 
 
-def _is_date(text: str) -> bool:
-    if _DATE.fullmatch(text) is None:
-        return False
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-_CHECKS = (
-    (TypeId.BOOLEAN, lambda t: t.lower() in ("true", "false")),
-    (TypeId.INTEGER, lambda t: _INTEGER.fullmatch(t) is not None and INT64_MIN <= int(t) <= INT64_MAX),  # noqa: E501
-    (TypeId.MONEY, lambda t: _MONEY.fullmatch(t) is not None),
-    (TypeId.FLOAT, lambda t: _NUMBER.fullmatch(t) is not None and Decimal(t).is_finite()),
-    (TypeId.DATE, _is_date),
-    (TypeId.UNIQUEIDENTIFIER, lambda t: _UUID.fullmatch(t) is not None),
-)  # fmt: skip
+# (type, test) of every type a value can be inferred as, the first match winning
+_CHECKS = tuple(
+    (type_id, test)
+    for _rank, type_id, test in sorted(
+        (r.csv_infer[0], r.id, r.csv_infer[1]) for r in COLUMN_TYPES.values() if r.csv_infer
+    )
+)
 
 
 @dataclass(slots=True)
@@ -107,26 +100,26 @@ class Inference:
                 kind for kind, check in _CHECKS if kind in self.possible and not check(text)
             }
 
-    def result(self, *, key: bool = False) -> ColumnType:
+    def result(self, *, key: bool = False) -> TypeChoice:
         kind = next((k for k, _ in _CHECKS if k in self.possible), None) if self.seen else None
-        if key and kind not in (TypeId.INTEGER, TypeId.UNIQUEIDENTIFIER):
+        if key and kind not in KEY_TYPES:
             return _key_text(self.longest)
         if kind is not None:
-            return ColumnType(kind)
-        return _text(self.longest) if self.seen else ColumnType(TypeId.VARCHARMAX)
+            return TypeChoice(kind)
+        return _text(self.longest) if self.seen else TypeChoice(TypeId.VARCHARMAX)
 
 
-def _text(longest: int) -> ColumnType:
+def _text(longest: int) -> TypeChoice:
     return next(
-        (ColumnType(k) for size, k in _TEXT_SIZES if longest <= size), ColumnType(TypeId.VARCHARMAX)
+        (TypeChoice(k) for size, k in _TEXT_SIZES if longest <= size), TypeChoice(TypeId.VARCHARMAX)
     )
 
 
-def _key_text(longest: int) -> ColumnType:
+def _key_text(longest: int) -> TypeChoice:
     if longest <= 200:
         return _text(max(longest, 1))
     if longest <= MAX_KEY_LENGTH:
-        return ColumnType(TypeId.VARCHAROTHER, longest)
+        return TypeChoice(TypeId.VARCHAROTHER, longest)
     raise ValidationError(
         f"The key's values are up to {longest} characters; a key holds at most {MAX_KEY_LENGTH}"
     )

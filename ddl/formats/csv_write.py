@@ -17,12 +17,11 @@ from typing import Any
 
 from ddl.closing import closing_source
 from ddl.formats.csv_values import NULL, formatter, quote
-from ddl.types import STRING_TYPES, TypeId
+from ddl.types import COLUMN_TYPES, CSV_EMPTY, TypeId, csv_any_column
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
 LINE_END = "\r\n"
-_EMPTY = "\x00"  # stands for "" in the fast path
-_BOOLEAN = {True: "true", False: "false"}
+_EMPTY = CSV_EMPTY  # stands for "" in the fast path
 
 Column = list[Any]
 Adapt = Callable[[Column], tuple[Column, int]]
@@ -45,43 +44,8 @@ def _slow(columns: Sequence[tuple[str, int | None]], partition: Iterable[Sequenc
     return LINE_END.join(out)
 
 
-def _keep(column: Column) -> tuple[Column, int]:
-    return column, 0
-
-
-def _text(column: Column) -> tuple[Column, int]:
-    empty = column.count("")
-    return ([_EMPTY if value == "" else value for value in column] if empty else column), empty
-
-
-def _boolean(column: Column) -> tuple[Column, int]:
-    return [_BOOLEAN.get(value) for value in column], 0
-
-
-def _any(column: Column) -> tuple[Column, int]:
-    """A column of unknown type (a saved query's expression): JSON-ready values by their type."""
-    empty = 0
-    out: Column = []
-    for value in column:
-        if value is True or value is False:
-            out.append(_BOOLEAN[value])
-        elif value == "":
-            out.append(_EMPTY)
-            empty += 1
-        else:
-            out.append(value)
-    return out, empty
-
-
 def _adapter(type_id: int | None) -> Adapt:
-    if type_id is None:
-        return _any
-    kind = TypeId(type_id)
-    if kind in STRING_TYPES or kind is TypeId.VARBINARY:
-        return _text
-    if kind is TypeId.BOOLEAN:
-        return _boolean
-    return _keep  # numbers (str() is exact for Money's Decimal), dates and UUIDs as they are
+    return csv_any_column if type_id is None else COLUMN_TYPES[TypeId(type_id)].csv_column
 
 
 def _fast(adapters: Sequence[Adapt], partition: Sequence[Sequence[Any]]) -> str | None:
