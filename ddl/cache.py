@@ -60,6 +60,15 @@ class LruCache(Generic[K, V]):
         with self._lock:
             return self._entries.pop(key, None)
 
+    def remove_if(self, stale: Callable[[K, V], bool]) -> int:
+        """Forget every entry `stale(key, value)` says is stale (no eviction hook: the caller
+        decided); how many went."""
+        with self._lock:
+            keys = [key for key, value in self._entries.items() if stale(key, value)]
+            for key in keys:
+                del self._entries[key]
+            return len(keys)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -135,6 +135,12 @@ def _build(
 _cache: LruCache[tuple[str, str, str, int], PreparedTable] = LruCache(2048)
 
 
+def forget_space(space: TenantSpace) -> None:
+    """Drop the tables prepared for a space its process closed (app/tenancy.py): each holds
+    the space, whose engine and compiled statements would otherwise outlive it."""
+    _cache.remove_if(lambda _key, found: found.space.tenant_id == space.tenant_id)
+
+
 def prepare(space: TenantSpace, definition: TableDef, *, cache: bool = True) -> PreparedTable:
     """`cache=False` for a definition not yet committed (one made inside a running transaction):
     if that transaction rolled back, its version number would be reused by another change."""

@@ -25,6 +25,7 @@ from ddl.backends.common import (
     on_conflict_upsert,
     timeout_error,
 )
+from ddl.collation import COLLATION
 from ddl.errors import CustomTablesError, MissingFunction, ValidationError
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _key(resource: str) -> sa.ColumnElement[Any]:
 
 
 _STATES = {
-    "22012": "division by zero",
+    "22012": "Divide by zero error encountered",
     "22003": "a value is out of range",
     "22P02": "a value cannot be converted to the type it is compared with",
     "22007": "a date or time value is not valid",
@@ -54,6 +55,27 @@ _STATES = {
     "21000": "a subquery used as a value returned more than one row",
     "54001": "the query is too complex",
 }
+_INPUT = re.compile(r'invalid input syntax for type ([a-z ]+): "(.*)"$', re.DOTALL)
+_SQL_SERVER_TYPES = {"integer": "int", "smallint": "smallint", "bigint": "bigint"}
+
+
+def _conversion(message: str) -> str | None:
+    """SQL Server's message for text it could not read as a number (PostgreSQL's 22P02)."""
+    found = _INPUT.match(message)
+    if found is None:
+        return None
+    kind, value = found.group(1), found.group(2)[:40]
+    if kind in _SQL_SERVER_TYPES:
+        return (
+            f"Conversion failed when converting the varchar value '{value}' to data type "
+            f"{_SQL_SERVER_TYPES[kind]}"
+        )
+    if kind in ("numeric", "double precision", "real"):
+        target = "numeric" if kind == "numeric" else "float"
+        return f"Error converting data type varchar to {target}"
+    return None
+
+
 _FUNCTION = re.compile(r"function ([\w.]+)\(")
 _MAXRECURSION = re.compile(r"ct_maxrecursion:(\d+):")  # raised by queries/dialects/forms.py
 _LOST_GRANT = frozenset({"42501", "42P01"})  # insufficient privilege, undefined table
@@ -76,7 +98,10 @@ def _query_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
     found = _FUNCTION.search(error.diag.message_primary or "") if state == "42883" else None
     if found is not None:
         return MissingFunction(found.group(1).rsplit(".", 1)[-1])
-    return could_not_run(_STATES.get(state), state)
+    reason = _STATES.get(state)
+    if state == "22P02":
+        reason = _conversion(error.diag.message_primary or "") or reason
+    return could_not_run(reason, state)
 
 
 class PostgresBackend(BackendBase):
@@ -88,6 +113,7 @@ class PostgresBackend(BackendBase):
     counting_upsert = "returning"
     key_probe = "array"
     pyformat_binds = True
+    batched_ddl = True
     # BEGIN READ ONLY; SQLAlchemy resets the connection when it returns to the pool.
     read_only_options: ClassVar[dict[str, Any]] = {"postgresql_readonly": True}
 
@@ -96,6 +122,15 @@ class PostgresBackend(BackendBase):
         # the tables it read. Streams close their transaction themselves (app/streaming.py).
         timeout = {"options": "-c idle_in_transaction_session_timeout=600000"}
         return {**super().engine_options(), "connect_args": timeout}
+
+    def space_probe(self, schema: str) -> tuple[str, dict[str, Any]] | None:
+        sql = (
+            "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %(schema)s "
+            "UNION ALL SELECT '' FROM pg_catalog.pg_collation c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace "
+            "WHERE n.nspname = %(schema)s AND c.collname = %(collation)s"
+        )
+        return sql, {"schema": schema, "collation": COLLATION}
 
     def lock_rows(self, query: sa.Select[Any], table: sa.Table, mode: RowLock) -> sa.Select[Any]:
         if mode == "key_share":
