@@ -64,3 +64,15 @@ def test_stays_bounded_under_threads() -> None:
 def test_a_cache_holds_at_least_one_entry() -> None:
     with pytest.raises(ValueError, match="at least one"):
         LruCache(0)
+
+
+def test_remove_if_forgets_only_the_stale_entries() -> None:
+    evicted: list[str] = []
+    cache: LruCache[str, int] = LruCache(8, on_evict=lambda k, _v: evicted.append(k))
+    for name, value in (("a", 1), ("b", 2), ("c", 3)):
+        cache.put(name, value)
+    assert cache.remove_if(lambda _k, v: v % 2 == 1) == 2
+    assert "b" in cache
+    assert "a" not in cache
+    assert "c" not in cache
+    assert evicted == []
