@@ -12,6 +12,7 @@ from app import json_policy, logs
 from app.admin import TenantsAdminController
 from app.auth import principal_v3, provide_tenancy
 from app.cors import cors_config
+from app.dispatcher import dispatching
 from app.docs_page import OfflineSwagger, openapi_router
 from app.errors import EXCEPTION_HANDLERS
 from app.media_types import require_media_type
@@ -33,6 +34,8 @@ from app.v3.exchange import ExchangeController
 from app.v3.me import who_am_i
 from app.v3.queries import QueriesController
 from app.v3.tables import CustomTablesController
+from app.v3.webhooks import ChangesController, WebhooksController
+from app.webhook_docs import webhooks as webhook_events
 
 ROUTERS: list[object] = [
     CustomTablesController,
@@ -41,6 +44,8 @@ ROUTERS: list[object] = [
     QueriesController,
     AccessTokensController,
     TenantsAdminController,
+    WebhooksController,
+    ChangesController,
 ]
 # Controllers and routers name the scheme they use (`security = [{"AccessToken": []}]`), so
 # OpenAPI shows it on their routes: v3 (and the server-admin routes) X-AccessToken, v1 x-api-key.
@@ -104,9 +109,10 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             render_plugins=[OfflineSwagger()],
             openapi_router=openapi_router("/schema"),
             components=Components(security_schemes=SECURITY_SCHEMES),
+            webhooks=webhook_events(),
         ),
         on_shutdown=[on_shutdown],
-        lifespan=[v1_ratelimit.purging],
+        lifespan=[v1_ratelimit.purging, dispatching],
         debug=False,
     )
     app = Litestar.from_config(config)

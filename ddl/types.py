@@ -498,6 +498,10 @@ def _date_out(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
+        # SQLite's own text, as _date_in wrote it ('YYYY-MM-DD HH:MM:SS[.ffffff]'): the ISO
+        # form is the same characters, so no datetime is built for it
+        if value[10:11] == " " and len(value) in (19, 26) and value[13] == value[16] == ":":
+            return f"{value[:10]}T{value[11:]}Z"
         value = datetime.fromisoformat(value)
     elif not isinstance(value, datetime) and isinstance(value, date):
         value = datetime(value.year, value.month, value.day)

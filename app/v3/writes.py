@@ -190,8 +190,9 @@ def write(
     """The three stages in order; a definition changed by another request between decoding and
     the commit (a column added) means decoding again against the new one."""
     for _attempt in range(rows.WRITE_ATTEMPTS):
-        table = rows.open_for_write(space, caller, name)
-        kind, batch = decode_batch(table, body, max_rows)
+        table, (kind, batch) = rows.built_for_write(
+            space, caller, name, lambda table: decode_batch(table, body, max_rows)
+        )
         try:
             return rows.commit(space, caller, table, kind, batch)
         except rows.DefinitionChanged:
