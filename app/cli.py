@@ -229,6 +229,14 @@ def parser() -> argparse.ArgumentParser:
         help="where SQLite data lives (default: $CUSTOMTABLES_DATA_DIR, else ./data)",
     )
     commands = top.add_subparsers(dest="command", required=True)
+    _serve_command(commands)
+    _tenant_commands(commands)
+    _token_commands(commands)
+    _exchange_commands(commands)
+    return top
+
+
+def _serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this host only)")
     serve.add_argument("--port", type=int, default=8000, help="default: 8000; 0 picks a free one")
@@ -239,6 +247,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-format", choices=["text", "json"], help="default: text")
     serve.set_defaults(run=_serve)
 
+
+def _tenant_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tenant = commands.add_parser("tenant", help="manage tenants").add_subparsers(
         dest="action", required=True
     )
@@ -252,6 +262,8 @@ def parser() -> argparse.ArgumentParser:
     tenants.add_argument("--json", action="store_true")
     tenants.set_defaults(run=cli_admin.tenant_list)
 
+
+def _token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = commands.add_parser("token", help="manage access tokens").add_subparsers(
         dest="action", required=True
     )
@@ -274,6 +286,8 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=cli_admin.token_list)
 
+
+def _exchange_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser("export", help="export a table to a JSON or CSV file")
     export.add_argument("table")
     export.add_argument("-o", "--output", metavar="FILE", help="the file (default: stdout)")
@@ -292,7 +306,6 @@ def parser() -> argparse.ArgumentParser:
         "--types", metavar="TYPES", help="CSV: column types by id or name, e.g. Name:6,Price:Money"
     )
     load.set_defaults(run=_import)
-    return top
 
 
 def _positive(text: str) -> int:

@@ -154,7 +154,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
-    log.exception(
+    log.error(  # the handler runs after the except block: the exception is passed in
         "request %s failed: %s %s", request_id, request.method, request.url.path, exc_info=exc
     )
     return error_response(

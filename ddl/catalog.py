@@ -127,7 +127,7 @@ def _from_row(row: Any) -> TableDef:
     )
 
 
-def definition_of(row: sa.Row) -> TableDef:
+def definition_of(row: sa.Row[Any]) -> TableDef:
     """A definition from a row of `catalog_tables` (for callers that select several at once)."""
     return _from_row(row)
 

@@ -206,8 +206,8 @@ def install(conn: sa.Connection, schema: str) -> None:
         pass  # created by another process meanwhile
 
 
-_IGNORED_SQL = sa.literal_column("'-'''")  # the SQL literal of IGNORED
-_EMPTY_SQL = sa.literal_column("''")
+_IGNORED_SQL: sa.ColumnClause[str] = sa.literal_column("'-'''")  # the SQL literal of IGNORED
+_EMPTY_SQL: sa.ColumnClause[str] = sa.literal_column("''")
 
 
 class Collated(sa.ColumnElement[Any]):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 # (statement key, dialect, schema map) → (SQL, bind names in order, or None for named style)
 _compiled: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None]] = {}
@@ -25,9 +26,12 @@ def _sql(
     cache_key = (key, conn.dialect.name, tuple(sorted(translate.items())))
     found = _compiled.get(cache_key)
     if found is None:
-        compiled = build().compile(
+        clause = build()
+        assert isinstance(clause, sa.ClauseElement)  # every statement built here is DML
+        compiled = clause.compile(
             dialect=conn.dialect, schema_translate_map=translate, render_schema_translate=True
         )
+        assert isinstance(compiled, SQLCompiler)
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         if len(_compiled) >= _KEPT:
             _compiled.clear()

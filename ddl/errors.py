@@ -109,3 +109,12 @@ class UnsupportedMediaType(CustomTablesError):
     """The body's Content-Type is not one the route reads (415)."""
 
     code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class MissingFunction(ValidationError):
+    """A saved query calls a function the backend does not have; `function` is its name there,
+    which queries/probe.py turns back into the user's spelling (400)."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__(f"Function {function.upper()} is not available on this database")
+        self.function = function

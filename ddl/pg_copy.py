@@ -20,7 +20,7 @@ from ddl.types import TypeId
 
 COPY_MIN_ROWS = 48  # below this a pipelined executemany is as fast, with no temporary table
 LOAD_TABLE = "_ct_load"
-_PREPARER = postgresql.dialect().identifier_preparer
+_PREPARER = postgresql.dialect().identifier_preparer  # type: ignore[no-untyped-call]
 
 # binary COPY needs each column's exact type; values are what ddl/types.py converts them to
 _COPY_TYPES = {
@@ -63,7 +63,7 @@ def _upsert_from_load(table: PreparedTable, columns: Sequence[PreparedColumn]) -
         names, sa.select(*(load.c[name] for name in names))
     )
     changed = names[1:] or names[:1]
-    upsert = statement.on_conflict_do_update(
+    upsert: Any = statement.on_conflict_do_update(  # SQLAlchemy types it ReturningInsert[Never]
         index_elements=[table.table.c[table.key.name]],
         set_={name: statement.excluded[name] for name in changed},
     ).returning(sa.literal_column("xmax = 0").label("inserted"))

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import msgspec
@@ -15,6 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 from ddl import audit, catalog, outbox, pg_copy, reads, time_limit
 from ddl.access import Caller, may_save, require_save
+from ddl.backends.common import KEY_BIND, bind_name
 from ddl.backends.tsql_statements import ExistingKeys
 from ddl.catalog import TableDef
 from ddl.errors import (
@@ -29,13 +31,7 @@ from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
 from ddl.types import BadValue, TypeId, key_from_text, type_name
-from ddl.upsert import (
-    KEY_BIND,
-    bind_name,
-    counting_upsert_statement,
-    update_statement,
-    upsert_statement,
-)
+from ddl.upsert import counting_upsert_statement, update_statement, upsert_statement
 
 IN_CHUNK = 500
 
@@ -211,7 +207,7 @@ def validate_flat(table: PreparedTable, start: int, rows: Sequence[dict[str, Any
         values: dict[PreparedColumn, Any] = {}
         raw_key: Any = msgspec.UNSET
         for name, value in row.items():
-            column = lookup.get(name, msgspec.UNSET)  # type: ignore[arg-type]
+            column = lookup.get(name, msgspec.UNSET)
             if column is msgspec.UNSET:
                 column = lookup[name] = table.column(name)
             if column is None:
@@ -303,7 +299,7 @@ def _execute_grouped(
         if not rows:
             continue
         statement = table.compiled(
-            (kind, tuple(c.name for c in columns)), lambda cs=columns: build(table, cs)
+            (kind, tuple(c.name for c in columns)), partial(build, table, columns)
         )
         names = [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
         if statement.order is not None and tuple(names) == statement.order:
@@ -456,7 +452,7 @@ def _upsert_counting_new_rowids(conn: sa.Connection, table: PreparedTable, batch
     """Upsert on SQLite and return how many rows were new. Under the write lock SQLite gives a
     new row the next rowid above the largest one, so the rows above the largest rowid before
     the write are exactly the inserted ones: two index look-ups instead of a key join."""
-    rowid = sa.literal_column("rowid")
+    rowid: sa.ColumnClause[int] = sa.literal_column("rowid")
     last = table.compiled(
         "max_rowid", lambda: sa.select(sa.func.max(rowid)).select_from(table.table)
     )
@@ -488,7 +484,7 @@ def _upsert_returning_inserted(conn: sa.Connection, table: PreparedTable, batch:
         for columns, rows in batch.groups.items():
             statement = table.compiled(
                 ("counting_upsert", tuple(c.name for c in columns)),
-                lambda cs=columns: counting_upsert_statement(table, cs),
+                partial(counting_upsert_statement, table, columns),
             )
             if len(rows) >= pg_copy.COPY_MIN_ROWS:
                 inserted += pg_copy.copy_upsert(cursor, table, columns, rows)
@@ -496,7 +492,9 @@ def _upsert_returning_inserted(conn: sa.Connection, table: PreparedTable, batch:
             to_params = statement.row_builder(
                 [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
             )
-            cursor.executemany(statement.sql, [to_params(row) for row in rows], returning=True)
+            cursor.executemany(  # psycopg's executemany (DBAPI's has no `returning`)
+                statement.sql, [to_params(row) for row in rows], returning=True  # type: ignore[call-arg]
+            )
             while True:
                 inserted += sum(1 for (new,) in cursor.fetchall() if new)
                 if not cursor.nextset():

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import sqlite
 from ddl import space_setup
 
 _STALE_SIDE_FILES = ("-wal", "-shm", "-journal")
-_image: tuple[frozenset[str], bytes] | None = None
+_image: dict[frozenset[str], bytes] = {}  # internal table names → the file (one entry)
 _image_lock = threading.Lock()
 
 
@@ -44,12 +44,12 @@ def _make_image() -> bytes:
 
 def template_image() -> bytes:
     """The bytes of an empty, current tenant file (made again if an internal table was added)."""
-    global _image
     names = space_setup.internal_table_names()
     with _image_lock:
-        if _image is None or _image[0] != names:
-            _image = (names, _make_image())
-        return _image[1]
+        if names not in _image:
+            _image.clear()
+            _image[names] = _make_image()
+        return _image[names]
 
 
 def place_new(path: Path) -> bool:

@@ -717,10 +717,12 @@ def csv_any_column(column: list[Any]) -> tuple[list[Any], int]:
     out: list[Any] = []
     for value in column:
         if value is True or value is False:
-            value = _CSV_BOOLEAN[value]
+            out.append(_CSV_BOOLEAN[value])
         elif value == "":
-            value, empty = CSV_EMPTY, empty + 1
-        out.append(value)
+            out.append(CSV_EMPTY)
+            empty += 1
+        else:
+            out.append(value)
     return out, empty
 
 

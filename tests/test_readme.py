@@ -61,7 +61,7 @@ def test_only_the_volatile_parts_are_normalised() -> None:
 
 
 # What a section must never print: a v3 or v1 error answer, a trace, a missing command.
-FAILED = re.compile(r'"Code":"|"success":false|Traceback|command not found|^error:', re.M)
+FAILED = re.compile(r'"Code":"|"success":false|Traceback|command not found|^error:', re.MULTILINE)
 
 
 def test_every_marked_section_runs_in_order_after_the_walkthrough(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
 
+from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
+
 # How a read holds catalog rows until commit, strongest last:
 # "key_share" keeps a row from being deleted or re-keyed (PostgreSQL FOR KEY SHARE),
 # "share" keeps it from any change (FOR SHARE), "no_key_update" also queues writers that take
@@ -27,6 +29,35 @@ KEY_BIND = "_k"  # user names cannot start with "_", so binds never clash
 def bind_name(index: int) -> str:
     """The bind of the index-th listed column in an upsert or update statement."""
     return f"_c{index}"
+
+
+# What a saved query's database error tells the client, on every backend (SPEC 10: never the
+# driver's text or our SQL).
+REFUSED = (
+    "The database refused the query: a saved query may only read the custom tables of its "
+    "own tenant"
+)
+MISSING = "A table or column this query reads no longer exists; edit the query"
+DEEP = "The query is nested too deeply for this database (SQLite parses about 100 levels)"
+MAXRECURSION_MESSAGE = (
+    "The statement terminated: the maximum recursion {limit} has been exhausted before "
+    "statement completion (raise it with OPTION (MAXRECURSION n), 0 for no limit)"
+)
+
+
+def timeout_error(seconds: float) -> QueryTimeout:
+    return QueryTimeout(
+        f"The query ran longer than the time limit of {seconds:g} s and was cancelled"
+    )
+
+
+def could_not_run(reason: str | None, sqlstate: str = "") -> ValidationError:
+    """The database failed the query for `reason` (a phrase of ours), else for the standard
+    SQLSTATE class 22 (data exception) a value does not fit, else for no known reason."""
+    if reason is None and sqlstate.startswith("22"):
+        reason = "a value does not fit an operation"
+    suffix = f": {reason}" if reason else " (check types and functions)"
+    return ValidationError(f"The database could not run the query{suffix}")
 
 
 class BackendBase:
@@ -93,6 +124,20 @@ class BackendBase:
     def upsert(self, table: sa.Table, key: str, columns: Sequence[str]) -> sa.Executable:
         raise NotImplementedError(f"no upsert statement on {self.name}")
 
+    def query_error(self, error: BaseException, seconds: float) -> CustomTablesError:
+        """A driver error of a saved query's run (time limit `seconds`) as a message of ours."""
+        return could_not_run(None)
+
+    def lost_grant(self, error: BaseException) -> bool:
+        """The database refused a read because a reader grant this process made is gone (a
+        table re-created, a role dropped by hand): the grants are set up again next time."""
+        return False
+
+    def probe_reports(self, error: BaseException) -> bool:
+        """Whether a compile-only probe (EXPLAIN) failing with `error` answers the client now;
+        other failures are left for the run to report."""
+        return True
+
 
 class GrantCache:
     """Which reader grants this process has made, per (database url, schema, table id; "" for
@@ -141,7 +186,7 @@ def on_conflict_upsert(
 ) -> sa.Executable:
     """`INSERT … ON CONFLICT (key) DO UPDATE SET <listed columns>` (SQLite, PostgreSQL); with no
     columns listed an existing row is left as it is."""
-    values = {key: sa.bindparam(KEY_BIND)}
+    values: dict[str, sa.BindParameter[Any]] = {key: sa.bindparam(KEY_BIND)}
     values.update({name: sa.bindparam(bind_name(i)) for i, name in enumerate(columns)})
     statement = insert(table).values(values)
     index = [table.c[key]]
