@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Response
@@ -54,6 +54,27 @@ V1_CODES = {
 _encoder = msgspec.json.Encoder()
 
 
+class ErrorV3(msgspec.Struct, omit_defaults=True):
+    """A v3 error answer (SPEC §7); `RequestId` only on a 500, as the server log has it."""
+
+    Code: str
+    Message: str
+    RequestId: str = ""  # left out when empty
+
+
+class ErrorV1Detail(msgspec.Struct, omit_defaults=True):
+    code: str
+    message: str
+    requestId: str = ""
+
+
+class ErrorV1(msgspec.Struct):
+    """A v1 error answer: the source's envelope with `success: false`."""
+
+    success: Literal[False]
+    error: ErrorV1Detail
+
+
 def _is_v1(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/v1")
 
@@ -66,15 +87,13 @@ def error_response(
     headers: dict[str, str] | None = None,
     request_id: str | None = None,
 ) -> Response[bytes]:
+    rid = request_id or ""
+    body: ErrorV1 | ErrorV3
     if _is_v1(request):
-        error: dict[str, Any] = {"code": V1_CODES.get(status, code or "ERROR"), "message": message}
-        if request_id:
-            error["requestId"] = request_id
-        body: dict[str, Any] = {"success": False, "error": error}
+        detail = ErrorV1Detail(V1_CODES.get(status, code or "ERROR"), message, rid)
+        body = ErrorV1(False, detail)
     else:
-        body = {"Code": code or HTTP_CODES.get(status, "ERROR"), "Message": message}
-        if request_id:
-            body["RequestId"] = request_id
+        body = ErrorV3(code or HTTP_CODES.get(status, "ERROR"), message, rid)
     return Response(
         _encoder.encode(body),
         status_code=status,

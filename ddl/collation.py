@@ -185,6 +185,14 @@ def pg_name(schema: str) -> str:
     return f'"{schema}"."{COLLATION}"'
 
 
+def pg_create(schema: str) -> str:
+    """The statement that makes the collation in a tenant schema (PostgreSQL)."""
+    return (
+        f"CREATE COLLATION IF NOT EXISTS {pg_name(schema)} "
+        f"(provider = icu, locale = '{ICU_LOCALE}', deterministic = false)"
+    )
+
+
 def install(conn: sa.Connection, schema: str) -> None:
     """Create the tenant schema's collation when missing (PostgreSQL only). Runs when a tenant
     is created and, as the upgrade of spaces made by earlier releases, when a process first
@@ -193,13 +201,9 @@ def install(conn: sa.Connection, schema: str) -> None:
 
     if not backend_for(conn).icu_collation:
         return
-    statement = (
-        f"CREATE COLLATION IF NOT EXISTS {pg_name(schema)} "
-        f"(provider = icu, locale = '{ICU_LOCALE}', deterministic = false)"
-    )
     try:
         with conn.begin_nested():
-            conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(pg_create(schema))
     except sa.exc.IntegrityError:
         pass  # created by another process meanwhile
 

@@ -21,7 +21,7 @@ are touched, so numbers, dates and nodes made by other rewrites are left as they
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -29,6 +29,7 @@ from sqlglot.errors import SqlglotError
 from ddl import collation
 from ddl.backends import Backend, backend_for
 from ddl.errors import ValidationError
+from queries.dialects import common, like
 
 _log = logging.getLogger("customtables")
 
@@ -44,25 +45,8 @@ _TEXT = frozenset(
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 
 
-# Functions whose answer is text whatever sqlglot's type inference says of them.
-_TEXT_FUNCTIONS = (
-    exp.DPipe,  # T-SQL's string + (translated before this step)
-    exp.Left,
-    exp.Right,
-    exp.Substring,
-    exp.Upper,
-    exp.Lower,
-    exp.Trim,
-    exp.Concat,
-    exp.ConcatWs,
-    exp.Replace,
-    exp.Stuff,
-    exp.Repeat,
-)
-
-
 def _is_text(node: exp.Expression | None) -> bool:
-    if isinstance(node, _TEXT_FUNCTIONS):
+    if isinstance(node, common.TEXT_FUNCTIONS):
         return True
     return node is not None and node.type is not None and node.type.this in _TEXT
 
@@ -128,6 +112,62 @@ class _Collator:
         return exp.Anonymous(this=collation.LOWER, expressions=[node.copy()])
 
 
+# A query's own COLLATE clause (docs/decisions.md, "Collation"): SQL Server's common Latin1
+# collations; the default family needs nothing, the others are written in the backend's terms.
+_LATIN1 = r"(sql_latin1_general_cp1|latin1_general(_100)?)"
+_DEFAULT_FAMILY = re.compile(_LATIN1 + r"_ci_as(_ks)?(_ws)?(_sc)?(_utf8)?|database_default")
+_CASE_FAMILY = re.compile(_LATIN1 + r"_cs_as(_ks)?(_ws)?(_sc)?(_utf8)?")
+_BINARY_FAMILY = re.compile(r"(sql_latin1_general_cp(1|437|850)|latin1_general(_100)?)_bin2?")
+_EXPLICIT = {  # (the backend collates in ICU, kind) → its collation
+    (True, "binary"): '"C"',
+    (True, "case"): f'"{collation.ICU_DETERMINISTIC}"',
+    (False, "binary"): "BINARY",
+    (False, "case"): "BINARY",  # ORDER BY sorts by ct_sortkey_cs (below)
+}
+_USER_COLLATION = "ct_user_collation"
+
+
+def collation_kind(name: str) -> str | None:
+    """'default', 'case' (case-sensitive) or 'binary' for a collation SQL Server names; None
+    for one we do not translate."""
+    folded = name.lower()
+    for kind, family in (("default", _DEFAULT_FAMILY), ("case", _CASE_FAMILY),
+                         ("binary", _BINARY_FAMILY)):  # fmt: skip
+        if family.fullmatch(folded):
+            return kind
+    return None
+
+
+def user_collation(node: exp.Expression | None) -> str | None:
+    """'binary' / 'case' for a COLLATE the query itself wrote (translated), else None."""
+    if isinstance(node, exp.Collate) and node.meta:
+        return node.meta.get(_USER_COLLATION)
+    return None
+
+
+def _user_collations(tree: exp.Expression, backend: Backend) -> None:
+    """Each COLLATE of the query: the default family is dropped (the default collation then
+    applies), a binary or case-sensitive one is spelled for the backend and left alone by the
+    passes below; any other collation is refused, named as written."""
+    for node in list(tree.find_all(exp.Collate)):
+        name = node.expression.name
+        kind = collation_kind(name)
+        if kind is None:
+            raise ValidationError(
+                f"Collation {name} is not supported (use a Latin1_General _CI_AS, _CS_AS or "
+                "_BIN collation)"
+            )
+        if kind == "default":
+            node.replace(node.this)
+            continue
+        written = exp.Collate(
+            this=node.this.copy(), expression=exp.var(_EXPLICIT[(backend.icu_collation, kind)])
+        )
+        written.meta[_USER_COLLATION] = kind
+        written.type = node.this.type
+        node.replace(written)
+
+
 def apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
     """Rewrite `tree` for `backend` (one that translates T-SQL and collates text by sort key or
     in ICU); the root may change. A shape this rewrite did not foresee is a 400 naming no
@@ -135,6 +175,7 @@ def apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
     chosen = backend_for(backend)
     if not chosen.translates_tsql or not (chosen.icu_collation or chosen.sortkey_collation):
         return tree
+    _user_collations(tree, chosen)
     try:
         return _apply(tree, chosen, schema)
     except (SqlglotError, LookupError, AttributeError, TypeError, ValueError):
@@ -162,6 +203,8 @@ def _apply(tree: exp.Expression, backend: Backend, schema: str) -> exp.Expressio
 def _comparisons(tree: exp.Expression, collator: _Collator) -> None:
     for node in list(tree.find_all(*_COMPARISONS)):
         left, right = node.this, node.expression
+        if user_collation(left) or user_collation(right):
+            continue  # the query's own collation decides, as in T-SQL
         if _is_text(left) and _comparable(right):
             collator.wrap(left)
         elif _is_text(right) and _comparable(left):
@@ -305,6 +348,11 @@ def _projection_for(select: exp.Select, column: exp.Expression) -> exp.Expressio
 def _orderings(tree: exp.Expression, collator: _Collator) -> None:
     for ordered in list(tree.find_all(exp.Ordered)):
         subject = ordered.this
+        kind = user_collation(subject)
+        if kind is not None:
+            if kind == "case" and collator.backend.sortkey_collation:
+                ordered.set("this", exp.Anonymous(this="ct_sortkey_cs", expressions=[subject.this]))
+            continue
         owner = ordered.parent.parent if isinstance(ordered.parent, exp.Order) else None
         if isinstance(owner, exp.SetOperation):
             continue  # output names only: their collation orders them (above)
@@ -331,13 +379,25 @@ def _group_by_key(select: exp.Select, key: exp.Expression) -> None:
 
 
 def _likes(tree: exp.Expression, collator: _Collator) -> None:
+    """LIKE as T-SQL reads it (queries/dialects/like.py): case-insensitive unless the subject
+    carries a query's own binary or _CS_ collation; accents still count."""
     for node in list(tree.find_all(exp.Like)):
         subject, pattern = node.this, node.expression
-        if not (_is_text(subject) or isinstance(subject, exp.Collate)):
+        escape = node.parent.expression if isinstance(node.parent, exp.Escape) else None
+        case_sensitive = user_collation(subject) in ("binary", "case")
+        if isinstance(subject, exp.Collate) and case_sensitive:
+            subject = subject.this  # the comparison below is already case-sensitive
+            node.set("this", subject.copy())
+        plain = like.is_plain(pattern, escape.name if escape is not None else None,
+                              collator.backend)  # fmt: skip
+        if plain and case_sensitive and not collator.backend.python_functions:
+            continue  # PostgreSQL's LIKE is case-sensitive
+        if plain and not case_sensitive:
+            if _is_text(subject) or isinstance(subject, exp.Collate):
+                node.set("this", collator.lower(subject))
+                node.set("expression", collator.lower(pattern))
             continue
-        lower: Callable[[exp.Expression], exp.Expression] = collator.lower
-        node.set("this", lower(subject))
-        node.set("expression", lower(pattern))
+        like.translate(node, collator.backend, None if case_sensitive else collator.lower)
 
 
 _SORTED = "_ct_sorted"

@@ -30,7 +30,7 @@ from ddl.types import COLUMN_TYPES, FIXED_LENGTHS, TypeId
 from ddl.v1 import sqljson
 from queries import collate, dialects, mssql, parens
 from queries.check import NAMESPACES, Checked
-from queries.dialects import forms
+from queries.dialects import decimals, forms
 from queries.v1tables import is_json_column
 
 NAMESPACE = "customtables"
@@ -50,6 +50,7 @@ _UNRESOLVED = re.compile(r"Column '([^']*)' could not be resolved")
 class OutputColumn:
     name: str
     type_id: TypeId | None  # None: known only from the values
+    scale: int | None = None  # a DECIMAL expression's scale (shown at it); None: the type's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +279,8 @@ def _money_as_numbers(root: exp.Expression, resolved: _Resolved) -> None:
         if isinstance(parent, exp.Alias) and id(parent.parent) in outer:
             bare[fold(parent.alias)] = column
             continue
+        if isinstance(parent, exp.Concat | exp.ConcatWs):
+            continue  # the stored text is DECIMAL(19,4)'s own ('120.5000'), as CONCAT writes it
         if isinstance(parent, exp.Cast | exp.Convert):
             target = parent.to if isinstance(parent, exp.Cast) else parent.this
             if isinstance(target, exp.DataType) and target.this in _TEXT_TYPES:
@@ -334,8 +337,12 @@ def _output_columns(
         seen.add(fold(unique))
         inner = projection.unalias()
         type_id = resolved.column_types.get(id(inner)) if isinstance(inner, exp.Column) else None
+        if type_id is not None:
+            columns.append(OutputColumn(unique, type_id))
+            continue
+        decimal = decimals.precision_of(inner) or decimals.precision_of(projection)
         columns.append(
-            OutputColumn(unique, type_id if type_id is not None else _type_id(projection))
+            OutputColumn(unique, _type_id(projection), None if decimal is None else decimal[1])
         )
     return tuple(columns)
 
@@ -433,6 +440,7 @@ def plan(
     else:
         _fix_booleans(tree)
         _concatenations(tree)
+        decimals.annotate(tree)  # DECIMAL(p, s) as SQL Server types arithmetic (§5.1)
     columns = _output_columns(tree, resolved, spelled)
     tree = collate.apply(tree, backend, schema_name)  # SQL Server's text collation (§5.1)
     tree = _STORAGE_STEPS.get(backend, _as_stored)(tree, resolved)

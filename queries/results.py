@@ -6,13 +6,33 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from ddl.types import COLUMN_TYPES, TypeId, plain_json
 from queries.plan import OutputColumn
 
 Shaper = Callable[[Any], Any]
+_WIDE = Context(prec=120)  # DECIMAL(38, s) and wider values quantize without overflow
+
+
+def _decimal(scale: int) -> Shaper:
+    """A DECIMAL(p, s) expression: exact, rounded to its scale (SQLite computes in REAL), shown
+    without trailing zeros as Money is."""
+    quantum = Decimal(1).scaleb(-scale)
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            return plain_json(value)
+        number = value if isinstance(value, Decimal) else Decimal(repr(value))
+        if not number.is_finite():
+            return str(number)
+        number = number.quantize(quantum, ROUND_HALF_UP, _WIDE)
+        if number == number.to_integral_value():
+            return number.quantize(Decimal(1))
+        return number.normalize(_WIDE)
+
+    return shape
 
 
 def infer_type(value: Any) -> TypeId | None:
@@ -45,7 +65,12 @@ def shaper(
         if type_id is None:
             found = next((row[index] for row in sample if row[index] is not None), None)
             types[index] = infer_type(found)
-    shapers = [plain_json if t is None else COLUMN_TYPES[t].shape for t in types]
+    shapers = [
+        plain_json if t is None
+        else _decimal(column.scale) if column.scale is not None and t is TypeId.MONEY
+        else COLUMN_TYPES[t].shape
+        for column, t in zip(columns, types, strict=True)
+    ]  # fmt: skip
     names = [column.name for column in columns]
 
     def shape_row(row: Sequence[Any]) -> dict[str, Any]:

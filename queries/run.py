@@ -77,8 +77,29 @@ def _sqlite_error(error: sqlite3.Error, seconds: float) -> CustomTablesError:
     return ValidationError("The database could not run the query (check types and functions)")
 
 
+_PG_INPUT = re.compile(r'invalid input syntax for type ([a-z ]+): "(.*)"$', re.DOTALL)
+_SQL_SERVER_TYPES = {"integer": "int", "smallint": "smallint", "bigint": "bigint"}
+
+
+def _postgres_conversion(message: str) -> str | None:
+    """SQL Server's message for text it could not read as a number (PostgreSQL's 22P02)."""
+    found = _PG_INPUT.match(message)
+    if found is None:
+        return None
+    kind, value = found.group(1), found.group(2)[:40]
+    if kind in _SQL_SERVER_TYPES:
+        return (
+            f"Conversion failed when converting the varchar value '{value}' to data type "
+            f"{_SQL_SERVER_TYPES[kind]}"
+        )
+    if kind in ("numeric", "double precision", "real"):
+        target = "numeric" if kind == "numeric" else "float"
+        return f"Error converting data type varchar to {target}"
+    return None
+
+
 _PG_STATES = {
-    "22012": "division by zero",
+    "22012": "Divide by zero error encountered",
     "22003": "a value is out of range",
     "22P02": "a value cannot be converted to the type it is compared with",
     "22007": "a date or time value is not valid",
@@ -111,6 +132,8 @@ def _postgres_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
     if found is not None:
         return MissingFunction(found.group(1).rsplit(".", 1)[-1])
     reason = _PG_STATES.get(state)
+    if state == "22P02":
+        reason = _postgres_conversion(error.diag.message_primary or "") or reason
     if reason is None and state.startswith("22"):
         reason = "a value does not fit an operation"
     suffix = f": {reason}" if reason else " (check types and functions)"

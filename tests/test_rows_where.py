@@ -259,25 +259,22 @@ def test_where_sees_a_column_added_later(api: Api, everything: str) -> None:
 
 
 def test_where_the_database_cannot_evaluate_is_400(api: Api, everything: str, backend: Any) -> None:
-    """PostgreSQL refuses text compared with a number, or a cast that fails on a row; SQLite
-    compares loosely. Either way the client gets an answer, never a 500."""
-    for where in ("Name > 5", "CAST(Notes AS INT) = 1"):
-        response = api.get(f"custom-tables/{everything}/rows/values", params={"Where": where})
-        if backend.name == "postgresql":
-            assert_error(response, 400, "Where cannot be evaluated")
-        else:
-            assert response.status_code == 200, response.text
+    """PostgreSQL refuses text compared with a number, SQLite compares loosely; a cast that
+    fails on a row fails on both, as on SQL Server ('red fruit' is not an int). Either way the
+    client gets an answer, never a 500, and DeleteWhere deletes nothing."""
+    response = api.get(f"custom-tables/{everything}/rows/values", params={"Where": "Name > 5"})
+    if backend.name == "postgresql":
+        assert_error(response, 400, "Where cannot be evaluated")
+    else:
+        assert response.status_code == 200, response.text
+    cast = "CAST(Notes AS INT) = 1"
+    response = api.get(f"custom-tables/{everything}/rows/values", params={"Where": cast})
+    assert_error(response, 400, "Where cannot be evaluated")
     deleted = api.delete(
         f"custom-tables/{everything}/rows",
-        json={
-            "OperationType": "DeleteWhere",
-            "DeleteWhereModel": {"Where": "CAST(Notes AS INT) = 1"},
-        },
+        json={"OperationType": "DeleteWhere", "DeleteWhereModel": {"Where": cast}},
     )
-    if backend.name == "postgresql":
-        assert_error(deleted, 400, "Where cannot be evaluated")
-    else:
-        assert deleted.json() == {"Deleted": 0}
+    assert_error(deleted, 400, "Where cannot be evaluated")
     assert ids(api, everything, "Id > 0") == [1, 2, 3, 4]
 
 

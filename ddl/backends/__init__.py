@@ -45,10 +45,12 @@ class Backend(Protocol):
     colon_binds: bool  # sqlglot renders binds as :name for this backend already
     schema_per_tenant: bool  # a tenant is a schema of one database (else a file of its own)
     drops_tenants: bool  # deleting a tenant is supported
+    batched_ddl: bool  # several DDL statements go in one round trip (a new tenant's schema)
 
     grants: GrantCache  # saved-query reader grants this process made
 
     def engine_options(self) -> dict[str, Any]: ...
+    def space_probe(self, schema: str) -> tuple[str, dict[str, Any]] | None: ...
     def create_schema(self, schema: str) -> sa.Executable: ...
     def lock_rows(
         self, query: sa.Select[Any], table: sa.Table, mode: RowLock

@@ -53,9 +53,16 @@ class BackendBase:
     colon_binds: ClassVar[bool] = False
     schema_per_tenant: ClassVar[bool] = True
     drops_tenants: ClassVar[bool] = True
+    batched_ddl: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.grants = GrantCache()  # the saved-query reader's grants made by this process
+
+    def space_probe(self, schema: str) -> tuple[str, dict[str, Any]] | None:
+        """One query whose rows name the internal tables a tenant space has (and, where text
+        needs a per-schema collation, an empty name when it exists: ddl/space_setup.py); None
+        where there is none, and the full check runs on every open."""
+        return None
 
     def engine_options(self) -> dict[str, Any]:
         return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
@@ -112,6 +119,12 @@ class GrantCache:
         """Forget every grant, as a freshly started process would have none."""
         with self._lock:
             self._granted.clear()
+
+    def forget_schema(self, url: str, schema: str) -> None:
+        """A space its process closed (app/tenancy.py): granted again if it opens again, so the
+        set stays as small as the set of open spaces (the GRANTs are idempotent)."""
+        with self._lock:
+            self._granted = {key for key in self._granted if key[:2] != (url, schema)}
 
     def forget(self, url: str, schema: str, ids: Iterable[str], *, reader: bool = False) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -157,6 +157,9 @@ class SqliteBackend(BackendBase):
 
     def create_schema(self, schema: str) -> sa.Executable:
         raise NotImplementedError("a SQLite tenant is a file, not a schema")
+
+    def space_probe(self, schema: str) -> tuple[str, dict[str, Any]] | None:
+        return f"SELECT name FROM \"{schema}\".sqlite_master WHERE type = 'table'", {}
 
     @contextmanager
     def time_limited(self, conn: sa.Connection, seconds: float) -> Iterator[None]:

@@ -19,5 +19,5 @@ FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
 )
 # Functions sqlglot knows only by name (exp.Anonymous), translated by our dialects.
 ANONYMOUS: frozenset[str] = frozenset(
-    {"CHOOSE", "PATINDEX", "GETUTCDATE", "SYSUTCDATETIME", "STDEVP", "VAR", "VARP"}
+    {"CHOOSE", "PATINDEX", "GETUTCDATE", "SYSUTCDATETIME", "STDEVP", "VAR", "VARP", "STR"}
 )

@@ -17,6 +17,11 @@ DATE_KINDS = {
 INTEGERS = frozenset({T.TINYINT, T.SMALLINT, T.INT, T.BIGINT, T.BIT, T.BOOLEAN})
 FRACTIONS = frozenset({T.DECIMAL, T.DOUBLE, T.FLOAT, T.MONEY, T.SMALLMONEY, T.BIGDECIMAL})
 TEXTS = frozenset({T.VARCHAR, T.NVARCHAR, T.CHAR, T.NCHAR, T.TEXT})
+# Functions whose answer is text whatever sqlglot's type inference says of them.
+TEXT_FUNCTIONS = (
+    exp.DPipe, exp.Left, exp.Right, exp.Substring, exp.Upper, exp.Lower, exp.Trim, exp.Concat,
+    exp.ConcatWs, exp.Replace, exp.Stuff, exp.Repeat,
+)  # fmt: skip
 DEFAULT_VARCHAR = 30  # CAST(x AS VARCHAR) without a length, as SQL Server reads it
 
 
@@ -35,7 +40,7 @@ def kind(node: exp.Expression | None) -> str:
         return DATE_KINDS[found]
     if found in INTEGERS or found in FRACTIONS:
         return "number"
-    if found in TEXTS:
+    if found in TEXTS or isinstance(node, TEXT_FUNCTIONS):
         return "text"
     return "unknown"
 

@@ -14,7 +14,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.generators.postgres import PostgresGenerator
 
 from ddl.errors import ValidationError
-from queries.dialects import common, pg_format
+from queries.dialects import common, decimals, like, pg_format
 from queries.dialects.reader import TsqlDateName, TsqlFormat
 from queries.dialects.tsql_dates import (
     ISO_STYLES,
@@ -52,9 +52,96 @@ def _ts(self: PostgresGenerator, node: exp.Expression) -> str:
     return f"CAST({self.sql(value)} AS TIMESTAMP)"
 
 
+_NUMBER_SQL = {
+    common.T.TINYINT: ("SMALLINT", 0, 255), common.T.SMALLINT: ("SMALLINT", -(2**15), 2**15 - 1),
+    common.T.INT: ("INT", -(2**31), 2**31 - 1), common.T.BIGINT: ("BIGINT", -(2**63), 2**63 - 1),
+}  # fmt: skip
+_DECIMAL_TEXT = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
+_FLOAT_TEXT = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+
+
+_ISO_DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?$"
+
+
+def _try_date(self: PostgresGenerator, node: exp.Cast) -> str:
+    """TRY_CAST of text to a date type: a literal is read now (NULL if SQL Server could not);
+    other text must look like an ISO date first (a day past the month's end still fails)."""
+    target, value = node.to, node.this
+    kind = "DATE" if target.this == common.T.DATE else "TIMESTAMP"
+    if isinstance(value, exp.Literal) and value.is_string:
+        try:
+            parsed = to_datetime(value.this)
+        except ValueError:
+            return f"CAST(NULL AS {kind})"
+        return f"CAST('{parsed}' AS {kind})"
+    text = f"TRIM(CAST({self.sql(value)} AS TEXT))"
+    return f"(CASE WHEN {text} ~ '{_ISO_DATE_TEXT}' THEN CAST({text} AS {kind}) END)"
+
+
+def _try_number(self: PostgresGenerator, node: exp.Cast) -> str | None:
+    """TRY_CAST / TRY_CONVERT of text to a number: NULL where CAST would fail (PostgreSQL has
+    no TRY_CAST; the text is checked by pattern, and an integer's range, first)."""
+    target, value = node.to, node.this
+    if not node.args.get("safe") or common.kind(value) not in ("text", "unknown"):
+        return None
+    if target.this in common.DATE_KINDS:
+        return _try_date(self, node)
+    text = f"TRIM(CAST({self.sql(value)} AS TEXT))"
+    if target.this in _NUMBER_SQL:
+        name, low, high = _NUMBER_SQL[target.this]
+        return (
+            f"(CASE WHEN {text} ~ '^[-+]?[0-9]{{1,40}}$' THEN CASE WHEN CAST({text} AS NUMERIC) "
+            f"BETWEEN {low} AND {high} THEN CAST({text} AS {name}) END END)"
+        )
+    if target.this in (common.T.DECIMAL, common.T.MONEY, common.T.SMALLMONEY):
+        name = self.sql(target) if target.expressions else "NUMERIC(18, 0)"
+        if target.this != common.T.DECIMAL:
+            name = "NUMERIC(19, 4)"
+        return f"(CASE WHEN {text} ~ '{_DECIMAL_TEXT}' THEN CAST({text} AS {name}) END)"
+    if target.this in (common.T.FLOAT, common.T.DOUBLE):
+        return f"(CASE WHEN {text} ~ '{_FLOAT_TEXT}' THEN CAST({text} AS DOUBLE PRECISION) END)"
+    return None
+
+
+def float_text(sql: str) -> str:
+    """A FLOAT as SQL Server writes it by default (CAST to VARCHAR, CONCAT): 6 significant
+    digits, scientific with a 3-digit exponent outside 1e-4 .. 1e6 ('1.23457e+008'), as
+    C's %g. PostgreSQL writes all digits; computed here in NUMERIC so powers of ten are exact."""
+    exponent = "CAST(FLOOR(LOG(ABS({0}))) AS INT)"
+    first = exponent.format("CAST(NULLIF(v, 0) AS NUMERIC)")
+    fixed = "CAST(TRIM_SCALE(ROUND(r, 5 - e)) AS TEXT)"
+    scientific = (
+        "CAST(TRIM_SCALE(ROUND(r / POWER(CAST(10 AS NUMERIC), e), 5)) AS TEXT) || 'e' || "
+        "CASE WHEN e < 0 THEN '-' ELSE '+' END || LPAD(CAST(ABS(e) AS TEXT), 3, '0')"
+    )
+    return (
+        f"(SELECT CASE WHEN v = 0 THEN '0' WHEN e BETWEEN -4 AND 5 THEN {fixed} "
+        f"ELSE {scientific} END FROM (SELECT v, r, {exponent.format('r')} AS e FROM "
+        f"(SELECT v, ROUND(CAST(v AS NUMERIC), 5 - {first}) AS r FROM "
+        f"(SELECT CAST({sql} AS DOUBLE PRECISION) AS v) AS ct_f1) AS ct_f2) AS ct_f3)"
+    )
+
+
+def _is_float(node: exp.Expression) -> bool:
+    return decimals.is_float(node)
+
+
 def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
+    tried = _try_number(self, node)
+    if tried is not None:
+        return tried
     target, value = node.to, node.this
     source = common.kind(value)
+    if target.this in common.TEXTS and _is_float(value):
+        length = common.text_length(target)
+        text = float_text(self.sql(value))
+        return f"LEFT({text}, {length})" if length else text
+    empty_is_zero = target.this in (*_NUMBER_SQL, common.T.FLOAT, common.T.DOUBLE)
+    if empty_is_zero and source == "text" and not isinstance(value, exp.Literal):
+        # SQL Server reads '' (or spaces) as 0 for int and float; PostgreSQL refuses it
+        text = self.sql(value)
+        name = _NUMBER_SQL[target.this][0] if target.this in _NUMBER_SQL else "DOUBLE PRECISION"
+        return f"(CASE WHEN TRIM({text}) = '' THEN 0 ELSE CAST({text} AS {name}) END)"
     fraction = common.type_of(value) in common.FRACTIONS or (
         isinstance(value, exp.Literal) and not value.is_string and not value.is_int
     )
@@ -115,7 +202,7 @@ def _convert(self: PostgresGenerator, node: exp.Convert) -> str:
     if style is not None and target.this in common.DATE_KINDS:  # reading text in that style
         return _parse_styled(self, value, style, target)
     if style is None or target.this not in common.TEXTS:
-        return _cast(self, exp.Cast(this=value, to=target))
+        return _cast(self, exp.Cast(this=value, to=target, safe=node.args.get("safe")))
     number = common.literal_int(style)
     if number is None or number not in DATE_STYLES:
         raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")
@@ -311,6 +398,8 @@ def _anonymous(self: PostgresGenerator, node: exp.Anonymous) -> str:
         index = f"CAST({self.sql(args[0])} AS INT)"
         whens = " ".join(f"WHEN {i} THEN {self.sql(arg)}" for i, arg in enumerate(args[1:], 1))
         return f"(CASE {index} {whens} END)"
+    if name == "STR":
+        return _str(self, args)
     return PostgresGenerator.anonymous_sql(self, node)
 
 
@@ -362,10 +451,84 @@ def _length(self: PostgresGenerator, node: exp.Length) -> str:
     return f"LENGTH(RTRIM({_text(self, node.this)}))"
 
 
+def _scale_of(node: exp.Expression) -> int:
+    decimal = decimals.precision_of(node)
+    if decimal is not None:
+        return decimal[1]
+    value = node.unnest()
+    if isinstance(value, exp.Literal) and not value.is_string and "." in value.this:
+        return len(value.this.partition(".")[2])
+    return 0
+
+
+def _division(self: PostgresGenerator, node: exp.Div) -> str:
+    """A DECIMAL division at SQL Server's scale, cut (not rounded) to it: PostgreSQL divides
+    with about 16 significant digits, so the dividend is first given 4 more places than the
+    result needs."""
+    decimal = decimals.precision_of(node)
+    if decimal is None:
+        return self.binary(node, "/")
+    scale = decimal[1]
+    places = max(_scale_of(node.this), scale) + 4
+    dividend = f"ROUND(CAST({self.sql(node.this)} AS NUMERIC), {places})"
+    return f"TRUNC({dividend} / {self.sql(node.expression)}, {scale})"
+
+
+def _exact(operator: str, natural: Any) -> Any:
+    """+ - *: PostgreSQL's NUMERIC is exact; only a result past 38 digits, whose scale SQL
+    Server reduces, is rounded to that scale."""
+
+    def render(self: PostgresGenerator, node: exp.Expression) -> str:
+        text = self.binary(node, operator)
+        decimal = decimals.precision_of(node)
+        if decimal is None or natural(_scale_of(node.this), _scale_of(node.expression)) <= (
+            decimal[1]
+        ):
+            return text
+        return f"ROUND({text}, {decimal[1]})"
+
+    return render
+
+
+def _concat(function: str) -> Any:
+    def render(self: PostgresGenerator, node: exp.Expression) -> str:
+        parts = [
+            float_text(self.sql(arg)) if _is_float(arg) else self.sql(arg)
+            for arg in node.expressions
+        ]
+        return f"{function}({', '.join(parts)})"
+
+    return render
+
+
+def _str(self: PostgresGenerator, args: list[exp.Expression]) -> str:
+    """STR(float[, length[, decimal]]): rounded to `decimal` places (at most 16), right-aligned
+    in `length` (10) characters, stars when the integer part does not fit (docs: str-
+    transact-sql; fewer places are shown when only they do not fit)."""
+    if not 1 <= len(args) <= 3 or any(
+        common.literal_int(a) is None for a in args[1:]
+    ):
+        raise ValidationError("STR needs a literal length and number of decimals on PostgreSQL")
+    length = common.literal_int(args[1]) if len(args) > 1 else 10
+    places = min(common.literal_int(args[2]) or 0, 16) if len(args) > 2 else 0
+    value = f"CAST({self.sql(args[0])} AS DOUBLE PRECISION)"
+    if length is None or not 0 < length <= 8000:
+        return "CAST(NULL AS TEXT)"
+    tries = [
+        f"CAST(ROUND(CAST(v AS NUMERIC), {digits}) AS TEXT)" for digits in range(places, -1, -1)
+    ]
+    chosen = " ".join(f"WHEN LENGTH({t}) <= {length} THEN LPAD({t}, {length})" for t in tries)
+    return (
+        f"(SELECT CASE WHEN v IS NULL THEN NULL {chosen} ELSE REPEAT('*', {length}) END "
+        f"FROM (SELECT {value} AS v) AS ct_s)"
+    )
+
+
 class CtPostgresGenerator(PostgresGenerator):
     TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
         **PostgresGenerator.TRANSFORMS,
         exp.Cast: _cast,
+        exp.TryCast: _cast,
         exp.Convert: _convert,
         TsqlFormat: _format,
         TsqlDateName: _datename,
@@ -382,16 +545,29 @@ class CtPostgresGenerator(PostgresGenerator):
         exp.Stuff: _stuff,
         exp.Repeat: _replicate,
         exp.Anonymous: _anonymous,
+        exp.Div: _division,
+        like.LikePattern: lambda self, node: like.pattern_regex_sql(self.sql(node.this)),
+        exp.Mul: _exact("*", lambda a, b: a + b),
+        exp.Add: _exact("+", max),
+        exp.Sub: _exact("-", max),
+        exp.Concat: _concat("CONCAT"),
+        exp.ConcatWs: _concat("CONCAT_WS"),
         exp.Round: _round,
         exp.GroupConcat: _string_agg,
         exp.CurrentTimestamp: lambda self, node: "LOCALTIMESTAMP",
         exp.Uuid: lambda self, node: "GEN_RANDOM_UUID()",
         exp.Avg: _avg,
         exp.Window: _window,
-        exp.DateFromParts: lambda self, node: self.func(
-            "MAKE_DATE", *(node.args[k] for k in ("year", "month", "day"))
+        exp.DateFromParts: lambda self, node: "MAKE_DATE({})".format(
+            ", ".join(f"CAST({self.sql(node.args[k])} AS INT)" for k in ("year", "month", "day"))
         ),
     }
+
+
+    def literal_sql(self, expression: exp.Literal) -> str:
+        """`1e0` is a FLOAT in T-SQL, NUMERIC in PostgreSQL."""
+        text = super().literal_sql(expression)
+        return f"CAST({text} AS DOUBLE PRECISION)" if decimals.float_literal(expression) else text
 
 
 class CtPostgres(Postgres):

@@ -15,7 +15,7 @@ from sqlglot.dialects.sqlite import SQLite
 from sqlglot.generators.sqlite import SQLiteGenerator
 
 from ddl.errors import ValidationError
-from queries.dialects import common
+from queries.dialects import common, decimals
 from queries.dialects.reader import TsqlDateName, TsqlFormat
 from queries.dialects.tsql_dates import ISO_STYLES, STYLE_ORDERS, SUPPORTED_PARTS, part_name
 from queries.dialects.tsql_format import DATE_STYLES, check_culture
@@ -27,18 +27,59 @@ def _lit(text: str) -> exp.Literal:
     return exp.Literal.string(text)
 
 
+_NUMBER_TARGETS = {
+    common.T.TINYINT: "tinyint", common.T.SMALLINT: "smallint", common.T.INT: "int",
+    common.T.BIGINT: "bigint", common.T.DECIMAL: "decimal", common.T.MONEY: "decimal",
+    common.T.SMALLMONEY: "decimal", common.T.FLOAT: "float", common.T.DOUBLE: "float",
+}  # fmt: skip
+
+
+def source_name(value: exp.Expression) -> str:
+    """How SQL Server names the text type of `value` in a conversion message."""
+    national = isinstance(value, exp.National) or common.type_of(value) in (
+        common.T.NVARCHAR,
+        common.T.NCHAR,
+    )
+    return "nvarchar" if national else "varchar"
+
+
+def _read_text(value: exp.Expression, target: str, safe: bool) -> exp.Expression:
+    """Text becoming a number is read by SQL Server's rules (SQLite's CAST reads 'x' as 0):
+    CAST fails with SQL Server's message, TRY_CAST gives NULL."""
+    function = "ct_try_number" if safe else "ct_to_number"
+    return exp.Anonymous(
+        this=function, expressions=[value, _lit(target), _lit(source_name(value))]
+    )
+
+
+def _text_of_number(self: SQLiteGenerator, value: exp.Expression) -> str | None:
+    """A FLOAT as SQL Server writes it (6 significant digits), a DECIMAL at its scale."""
+    if decimals.is_float(value) and not isinstance(value, exp.Literal):
+        return self.func("ct_float_text", value)
+    decimal = decimals.precision_of(value)
+    if decimal is not None and not isinstance(value, exp.Literal):
+        return self.func("ct_decimal_text", value, exp.Literal.number(decimal[1]))
+    return None
+
+
 def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
     target = node.to
     value = node.this
     length = common.text_length(target)
     source = common.kind(value)
+    number = _NUMBER_TARGETS.get(target.this)
+    if number is not None and source in ("text", "unknown"):
+        value = _read_text(value, number, bool(node.args.get("safe")))
     if target.this in common.TEXTS:
         if source in ("datetime", "datetime2", "date"):
             style = exp.Literal.number(0 if source == "datetime" else 121)
             width = exp.Literal.number(length or 8000)
             return self.func("ct_convert", value, style, width, _lit(source))
-        text = f"CAST({self.sql(value)} AS TEXT)"
+        text = _text_of_number(self, value) or f"CAST({self.sql(value)} AS TEXT)"
         return f"SUBSTR({text}, 1, {length})" if length else text
+    if node.args.get("safe") and target.this in common.DATE_KINDS and source in ("text", "unknown"):
+        kind = "date" if target.this == common.T.DATE else "datetime"
+        return self.func("ct_try_date", value, _lit(kind))  # TRY_CAST: NULL, not an error
     if target.this == common.T.DATE:
         return self.func("ct_to_date", value)
     if target.this == common.T.DECIMAL:  # DECIMAL(p, s) rounds to s places (s = 0 if unsaid)
@@ -48,7 +89,7 @@ def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
         return self.func("ct_round", real, exp.Literal.number(places), exp.Literal.number(0))
     if target.this in common.DATE_KINDS:
         return self.func("ct_to_datetime", value)
-    return SQLiteGenerator.cast_sql(self, node)
+    return SQLiteGenerator.cast_sql(self, exp.Cast(this=value, to=target))
 
 
 def _convert(self: SQLiteGenerator, node: exp.Convert) -> str:
@@ -60,7 +101,7 @@ def _convert(self: SQLiteGenerator, node: exp.Convert) -> str:
         kind = "date" if target.this == common.T.DATE else "datetime"
         return self.func("ct_parse_styled", value, style, _lit(kind))
     if style is None or target.this not in common.TEXTS:
-        return _cast(self, exp.Cast(this=value, to=target))
+        return _cast(self, exp.Cast(this=value, to=target, safe=node.args.get("safe")))
     number = common.literal_int(style)
     if number is None or number not in DATE_STYLES:
         raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")
@@ -133,18 +174,14 @@ def _round(self: SQLiteGenerator, node: exp.Round) -> str:
     return self.func("ct_round", node.this, places, truncate)
 
 
-def _mod(self: SQLiteGenerator, node: exp.Mod) -> str:
-    if common.is_integer(node.this) and common.is_integer(node.expression):
-        return self.binary(node, "%")
-    return self.func("ct_mod", node.this, node.expression)
-
-
 def _anonymous(self: SQLiteGenerator, node: exp.Anonymous) -> str:
     name = str(node.this).upper()
     if name == "PATINDEX":
         return self.func("ct_patindex", *node.expressions)
     if name == "CHOOSE":
         return self.func("ct_choose", *node.expressions)
+    if name == "STR":
+        return self.func("ct_str", *node.expressions)
     if name in ("GETUTCDATE", "SYSUTCDATETIME"):
         return "ct_to_datetime(CURRENT_TIMESTAMP)"  # SQLite's clock is UTC
     if name in ("STDEVP", "VAR", "VARP"):
@@ -183,46 +220,104 @@ def _rename(name: str, *keys: str) -> Transform:
     return render
 
 
-_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div)
-_FLOATS = {common.T.DOUBLE, common.T.FLOAT}
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
+_SIMPLE = (exp.Column, exp.Literal, exp.Placeholder, exp.Parameter)
 
 
-def _exact(node: exp.Expression) -> bool:
-    """Arithmetic that T-SQL does in DECIMAL (decimal literals, integers) but SQLite in REAL."""
-    if not isinstance(node, _ARITHMETIC) or common.type_of(node) not in _FLOATS:
-        return False
-    literal = False
-    for inner in node.walk():
-        if isinstance(inner, exp.Literal):
-            literal = literal or (not inner.is_string and not inner.is_int)
-        elif (
-            not isinstance(inner, (*_ARITHMETIC, exp.Paren, exp.Neg))
-            and common.type_of(inner) in _FLOATS
-        ):
-            return False  # a FLOAT value: approximate arithmetic, as in SQL Server
-    return literal
+def _in_decimal_arithmetic(node: exp.Expression) -> bool:
+    """Inside a larger DECIMAL + - * (through parentheses), which rounds the whole at its end."""
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        parent = parent.parent
+    return isinstance(parent, exp.Add | exp.Sub | exp.Mul) and (
+        decimals.precision_of(parent) is not None
+    )
+
+
+def _divisor(self: SQLiteGenerator, node: exp.Expression) -> str:
+    """The divisor, failing as SQL Server does when it is zero (SQLite answers NULL): a
+    non-zero constant as it is, a column or parameter checked in SQL, anything else once."""
+    value = node.unnest()
+    if isinstance(value, exp.Literal) and not value.is_string and float(value.this) != 0:
+        return self.sql(node)
+    if isinstance(value, _SIMPLE):
+        text = self.sql(value)
+        return f"(CASE WHEN {text} = 0 THEN ct_nonzero(0) ELSE {text} END)"
+    return self.func("ct_nonzero", node)
+
+
+def _is_simple(node: exp.Expression) -> bool:
+    value = node.unnest()
+    if isinstance(value, exp.Cast):
+        value = value.this
+    return isinstance(value, _SIMPLE)
+
+
+def _decimal_division(self: SQLiteGenerator, node: exp.Div, scale: int) -> str:
+    """A DECIMAL division cut (not rounded) to its scale, as SQL Server cuts it (from 15
+    places on a double has no digits left to cut: the REAL quotient). Exact in a Python
+    function (decimal arithmetic on the operands' digits); but where a double holds
+    the quotient's digits to spare (at most 11 in all) over columns and constants, in SQL at
+    C speed: the REAL quotient in units of the last place, nudged away from zero past its
+    float noise, cut by CAST to INTEGER (0.3 / 0.1 gives 3, not 2.999999; 60,000 random
+    quotients checked against exact decimal division)."""
+    quotient = f"({self.sql(node.this)} * 1.0 / {_divisor(self, node.expression)})"
+    if scale >= _DOUBLE_DIGITS:
+        return quotient  # a double has no digits left to cut: the answer shows it at its scale
+    exact = self.func("ct_decimal_div", node.this, node.expression, exp.Literal.number(scale))
+    if scale >= _FAST_DIGITS or not (_is_simple(node.this) and _is_simple(node.expression)):
+        return exact
+    # below 1e11 units of the last place here: CAST to INTEGER cuts exactly, once the float
+    # noise (2.2e-16 relative) is pushed away from zero by 1e-15 relative
+    fast = f"CAST({quotient} * 1e{scale} * 1.000000000000001 AS INTEGER) / 1e{scale}"
+    return f"(CASE WHEN ABS({quotient}) < 1e{_FAST_DIGITS - scale} THEN {fast} ELSE {exact} END)"
+
+
+_FAST_DIGITS = 11  # measured: 40,000 random quotients cut right in SQL up to 11 digits
+_DOUBLE_DIGITS = 15
 
 
 def _arithmetic(operator: str) -> Any:
-    """`0.1 + 0.2` is exactly 0.3 in T-SQL: SQLite's REAL result loses its binary noise (15
-    significant digits) at the outermost decimal operation."""
+    """T-SQL arithmetic: DECIMAL results at SQL Server's scale (queries/dialects/decimals.py;
+    SQLite computes in REAL, so `0.1 + 0.2` is rounded back to 0.3 at the outermost decimal
+    operation and a decimal division is done exactly and cut to its scale); a zero divisor
+    fails."""
 
     def render(self: SQLiteGenerator, node: exp.Expression) -> str:
-        text = self.binary(node, operator)
-        outermost = node.parent is None or not _exact(node.parent)
-        if outermost and _exact(node):
-            return f"ct_exact({text})"
-        return text
+        decimal = decimals.precision_of(node)
+        if isinstance(node, exp.Div) and decimal is not None:
+            return _decimal_division(self, node, decimal[1])
+        if isinstance(node, exp.Div | exp.Mod):
+            divisor = _divisor(self, node.expression)
+            if isinstance(node, exp.Mod) and not (
+                common.is_integer(node.this) and common.is_integer(node.expression)
+            ):
+                text = f"ct_mod({self.sql(node.this)}, {divisor})"
+            else:
+                text = f"{self.sql(node.this)} {operator} {divisor}"
+        else:
+            text = self.binary(node, operator)
+        if decimal is None or _in_decimal_arithmetic(node) or isinstance(node.parent, exp.AggFunc):
+            return text  # inside SUM / AVG the answer is rounded to its scale when shown
+        return f"ROUND({text}, {decimal[1]})"  # SQLite's own, half away from zero: no Python
 
     return render
 
 
 def _as_written(values: list[exp.Expression]) -> list[exp.Expression]:
-    """A decimal literal joins text as written ('1.50'), not as SQLite's REAL would print."""
-    return [
-        _lit(value.this) if isinstance(value, exp.Literal) and not value.is_string else value
-        for value in values
-    ]
+    """CONCAT's arguments: a decimal literal as written ('1.50'), not as SQLite's REAL would
+    print it; a DECIMAL expression at its scale ('10.5000'); a float is written by ct_concat."""
+    written: list[exp.Expression] = []
+    for value in values:
+        decimal = decimals.precision_of(value)
+        if isinstance(value, exp.Literal) and not value.is_string:
+            value = _lit(value.this)
+        elif decimal is not None:
+            value = exp.Anonymous(
+                this="ct_decimal_text", expressions=[value, exp.Literal.number(decimal[1])]
+            )
+        written.append(value)
+    return written
 
 
 def _charindex(self: SQLiteGenerator, node: exp.StrPosition) -> str:
@@ -235,6 +330,7 @@ class CtSqliteGenerator(SQLiteGenerator):
     TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
         **SQLiteGenerator.TRANSFORMS,
         exp.Cast: _cast,
+        exp.TryCast: _cast,
         exp.Convert: _convert,
         TsqlFormat: _format,
         TsqlDateName: lambda self, node: self.func(
@@ -262,7 +358,8 @@ class CtSqliteGenerator(SQLiteGenerator):
         exp.GroupConcat: _string_agg,
         exp.Uuid: lambda self, node: "ct_newid()",
         exp.Round: _round,
-        exp.Mod: _mod,
+        exp.Floor: _rename("ct_floor", "this"),  # SQLAlchemy's floor() fails on NULL
+        exp.Mod: _arithmetic("%"),
         exp.Add: _arithmetic("+"),
         exp.Sub: _arithmetic("-"),
         exp.Mul: _arithmetic("*"),

@@ -18,9 +18,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from ddl import collation
 from ddl.errors import CustomTablesError
 from queries.dialects import tsql_dates as dates
 from queries.dialects import tsql_format as fmt
+from queries.dialects import tsql_numbers as numbers
 from queries.dialects import tsql_strings as text
 
 _local = threading.local()
@@ -66,7 +68,9 @@ def _reason(error: Exception) -> str:
     if isinstance(error, CustomTablesError):
         return str(error)
     message = str(error)
-    ours = message.startswith(("Conversion failed", "The result of"))
+    ours = message.startswith(
+        ("Conversion failed", "The result of", "Error converting", "The conversion of")
+    )
     return message if ours else "A value does not fit"
 
 
@@ -143,6 +147,33 @@ def _translate(value: Any, source: Any, target: Any) -> str:
     return _trim_text(value).translate(str.maketrans(str(source), str(target)))
 
 
+def _like(value: Any, pattern: Any, escape: Any, case_sensitive: Any) -> int | None:
+    if value is None or pattern is None:
+        return None
+    return int(text.like(fmt.plain_text(value), str(pattern), escape, bool(case_sensitive)))
+
+
+def _try_date(value: Any, kind: str) -> str | None:
+    """TRY_CAST / TRY_CONVERT to a date type: NULL for text SQL Server cannot read."""
+    try:
+        return _to_date(value) if kind == "date" else _to_datetime(value)
+    except (ValueError, OverflowError, CustomTablesError):
+        return None
+
+
+def _floor(value: Any) -> float | int:
+    """FLOOR, NULL-safe (the floor() SQLAlchemy registers on SQLite fails on NULL)."""
+    return float(math.floor(value)) if isinstance(value, float) else math.floor(value)
+
+
+def _sortkey_cs(value: Any) -> bytes:
+    """A case-sensitive dictionary order (a query's own _CS_AS collation): the default
+    collation's key, then per character lower case before upper case."""
+    text_value = fmt.plain_text(value)
+    key = collation.sort_key(text_value) or b""
+    return key + b"\x00" + bytes(2 if ch.isupper() else 1 for ch in text_value)
+
+
 def _parse_styled(value: Any, style: Any, kind: str) -> str:
     parsed = dates.parse_styled(str(value), int(style))
     return parsed.date().isoformat() if kind == "date" else dates.stored(parsed)
@@ -184,7 +215,18 @@ _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "ct_cot": (1, lambda v: 1 / math.tan(float(v)), True),
     "ct_datefromparts": (3, _datefromparts, True),
     "ct_parse_styled": (3, _parse_styled, True),
-    "ct_exact": (1, lambda v: float(f"{v:.15g}") if isinstance(v, float) else v, True),
+    "ct_decimal": (2, lambda v, s: numbers.rounded(v, int(s)), True),
+    "ct_decimal_div": (3, lambda a, b, s: numbers.decimal_divide(a, b, int(s)), True),
+    "ct_like": (4, _like, False),
+    "ct_floor": (1, _floor, True),
+    "ct_try_date": (2, _try_date, True),
+    "ct_sortkey_cs": (1, _sortkey_cs, True),
+    "ct_decimal_text": (2, lambda v, s: numbers.decimal_text(v, int(s)), True),
+    "ct_nonzero": (1, numbers.nonzero, True),
+    "ct_to_number": (3, numbers.read_number, True),
+    "ct_try_number": (3, numbers.try_number, True),
+    "ct_str": (-1, numbers.str_, False),
+    "ct_float_text": (1, lambda v: fmt.float_text(float(v)), True),
 }
 
 

@@ -5,6 +5,7 @@ trailing spaces, ROUND rounds half away from zero or truncates."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -49,28 +50,73 @@ def patindex_regex(pattern: str) -> str:
 Matcher = Callable[[str], bool]
 
 
-def _segments(pattern: str) -> list[list[Matcher]]:
-    """A LIKE pattern split at '%' into runs of one-character tests (case-insensitive)."""
-    segments: list[list[Matcher]] = [[]]
+Token = Matcher | None  # None: '%'
+
+
+def class_items(items: str) -> str:
+    """A set's characters for a regex class: each escaped, ranges kept; a reversed range
+    ('z-a') matches nothing (as SQLite's GLOB has it) instead of being an invalid regex."""
+    out: list[str] = []
+    index = 0
+    while index < len(items):
+        if index + 2 < len(items) and items[index + 1] == "-":
+            low, high = items[index], items[index + 2]
+            if low <= high:
+                out.append(f"{re.escape(low)}-{re.escape(high)}")
+            index += 3
+            continue
+        out.append(re.escape(items[index]))
+        index += 1
+    return "".join(out)
+
+
+def _class_rule(body: str, case_sensitive: bool) -> Matcher:
+    """`[a-c]`, `[^a]`, `[%]`: one character in (or not in) the set."""
+    negate = body.startswith("^") and len(body) > 1
+    chars = class_items(body[1:] if negate else body)
+    if not chars:
+        return (lambda c: True) if negate else (lambda c: False)
+    rule = re.compile(f"[{'^' if negate else ''}{chars}]", 0 if case_sensitive else re.IGNORECASE)
+    return lambda c: rule.fullmatch(c) is not None
+
+
+def _tokens(pattern: str, escape: str | None = None, case_sensitive: bool = False) -> list[Token]:
+    """A LIKE pattern as one test per character, None for '%'; `escape` makes the next
+    character literal (LIKE ... ESCAPE '!')."""
+    tokens: list[Token] = []
     index = 0
     while index < len(pattern):
         ch = pattern[index]
-        if ch == "%":
-            segments.append([])
+        if escape is not None and ch == escape and index + 1 < len(pattern):
+            index += 1
+            tokens.append(_same_letter(pattern[index], case_sensitive))
+        elif ch == "%":
+            tokens.append(None)
         elif ch == "_":
-            segments[-1].append(lambda c: True)
-        elif ch == "[" and "]" in pattern[index + 1 :]:
-            end = pattern.index("]", index + 1)
-            rule = re.compile(f"[{like_regex(pattern[index : end + 1])[1:-1]}]", re.IGNORECASE)
-            segments[-1].append(lambda c, rule=rule: rule.fullmatch(c) is not None)
+            tokens.append(lambda c: True)
+        elif ch == "[" and "]" in pattern[index + 2 :]:
+            end = pattern.index("]", index + 2)  # '[]]' is a set holding ']'
+            tokens.append(_class_rule(pattern[index + 1 : end], case_sensitive))
             index = end
         else:
-            segments[-1].append(_same_letter(ch))
+            tokens.append(_same_letter(ch, case_sensitive))
         index += 1
-    return segments
+    return tokens
 
 
-def _same_letter(expected: str) -> Matcher:
+def _runs(tokens: list[Token]) -> list[list[Matcher]]:
+    runs: list[list[Matcher]] = [[]]
+    for token in tokens:
+        if token is None:
+            runs.append([])
+        else:
+            runs[-1].append(token)
+    return [run for run in runs if run]
+
+
+def _same_letter(expected: str, case_sensitive: bool = False) -> Matcher:
+    if case_sensitive:
+        return lambda c: c == expected
     low = expected.lower()
     return lambda c: c.lower() == low
 
@@ -88,14 +134,15 @@ def _earliest(segment: list[Matcher], text: str, start: int, last: int) -> int:
     return -1
 
 
-def patindex(pattern: str, text: str) -> int:
-    """Where PATINDEX's pattern first matches, 0 if nowhere. Greedy and linear in the text per
-    pattern character (no regex backtracking: a Python function is outside SQLite's time
+def _first_match(tokens: list[Token], text: str) -> int:
+    """Where the pattern first matches (1-based), 0 if nowhere. Greedy and linear in the text
+    per pattern character (no regex backtracking: a Python function is outside SQLite's time
     limit): the earliest fit of each '%'-separated run leaves the most room for the next."""
-    leading, trailing = pattern.startswith("%"), pattern.endswith("%")
-    runs = [run for run in _segments(pattern) if run]
+    leading = bool(tokens) and tokens[0] is None
+    trailing = bool(tokens) and tokens[-1] is None
+    runs = _runs(tokens)
     if not runs:
-        return 1 if pattern else 0
+        return 1 if tokens else 0
     last = len(runs) - 1
 
     def place(index: int, lowest: int) -> int:
@@ -120,6 +167,100 @@ def patindex(pattern: str, text: str) -> int:
             return 0
         position = at + len(runs[index])
     return start + 1
+
+
+def patindex(pattern: str, text: str) -> int:
+    """Where PATINDEX's pattern first matches, 0 if nowhere (case-insensitive)."""
+    return _first_match(_tokens(pattern), text)
+
+
+_cached_tokens = functools.lru_cache(maxsize=256)(_tokens)
+
+
+def like(text: str, pattern: str, escape: str | None = None, case_sensitive: bool = False) -> bool:
+    """T-SQL LIKE: '%', '_', '[a-c]', '[^a]', '[%]' and an ESCAPE character; case-insensitive
+    as the default collation unless a binary or _CS_ collation was asked for."""
+    tokens = _cached_tokens(pattern, escape, case_sensitive)
+    if not tokens:
+        return text == ""
+    return _first_match(tokens, text) > 0 if tokens[0] is None else _first_match(tokens, text) == 1
+
+
+_GLOB_SPECIAL = frozenset("*?[]")
+
+
+def _glob_class(body: str) -> str:
+    """A LIKE set for GLOB, without reversed ranges (GLOB's '[z-a]' would take 'z'); a set
+    left empty matches no character ('[^\x01-\U0010ffff]' takes only NUL), negated any."""
+    negate = body.startswith("^") and len(body) > 1
+    items = body[1:] if negate else body
+    kept: list[str] = []
+    index = 0
+    while index < len(items):
+        if index + 2 < len(items) and items[index + 1] == "-":
+            if items[index] <= items[index + 2]:
+                kept.append(items[index : index + 3])
+            index += 3
+            continue
+        kept.append(items[index])
+        index += 1
+    if not kept:
+        return "?" if negate else "[^\x01-\U0010ffff]"
+    return f"[{'^' if negate else ''}{''.join(kept)}]"
+
+
+def like_glob(pattern: str, escape: str | None = None) -> str:
+    """A LIKE pattern as SQLite's GLOB pattern (case-sensitive, '*', '?', '[...]', '[^...]'):
+    GLOB's own special characters and escaped ones become one-character sets."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        ch = pattern[index]
+        if escape is not None and ch == escape and index + 1 < len(pattern):
+            index += 1
+            literal = pattern[index]
+            out.append(f"[{literal}]" if literal in _GLOB_SPECIAL else literal)
+        elif ch == "%":
+            out.append("*")
+        elif ch == "_":
+            out.append("?")
+        elif ch == "[" and "]" in pattern[index + 2 :]:
+            end = pattern.index("]", index + 2)
+            out.append(_glob_class(pattern[index + 1 : end]))
+            index = end
+        else:
+            out.append(f"[{ch}]" if ch in _GLOB_SPECIAL else ch)
+        index += 1
+    return "".join(out)
+
+
+def like_regex_escaped(pattern: str, escape: str | None = None) -> str:
+    """A LIKE pattern (with its ESCAPE character) as an anchored regular expression (ARE)."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        ch = pattern[index]
+        if escape is not None and ch == escape and index + 1 < len(pattern):
+            index += 1
+            out.append(re.escape(pattern[index]))
+        elif ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        elif ch == "[" and "]" in pattern[index + 2 :]:
+            end = pattern.index("]", index + 2)
+            body = pattern[index + 1 : end]
+            negate = body.startswith("^") and len(body) > 1
+            chars = class_items(body[1:] if negate else body)
+            if chars:
+                out.append(f"[{'^' if negate else ''}{chars}]")
+            else:  # an empty set: nothing, or (negated) any character
+                out.append("." if negate else "[^\\x00-\\U0010ffff]")
+            index = end
+        else:
+            out.append(re.escape(ch))
+        index += 1
+    return "^" + "".join(out) + "$"
 
 
 def charindex(find: str, text: str, start: int | None = None) -> int:
