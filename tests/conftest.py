@@ -60,6 +60,7 @@ XDIST_GROUPS = {
     "tests/test_import_crash.py": "timing",
     "tests/test_processes.py": "timing",
     "tests/test_memory_wide_rows.py": "timing",
+    "tests/test_tenants_scale.py": "timing",
 }
 
 
