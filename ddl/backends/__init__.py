@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from ddl.backends import mssql, postgresql, sqlite
-from ddl.backends.common import GrantCache, RowLock
+from ddl.backends.common import GrantCache, RowLock, ping_after_idle
 
 
 class Backend(Protocol):
@@ -83,7 +83,11 @@ def backend_for(target: sa.Engine | sa.Connection | Dialect | str) -> Backend:
 
 def server_engine(url: str, **kwargs: Any) -> sa.Engine:
     """An engine on a server database: one for the whole database, every tenant a schema."""
-    return sa.create_engine(url, **{**backend_for(url).engine_options(), **kwargs})
+    options = {**backend_for(url).engine_options(), **kwargs}
+    engine = sa.create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        ping_after_idle(engine)
+    return engine
 
 
 __all__ = [

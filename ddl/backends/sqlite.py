@@ -27,7 +27,8 @@ from ddl.backends.common import BackendBase, on_conflict_upsert
 from ddl.collation import register_sqlite
 
 ALIAS = "customtables"
-PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536")
+# 16 MB of page cache per connection: 64 MB took a 1,000,000-row read to 177 MB resident
+PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-16384")
 PROGRESS_STEPS = 10_000  # virtual-machine steps between two looks at the clock (~1 ms)
 
 ConnectHook = Callable[[sqlite3.Connection], None]
