@@ -16,9 +16,9 @@ import ijson
 import msgspec
 
 from ddl.catalog import ColumnDef, TableDef
-from ddl.closing import closing_source
 from ddl.errors import ROW_NUMBERING, RowError, ValidationError
 from ddl.json_shape import shape_message
+from ddl.row_stream import RowStream
 
 FORMAT = "customtables/v1"
 
@@ -53,14 +53,14 @@ def file_table(definition: TableDef) -> FileTable:
 
 
 def write_file(
-    definition: TableDef, names: list[str], partitions: Iterator[list[list[Any]]]
+    definition: TableDef, names: list[str], partitions: RowStream[list[list[Any]]]
 ) -> Iterator[bytes]:
     """The file as chunks of bytes, one partition of rows at a time (rows flat, keyed by
     column name, key included). Closes `partitions` however the consumer stops."""
     head = encoder.encode({"Format": FORMAT, "Table": file_table(definition)})
     yield head[:-1] + b',"Rows":['
     first = True
-    with closing_source(partitions):
+    with partitions:
         for partition in partitions:
             if not partition:
                 continue

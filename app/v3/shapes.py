@@ -11,6 +11,7 @@ from app.v3.schemas import ColumnValueOut, RowOut, TableDefinition, encoder
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.prepared import PreparedTable
+from ddl.row_stream import RowStream
 
 
 def json_response(value: Any, status: int = 200) -> Response[Any]:
@@ -71,27 +72,23 @@ def _row_shaper(table: PreparedTable, flat: bool) -> Any:
 
 
 def json_rows(
-    table: PreparedTable, partitions: Iterator[list[list[Any]]], flat: bool
+    table: PreparedTable, partitions: RowStream[list[list[Any]]], flat: bool
 ) -> Iterator[bytes]:
     """A JSON array, written a partition at a time."""
     shape = _row_shaper(table, flat)
     yield b"["
     first = True
-    try:
+    with partitions:
         for partition in partitions:
             if not partition:
                 continue
             chunk = encoder.encode([shape(values) for values in partition])[1:-1]
             yield chunk if first else b"," + chunk
             first = False
-    finally:
-        close = getattr(partitions, "close", None)
-        if close:
-            close()
     yield b"]"
 
 
-RowsOutput = Callable[[PreparedTable, Iterator[list[list[Any]]]], Iterator[bytes]]
+RowsOutput = Callable[[PreparedTable, RowStream[list[list[Any]]]], Iterator[bytes]]
 
 
 def rows_format(name: str | None) -> tuple[RowsOutput, str]:
