@@ -20,7 +20,8 @@ from ddl import audit, catalog, reads, rows, schema
 from ddl.access import Caller, require_admin, require_save
 from ddl.catalog import ColumnDef, TableDef
 from ddl.errors import TableNotFound, ValidationError
-from ddl.exchange_file import FileTable, Header, read_header, read_rows, write_file
+from ddl.exchange_file import FileTable, Header, read_header, read_rows
+from ddl.formats.json_rows import export_file
 from ddl.names import check_name
 from ddl.prepared import PreparedTable, prepare
 from ddl.row_stream import RowStream
@@ -71,7 +72,7 @@ def export_table(
     (only the rows `where` selects, when given)."""
     table, partitions = exported_rows(space, caller, name, progress, where)
     names = [column.name for column in table.ordered]
-    return table.definition, write_file(table.definition, names, partitions)
+    return table.definition, export_file(table.definition, names, partitions)
 
 
 def exported_rows(
