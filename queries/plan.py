@@ -229,11 +229,36 @@ def _is_text(node: exp.Expression) -> bool:
     return node.type is not None and node.type.this in _TEXT_TYPES
 
 
+def _is_numeric(node: exp.Expression) -> bool:
+    return node.type is not None and node.type.this in exp.DataType.NUMERIC_TYPES
+
+
 def _concatenations(tree: exp.Expression) -> None:
-    """T-SQL joins strings with +; the other backends with ||."""
+    """T-SQL joins strings with +; the other backends with ||. A string added to a number is
+    addition, not joining: the number's type has the higher precedence, so SQL Server converts
+    the string to it ('1' + 1 = 2, and 'a' + 1 fails as the conversion does)."""
     for node in list(tree.find_all(exp.Add)):
-        if _is_text(node.this) or _is_text(node.expression):
-            node.replace(exp.DPipe(this=node.this, expression=node.expression))
+        left, right = node.this, node.expression
+        for text, number in ((left, right), (right, left)):
+            if _is_text(text) and _is_numeric(number):
+                converted = exp.Cast(this=text.copy(), to=number.type.copy())
+                converted.type = number.type.copy()
+                text.replace(converted)
+                break
+        else:
+            if _is_text(left) or _is_text(right):
+                node.replace(exp.DPipe(this=left, expression=right))
+
+
+def _date_results(tree: exp.Expression) -> None:
+    """DATEADD over a number (`DATEADD(month, DATEDIFF(month, 0, d), 0)`, 0 being 1900-01-01)
+    answers a datetime in SQL Server; the planner leaves its type unknown, and the answer would
+    show SQLite's text instead of a date."""
+    for node in tree.find_all(exp.DateAdd):
+        if node.type is None or node.type.this == exp.DataType.Type.UNKNOWN:
+            node.type = exp.DataType.build("DATETIME")
+            if isinstance(node.parent, exp.Alias):
+                node.parent.type = node.type
 
 
 def _uuid_literals(tree: exp.Expression, resolved: _Resolved) -> None:
@@ -439,6 +464,7 @@ def plan(
         mssql.prepare_tree(tree)  # T-SQL runs as written: no translation
     else:
         _fix_booleans(tree)
+        _date_results(tree)
         _concatenations(tree)
         decimals.annotate(tree)  # DECIMAL(p, s) as SQL Server types arithmetic (§5.1)
     columns = _output_columns(tree, resolved, spelled)
