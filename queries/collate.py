@@ -73,7 +73,14 @@ class _Collator:
     def collate(self, node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Collate):
             return node
-        collated = exp.Collate(this=node, expression=self.name.copy())
+        inner = node
+        if self.backend.icu_collation and isinstance(node, exp.Column):
+            # PostgreSQL coerces a VARCHAR(n) column to TEXT under the COLLATE when a function
+            # takes it (`UPPER(c COLLATE x)`), which then no longer matches `GROUP BY c COLLATE
+            # x`: collating the TEXT cast in both places keeps them the same expression.
+            inner = exp.Cast(this=node, to=exp.DataType.build("TEXT"))
+            inner.type = node.type
+        collated = exp.Collate(this=inner, expression=self.name.copy())
         collated.type = node.type  # still text to the later steps
         return collated
 
