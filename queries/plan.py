@@ -250,6 +250,34 @@ def _concatenations(tree: exp.Expression) -> None:
                 node.replace(exp.DPipe(this=left, expression=right))
 
 
+_PADDED = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+
+
+def _strip_trailing_blanks(node: exp.Expression) -> None:
+    if isinstance(node, exp.Literal) and node.is_string and node.this.endswith(" "):
+        stripped = exp.Literal.string(node.this.rstrip(" "))
+        stripped.type = node.type
+        node.replace(stripped)
+
+
+def _padded_literals(tree: exp.Expression) -> None:
+    """SQL Server compares text as if the shorter side were padded with blanks ('abc' =
+    'abc   '), and LIKE ignores the trailing blanks of the text it matches (not the pattern's):
+    a string literal there loses its trailing blanks. (A stored value's are not cut: docs
+    decisions, "Trailing blanks".)"""
+    for node in list(tree.find_all(*_PADDED)):
+        left, right = node.this, node.expression
+        if _is_text(left) or _is_text(right):
+            _strip_trailing_blanks(left)
+            _strip_trailing_blanks(right)
+    for node in list(tree.find_all(exp.In)):
+        if _is_text(node.this):
+            for item in [node.this, *node.expressions]:
+                _strip_trailing_blanks(item)
+    for node in list(tree.find_all(exp.Like)):
+        _strip_trailing_blanks(node.this)
+
+
 def _date_results(tree: exp.Expression) -> None:
     """DATEADD over a number (`DATEADD(month, DATEDIFF(month, 0, d), 0)`, 0 being 1900-01-01)
     answers a datetime in SQL Server; the planner leaves its type unknown, and the answer would
@@ -465,6 +493,7 @@ def plan(
     else:
         _fix_booleans(tree)
         _date_results(tree)
+        _padded_literals(tree)
         _concatenations(tree)
         decimals.annotate(tree)  # DECIMAL(p, s) as SQL Server types arithmetic (§5.1)
     columns = _output_columns(tree, resolved, spelled)
