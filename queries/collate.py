@@ -356,11 +356,17 @@ def _orderings(tree: exp.Expression, collator: _Collator) -> None:
     for ordered in list(tree.find_all(exp.Ordered)):
         subject = ordered.this
         kind = user_collation(subject)
+        owner = ordered.parent.parent if isinstance(ordered.parent, exp.Order) else None
         if kind is not None:
             if kind == "case" and collator.backend.sortkey_collation:
                 ordered.set("this", exp.Anonymous(this="ct_sortkey_cs", expressions=[subject.this]))
+            elif isinstance(owner, exp.Select) and owner.args.get("distinct") is None:
+                # PostgreSQL takes an output name in ORDER BY only bare: `name COLLATE c`
+                # must name the expression itself
+                target = _projection_for(owner, subject.this)
+                if target is not None:
+                    subject.set("this", target.copy())
             continue
-        owner = ordered.parent.parent if isinstance(ordered.parent, exp.Order) else None
         if isinstance(owner, exp.SetOperation):
             continue  # output names only: their collation orders them (above)
         target = _projection_for(owner, subject) if isinstance(owner, exp.Select) else None
