@@ -102,4 +102,3 @@ class TenantsAdminController(Controller):
             raise ValidationError(f"Deleting tenant '{name}' needs ?confirm={name}")
         delete_tenant(tenancy, name)
         return TenantDeleted(Deleted=True)
-

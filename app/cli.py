@@ -182,16 +182,11 @@ def _import(args: argparse.Namespace, tenancy: Tenancy) -> None:
                 space, _cli_caller(), name, source, mode, progress=bar.update
             )
         seconds = time.monotonic() - started
-        bar.finish(
-            f"Imported {bar.done:,} rows into '{result.table.name}' in {seconds:.1f} s "
-            f"(inserted {result.inserted:,}, updated {result.updated:,})"
-        )
-    if bar.enabled and sys.stdout.isatty():
-        return  # the bar's own summary is on the same terminal: don't say it twice
+        bar.finish()  # the bar only: the summary is said once, below, wherever stdout goes
     print(
-        f"Imported into '{result.table.name}': created={result.created} "
-        f"columns_added={result.columns_added} inserted={result.inserted} "
-        f"updated={result.updated} deleted={result.deleted}"
+        f"Imported {bar.done:,} rows into '{result.table.name}' in {seconds:.1f} s: "
+        f"created={result.created} columns_added={result.columns_added} "
+        f"inserted={result.inserted} updated={result.updated} deleted={result.deleted}"
     )
 
 
@@ -235,8 +230,8 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = top.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this host only)")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000; 0 picks a free one")
     serve.add_argument(
         "--workers", type=_positive, default=1, metavar="N", help="worker processes (one port)"
     )
@@ -293,7 +288,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--mode", choices=["upsert", "replace"], default="upsert")
     load.add_argument("--format", choices=FORMATS, help="default: by extension, else json")
     load.add_argument("--key-column", metavar="NAME", help="CSV: the key of a new table")
-    load.add_argument("--types", metavar="SPEC", help="CSV: column types, e.g. Name:6,Price:4")
+    load.add_argument(
+        "--types", metavar="TYPES", help="CSV: column types by id or name, e.g. Name:6,Price:Money"
+    )
     load.set_defaults(run=_import)
     return top
 
@@ -324,6 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.run(args, tenancy)
     except CustomTablesError as error:
         print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as error:
+        # A file named on the command line (import's source, export's -o): said, not a trace.
+        print(f"error: {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
     finally:
         if args.command != "serve":

@@ -56,9 +56,7 @@ def stored_key(engine: sa.Engine) -> bytes:
             with conn.begin():
                 made = secrets.token_hex(32)
                 conn.execute(
-                    secrets_table.insert().values(
-                        name=_KEY_ROW, value=made, created_at=now_text()
-                    )
+                    secrets_table.insert().values(name=_KEY_ROW, value=made, created_at=now_text())
                 )
             return bytes.fromhex(made)
         except sa.exc.IntegrityError:  # another process stored one first: use that one

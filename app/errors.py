@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from app.head import client_method
 from ddl import errors as domain
+from ddl.json_shape import problem_words, shape_message
 
 log = logging.getLogger("customtables")
 
@@ -54,6 +56,27 @@ V1_CODES = {
 _encoder = msgspec.json.Encoder()
 
 
+class ErrorV3(msgspec.Struct, omit_defaults=True):
+    """A v3 error answer (SPEC §7); `RequestId` only on a 500, as the server log has it."""
+
+    Code: str
+    Message: str
+    RequestId: str = ""  # left out when empty
+
+
+class ErrorV1Detail(msgspec.Struct, omit_defaults=True):
+    code: str
+    message: str
+    requestId: str = ""
+
+
+class ErrorV1(msgspec.Struct):
+    """A v1 error answer: the source's envelope with `success: false`."""
+
+    success: Literal[False]
+    error: ErrorV1Detail
+
+
 def _is_v1(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/v1")
 
@@ -66,15 +89,13 @@ def error_response(
     headers: dict[str, str] | None = None,
     request_id: str | None = None,
 ) -> Response[bytes]:
+    rid = request_id or ""
+    body: ErrorV1 | ErrorV3
     if _is_v1(request):
-        error: dict[str, Any] = {"code": V1_CODES.get(status, code or "ERROR"), "message": message}
-        if request_id:
-            error["requestId"] = request_id
-        body: dict[str, Any] = {"success": False, "error": error}
+        detail = ErrorV1Detail(V1_CODES.get(status, code or "ERROR"), message, rid)
+        body = ErrorV1(False, detail)
     else:
-        body = {"Code": code or HTTP_CODES.get(status, "ERROR"), "Message": message}
-        if request_id:
-            body["RequestId"] = request_id
+        body = ErrorV3(code or HTTP_CODES.get(status, "ERROR"), message, rid)
     return Response(
         _encoder.encode(body),
         status_code=status,
@@ -104,7 +125,8 @@ def _validation_message(request: Request[Any, Any, Any], exc: ValidationExceptio
     for item in details:
         if isinstance(item, dict):
             key, text = item.get("key"), item.get("message", "")
-            parts.append(f"{_public_name(request, key)}: {text}" if key else str(text))
+            text = problem_words(str(text), nullable=False)  # a query parameter is never null
+            parts.append(f"{_public_name(request, key)}: {text}" if key else text)
     if not parts and isinstance(exc.detail, str) and exc.detail.startswith("Missing required"):
         parts.append(exc.detail.split(" for path ")[0])  # e.g. the KeyValue query parameter
     return "; ".join(parts) or "The request is not valid"
@@ -117,7 +139,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     elif status == 404:
         message = f"No route {request.method} {request.url.path}"
     elif status == 405:
-        message = f"Method {request.method} is not allowed on {request.url.path}"
+        message = f"Method {client_method(request.scope)} is not allowed on {request.url.path}"
     elif status == 413:
         message = "The request body is too large"
     elif status == 429:
@@ -144,12 +166,18 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     )
 
 
-def decode_error(exc: msgspec.MsgspecError) -> domain.ValidationError:
-    """A body that is not JSON of the expected shape (msgspec names the path)."""
-    text = str(exc)
-    if isinstance(exc, msgspec.DecodeError):
-        text = f"The body is not valid JSON: {text}"
-    return domain.ValidationError(text)
+def decode_error(exc: msgspec.MsgspecError, body: bytes) -> domain.ValidationError:
+    """A body that is not JSON ("not valid JSON"), or valid JSON of the wrong shape (the field
+    and the type it needs, in plain words). A typed decoder stops at the first wrong shape, even
+    in a text that is not JSON at all (`[1, 2`), so the shape is named only for valid JSON."""
+    if isinstance(exc, msgspec.ValidationError):
+        try:
+            msgspec.json.decode(body)
+        except msgspec.DecodeError as syntax:
+            exc = syntax
+        else:
+            return domain.ValidationError(shape_message(exc))
+    return domain.ValidationError(f"The body is not valid JSON: {exc}")
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

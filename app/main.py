@@ -6,18 +6,21 @@ from litestar import Litestar, get
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
 
 from app import json_policy, logs
 from app.admin import TenantsAdminController
 from app.auth import principal_v3, provide_tenancy
 from app.cors import cors_config
+from app.dispatcher import dispatching
+from app.docs_page import OfflineSwagger, openapi_router
 from app.errors import EXCEPTION_HANDLERS
+from app.head import HeadAsGet
 from app.media_types import require_media_type
 from app.metrics import metrics_route, watch_engine
 from app.observe import RequestObserver
 from app.openapi import document_bodies
+from app.openapi_errors import declare_errors
 from app.path_names import path_names_middleware
 from app.query_case import query_case_middleware
 from app.ready import ready
@@ -32,6 +35,8 @@ from app.v3.exchange import ExchangeController
 from app.v3.me import who_am_i
 from app.v3.queries import QueriesController
 from app.v3.tables import CustomTablesController
+from app.v3.webhooks import ChangesController, WebhooksController
+from app.webhook_docs import webhooks as webhook_events
 
 ROUTERS: list[object] = [
     CustomTablesController,
@@ -40,11 +45,23 @@ ROUTERS: list[object] = [
     QueriesController,
     AccessTokensController,
     TenantsAdminController,
+    WebhooksController,
+    ChangesController,
 ]
-# Controllers name the scheme they use (`security = [{"AccessToken": []}]`), so OpenAPI shows it.
+# Controllers and routers name the scheme they use (`security = [{"AccessToken": []}]`), so
+# OpenAPI shows it on their routes: v3 (and the server-admin routes) X-AccessToken, v1 x-api-key.
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "AccessToken": SecurityScheme(
-        type="apiKey", name="X-AccessToken", security_scheme_in="header", description="v3 token"
+        type="apiKey",
+        name="X-AccessToken",
+        security_scheme_in="header",
+        description="v3 token (roles); on /api/admin a server-admin token",
+    ),
+    "ApiKey": SecurityScheme(
+        type="apiKey",
+        name="x-api-key",
+        security_scheme_in="header",
+        description="v1 API key (scopes workflows:read, workflows:write)",
     ),
 }
 
@@ -90,16 +107,19 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             title="customtables",
             version="0.1.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[OfflineSwagger()],
+            openapi_router=openapi_router("/schema"),
             components=Components(security_schemes=SECURITY_SCHEMES),
+            webhooks=webhook_events(),
         ),
         on_shutdown=[on_shutdown],
-        lifespan=[v1_ratelimit.purging],
+        lifespan=[v1_ratelimit.purging, dispatching],
         debug=False,
     )
     app = Litestar.from_config(config)
-    document_bodies(app)
-    app.asgi_handler = RequestObserver(app.asgi_handler)
+    declare_errors(app)  # before the document is built:
+    document_bodies(app)  # it is built here, once
+    app.asgi_handler = RequestObserver(HeadAsGet(app.asgi_handler))
     app.state.tenancy = tenancy
     app.state.settings = settings
     return app

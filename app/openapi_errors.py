@@ -1,114 +1,134 @@
-"""The error answers the OpenAPI document promises (SPEC §8): the shapes the server really
-sends (v3 `{Code, Message}`, v1's `{success: false, error: {code, message}}`) and the statuses
-each route can answer, in place of Litestar's default `{status_code, detail, extra}` 400.
+"""The error answers the OpenAPI document promises (SPEC §8), as Litestar `ResponseSpec`s with
+the bodies the server really sends (app/errors.py: v3 `ErrorV3` `{Code, Message}`, v1's
+`ErrorV1` envelope), in place of Litestar's default `{status_code, detail, extra}` 400.
 
-The statuses follow from what every route goes through: the path/query check (400), the token
-(401, 403), a name in the path (404), a body (400, 413, 415), a write (409), a saved query's
-time limit (408) and the rate limits (v1: every route; v3: the heavy routes, 429)."""
+Every route gets them the same way, so a route added later is documented without a line of
+its own: `declare_errors(app)` walks the app's route handlers once, derives the statuses each
+can answer from what it goes through, and adds those its handler did not declare itself:
+
+- every API route: 400 (path, query or body not valid), 401 (token), 403 (role or scope),
+  500 (an unexpected failure; the body carries only a request id);
+- a name or id in the path: 404; a write method: 409;
+- a body: 413 (too large) and 415 (not a media type the route reads);
+- v1 routes: 429 (rate limits); routes marked `opt={"heavy": True}` (saved-query runs, imports,
+  exports, filtered reads): 429 (the tenant's share of heavy work) and, with
+  `opt={"timed": True}`, 408 (the time limit);
+- `opt={"errors": (…)}` adds statuses a route answers beyond these.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from litestar.openapi.spec import (
-    OpenAPI,
-    OpenAPIHeader,
-    OpenAPIMediaType,
-    OpenAPIResponse,
-    Operation,
-    Reference,
-    Schema,
-)
-from litestar.openapi.spec.enums import OpenAPIType
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.routes import HTTPRoute
 
-V3_ERROR, V1_ERROR = "ErrorV3", "ErrorV1"
-_STRING = Schema(type=OpenAPIType.STRING)
+from app import openapi_examples as ex
+from app.errors import HTTP_CODES, V1_CODES, ErrorV1, ErrorV3
+from app.media_types import accepted
+
 DESCRIPTIONS = {
     400: "The request is not valid: the message names what was wrong",
     401: "No valid token",
     403: "The token lacks a role or scope",
     404: "No such table, row, query or definition for this tenant",
-    408: "The saved query ran past its time limit",
+    408: "The work ran past its time limit (stopped; nothing written)",
     409: "The request contradicts what exists",
     413: "The body or batch is too large",
     415: "The body's Content-Type is not one the route reads",
-    429: "Too many requests; retry after Retry-After seconds",
+    429: "Too many requests; retry after the seconds the Retry-After header gives",
+    500: "An unexpected failure: the message carries only a request id the server log also has",
 }
-WRITE_METHODS = ("post", "put", "patch", "delete")
+V3_MESSAGES = {
+    400: "Row 3, column 'Price': expected a number",
+    401: "A valid access token (header X-AccessToken) is required",
+    403: "Role 'Admin' is required to create tables",
+    404: ex.V3_NOT_FOUND["Message"],
+    408: "The query ran longer than 5 seconds",
+    409: "Column 'Price' exists with another type",
+    413: "The batch has 10001 rows; at most 10000",
+    415: "Content-Type 'text/plain' is not accepted here; send application/json",
+    429: "Rate limit exceeded; retry after 1 seconds",
+    500: "An internal error occurred; quote the request id to the operator",
+}
+V1_MESSAGES = {
+    **V3_MESSAGES,
+    400: ex.V1_ROW_LIMIT["error"]["message"],
+    401: "An API key (header x-api-key) is required",
+    403: "The API key lacks the workflows:write scope",
+    404: ex.V1_NOT_FOUND["error"]["message"],
+}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REQUEST_ID = "5f0c6d2a9b3e4f718a2b3c4d5e6f7a8b"
 
 
-def error_schemas() -> dict[str, Schema]:
-    v3 = Schema(
-        type=OpenAPIType.OBJECT,
-        properties={"Code": _STRING, "Message": _STRING, "RequestId": _STRING},
-        required=["Code", "Message"],
-        examples=[{"Code": "NOT_FOUND", "Message": "Custom table 'Foo' does not exist"}],
+def _example(status: int, v1: bool) -> dict[str, Any]:
+    if v1:
+        error: dict[str, Any] = {"code": V1_CODES[status], "message": V1_MESSAGES[status]}
+        if status == 500:
+            error["requestId"] = REQUEST_ID
+        return {"success": False, "error": error}
+    body: dict[str, Any] = {"Code": HTTP_CODES[status], "Message": V3_MESSAGES[status]}
+    if status == 500:
+        body["RequestId"] = REQUEST_ID
+    return body
+
+
+def error_spec(status: int, v1: bool = False) -> ResponseSpec:
+    """The documented answer of one error status, in the v3 or the v1 shape."""
+    code = (V1_CODES if v1 else HTTP_CODES)[status]
+    return ResponseSpec(
+        ErrorV1 if v1 else ErrorV3,
+        description=DESCRIPTIONS[status],
+        generate_examples=False,
+        examples=ex.example_list(**{code: _example(status, v1)}),
     )
-    inner = Schema(
-        type=OpenAPIType.OBJECT,
-        properties={"code": _STRING, "message": _STRING, "requestId": _STRING},
-        required=["code", "message"],
-    )
-    v1 = Schema(
-        type=OpenAPIType.OBJECT,
-        properties={"success": Schema(type=OpenAPIType.BOOLEAN, const=False), "error": inner},
-        required=["success", "error"],
-        examples=[{"success": False, "error": {"code": "NOT_FOUND", "message": "Not found"}}],
-    )
-    return {V3_ERROR: v3, V1_ERROR: v1}
 
 
-def statuses(path: str, method: str, operation: Operation) -> list[int]:
-    """The error statuses one operation can answer."""
-    found = {400}
-    if not path.startswith("/api/"):
-        return sorted(found)
-    found |= {401, 403}
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def is_v1(path: str) -> bool:
+    return path.startswith("/api/v1/") or path == "/api/v1"
+
+
+def statuses(path: str, handler: HTTPRouteHandler) -> set[int]:
+    """The error statuses a route handler at `path` can answer."""
+    found = set(handler.opt.get("errors", ()))
+    if not is_api(path):
+        return found
+    found |= {400, 401, 403, 500}
     if "{" in path:
         found.add(404)
-    if method in WRITE_METHODS:
+    if WRITE_METHODS & set(handler.http_methods):
         found.add(409)
-    if operation.request_body is not None:
+    if accepted(handler) is not None:
         found |= {413, 415}
-    if path.endswith("/execute"):
-        found.add(408)
-    heavy = path.endswith(("/execute", "/import", "/export"))
-    if path.startswith("/api/v1/") or heavy:
+    if is_v1(path) or handler.opt.get("heavy"):
         found.add(429)
-    return sorted(found)
+    if handler.opt.get("timed"):
+        found.add(408)
+    return found
 
 
-def _response(status: int, schema_name: str) -> OpenAPIResponse:
-    headers: dict[str, OpenAPIHeader | Reference] | None = None
-    if status == 429:
-        headers = {"Retry-After": OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER))}
-    return OpenAPIResponse(
-        description=DESCRIPTIONS[status],
-        content={
-            "application/json": OpenAPIMediaType(
-                schema=Reference(ref=f"#/components/schemas/{schema_name}")
-            )
-        },
-        headers=headers,
-    )
+def _handlers(app: Litestar) -> Iterable[tuple[str, HTTPRouteHandler]]:
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if handler.resolve_include_in_schema():
+                    yield route.path_format, handler
 
 
-def document_errors(openapi: OpenAPI) -> None:
-    """Replace every documented 4xx with ours and add the statuses each route can answer."""
-    schemas: dict[str, Any] = dict(openapi.components.schemas or {})
-    schemas.update(error_schemas())
-    openapi.components.schemas = schemas
-    for path, item in (openapi.paths or {}).items():
-        name = V1_ERROR if path.startswith("/api/v1/") else V3_ERROR
-        for method in ("get", "put", "post", "delete", "patch"):
-            operation = getattr(item, method, None)
-            if operation is None:
-                continue
-            responses = {
-                code: answer
-                for code, answer in (operation.responses or {}).items()
-                if not code.startswith("4")
-            }
-            for status in statuses(path, method, operation):
-                responses[str(status)] = _response(status, name)
-            operation.responses = responses
+def declare_errors(app: Litestar) -> None:
+    """Give every documented route handler the error answers it can give (those it declares
+    itself in `responses=` win). Litestar builds the document from `responses` when it is
+    first asked for, so this runs once, after the routes are registered."""
+    for path, handler in _handlers(app):
+        declared: dict[int, ResponseSpec] = dict(handler.responses or {})
+        for status in sorted(statuses(path, handler)):
+            declared.setdefault(status, error_spec(status, is_v1(path)))
+        handler.responses = declared

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth import TenancyDep
@@ -13,7 +14,19 @@ from app.auth import TenancyDep
 log = logging.getLogger("customtables")
 
 
-@get("/ready", tags=["Service"], sync_to_thread=True, summary="Is the database reachable?")
+@get(
+    "/ready",
+    tags=["Service"],
+    sync_to_thread=True,
+    summary="Is the database reachable?",
+    responses={
+        503: ResponseSpec(
+            dict[str, str],
+            description='The database does not answer: `{"status": "unavailable"}`',
+            generate_examples=False,
+        )
+    },
+)
 def ready(tenancy: TenancyDep) -> Response[dict[str, str]]:
     """`{"status": "ready"}` (200) or `{"status": "unavailable"}` (503); never the error text."""
     try:

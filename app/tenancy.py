@@ -21,9 +21,10 @@ from sqlalchemy.engine import Engine
 import ddl.audit  # noqa: F401  (registers the audit table among the internal tables)
 import queries.store  # noqa: F401  (registers the saved-query table among the internal tables)
 from app import migrate
+from app.garbage import ClosedSpaceCollector
 from app.metadata import tenants
 from app.settings import Settings
-from ddl import collation
+from ddl import collation, prepared, space_setup, tenant_files
 from ddl.backends import backend_for, server_engine
 from ddl.backends.sqlite import sqlite_engine
 from ddl.catalog import create_internal_tables, now_text
@@ -64,6 +65,13 @@ class Tenancy:
         self._lock = threading.Lock()
         # called with each tenant engine made later (the server watches their pools)
         self.on_new_engine: Callable[[Engine], None] | None = None
+        # called with each space closed (least recently used, or its tenant deleted): the
+        # per-tenant caches of other layers (compiled tables, reader grants) forget it
+        self.on_close_space: list[Callable[[TenantSpace], None]] = [
+            prepared.forget_space,
+            _forget_grants,
+        ]
+        self._garbage = ClosedSpaceCollector()
 
     def migrate(self) -> None:
         migrate.upgrade(self.meta)
@@ -112,17 +120,22 @@ class Tenancy:
                 return space
             schema = tenant.schema_name if self.backend.schema_per_tenant else CATALOG_SCHEMA
             space = TenantSpace(tenant.id, tenant.name, schema, self._engine_for(tenant))
-            if not self.backend.schema_per_tenant or self._schema_exists(tenant.schema_name):
-                self._upgrade_space(space)
+            self._upgrade_space(space)
             self._spaces[tenant.id] = space
             while len(self._spaces) > max(1, self.settings.max_open_tenants):
                 _, oldest = self._spaces.popitem(last=False)
                 self._close(oldest)
-            return space
+        self._garbage.collect_if_due()  # outside the lock: other tenants' requests go on
+        return space
 
     def _close(self, space: TenantSpace) -> None:
-        """Close a space's own engine (SQLite). Connections a request still holds are closed
-        when it returns them; a later request simply opens the space again."""
+        """Close a space's own engine (SQLite) and drop what this process keeps for it (compiled
+        tables, reader grants), so memory stays flat however many tenants were touched.
+        Connections a request still holds are closed when it returns them; a later request
+        simply opens the space again (and prepares and grants again)."""
+        for forget in self.on_close_space:
+            forget(space)
+        self._garbage.closed()
         if space.engine is not self.meta:
             space.engine.dispose()
 
@@ -138,12 +151,17 @@ class Tenancy:
         """A tenant's SQLite file (SQLite only)."""
         return Path(self.settings.url.removeprefix("sqlite:///")).parent / "tenants" / f"{name}.db"
 
-    def _schema_exists(self, schema: str) -> bool:
-        return schema in sa.inspect(self.meta).get_schema_names()
-
     @staticmethod
     def _upgrade_space(space: TenantSpace) -> None:
-        """Create internal tables added since the space was made (once per process)."""
+        """Create internal tables added since the space was made (each time a process opens
+        it): one probe query, and the DDL only when something is missing. A server schema that
+        does not exist yet is left alone (`create_tenant` makes it)."""
+        with space.engine.connect() as conn:
+            conn.execution_options(schema_translate_map={CATALOG_SCHEMA: space.schema})
+            if space_setup.space_is_current(conn, space.schema):
+                return
+            if not space_setup.schema_exists(conn, space.schema):
+                return
         with space.write() as conn:
             create_internal_tables(conn)
             collation.install(conn, space.schema)  # spaces made before the collation existed
@@ -174,26 +192,46 @@ class Tenancy:
             return conn.execute(sa.select(sa.func.count()).select_from(tenants)).scalar_one() > 0
 
     def create_tenant(self, name: str) -> Tenant:
-        """Create the tenant's physical space (schema or file, with its catalog) and its row."""
+        """Create the tenant's physical space (schema or file, with its catalog) and its row.
+        On a server the schema, its tables, its collation and the row commit together; on
+        SQLite the file is made first (from a template), so a failure leaves at worst a file
+        no tenant points at."""
         check_tenant_name(name)
         if self.find_tenant(name) is not None:
             raise Conflict(f"Tenant '{name}' already exists")
         tenant = Tenant(str(uuid.uuid4()), name, schema_for(name))
-        space = self.space(tenant)  # on SQLite this made the file and its internal tables
-        if self.backend.schema_per_tenant:
-            with space.write() as conn:
-                conn.execute(self.backend.create_schema(tenant.schema_name))
-                create_internal_tables(conn)
-                collation.install(conn, space.schema)
+        row = tenants.insert().values(
+            id=tenant.id, name=name, schema_name=tenant.schema_name, created_at=now_text()
+        )
+        if not self.backend.schema_per_tenant:
+            tenant_files.place_new(self.tenant_file(name))  # else: an existing file, upgraded
+            self.space(tenant)
+            with self.meta.connect() as conn:
+                conn.execution_options(ct_write=True)
+                with conn.begin():
+                    conn.execute(row)
+            return tenant
         with self.meta.connect() as conn:
-            conn.execution_options(ct_write=True)
+            conn.execution_options(
+                ct_write=True, schema_translate_map={CATALOG_SCHEMA: tenant.schema_name}
+            )
             with conn.begin():
-                conn.execute(
-                    tenants.insert().values(
-                        id=tenant.id,
-                        name=name,
-                        schema_name=tenant.schema_name,
-                        created_at=now_text(),
-                    )
-                )
+                self._make_schema(conn, tenant.schema_name)
+                conn.execute(row)
         return tenant
+
+    def _make_schema(self, conn: sa.Connection, schema: str) -> None:
+        """A tenant schema with its internal tables; one left by an earlier release's failed
+        creation (no tenant row) is completed rather than refused."""
+        if self.backend.batched_ddl and not space_setup.schema_exists(conn, schema):
+            conn.exec_driver_sql(f"CREATE SCHEMA {conn.dialect.identifier_preparer.quote(schema)}")
+            space_setup.create_new_space(conn, schema)
+            return
+        conn.execute(self.backend.create_schema(schema))
+        create_internal_tables(conn)
+        collation.install(conn, schema)
+
+
+def _forget_grants(space: TenantSpace) -> None:
+    """A closed space's saved-query reader grants (granted again if it opens again)."""
+    space.backend.grants.forget_schema(str(space.engine.url), space.schema)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.metadata import tenants, tokens
+from app.metadata import tenants, tokens, webhook_tenants
 from app.tenancy import Tenancy, Tenant
 from ddl import catalog, schema
 from ddl.errors import ValidationError
@@ -45,8 +45,9 @@ def summaries(tenancy: Tenancy) -> list[TenantSummary]:
 def created_at(tenancy: Tenancy, tenant: Tenant) -> str:
     with tenancy.meta.connect() as conn:
         return str(
-            conn.execute(sa.select(tenants.c.created_at).where(tenants.c.id == tenant.id))
-            .scalar_one()
+            conn.execute(
+                sa.select(tenants.c.created_at).where(tenants.c.id == tenant.id)
+            ).scalar_one()
         )
 
 
@@ -68,6 +69,7 @@ def delete_tenant(tenancy: Tenancy, name: str) -> None:
                 schema_name = conn.dialect.identifier_preparer.quote(tenant.schema_name)
                 conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
             conn.execute(tokens.delete().where(tokens.c.tenant_id == tenant.id))
+            conn.execute(webhook_tenants.delete().where(webhook_tenants.c.tenant_id == tenant.id))
             conn.execute(tenants.delete().where(tenants.c.id == tenant.id))
     if not backend.schema_per_tenant:
         base = tenancy.tenant_file(tenant.name)

@@ -49,9 +49,7 @@ ICU_DETERMINISTIC = "und-x-icu"  # PostgreSQL's own ICU root collation, for LOWE
 TEXT_TYPES = STRING_TYPES  # the records that say `text` (ddl/types.py)
 
 # ICU root order of ASCII: whitespace, punctuation, symbols, currency, digits, letters.
-_ASCII_ORDER = (
-    "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
-)
+_ASCII_ORDER = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
 _FIRST_WEIGHT = 0x10
 _ASCII_WEIGHTS = {ord(ch): chr(_FIRST_WEIGHT + i) for i, ch in enumerate(_ASCII_ORDER)}
 _ASCII_WEIGHTS.update({ord(ch.upper()): _ASCII_WEIGHTS[ord(ch)] for ch in _ASCII_ORDER[-26:]})
@@ -185,6 +183,14 @@ def pg_name(schema: str) -> str:
     return f'"{schema}"."{COLLATION}"'
 
 
+def pg_create(schema: str) -> str:
+    """The statement that makes the collation in a tenant schema (PostgreSQL)."""
+    return (
+        f"CREATE COLLATION IF NOT EXISTS {pg_name(schema)} "
+        f"(provider = icu, locale = '{ICU_LOCALE}', deterministic = false)"
+    )
+
+
 def install(conn: sa.Connection, schema: str) -> None:
     """Create the tenant schema's collation when missing (PostgreSQL only). Runs when a tenant
     is created and, as the upgrade of spaces made by earlier releases, when a process first
@@ -193,13 +199,9 @@ def install(conn: sa.Connection, schema: str) -> None:
 
     if not backend_for(conn).icu_collation:
         return
-    statement = (
-        f"CREATE COLLATION IF NOT EXISTS {pg_name(schema)} "
-        f"(provider = icu, locale = '{ICU_LOCALE}', deterministic = false)"
-    )
     try:
         with conn.begin_nested():
-            conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(pg_create(schema))
     except sa.exc.IntegrityError:
         pass  # created by another process meanwhile
 
@@ -228,6 +230,7 @@ class Collated(sa.ColumnElement[Any]):
 @compiles(Collated)
 def _compile_collated(element: Collated, compiler: Any, **kw: Any) -> str:
     return f"{compiler.process(element.inner, **kw)} COLLATE {pg_name(element.schema)}"
+
 
 def is_text(type_id: TypeId) -> bool:
     return type_id in TEXT_TYPES

@@ -16,7 +16,8 @@ import ijson
 import msgspec
 
 from ddl.catalog import ColumnDef, TableDef
-from ddl.errors import ValidationError
+from ddl.errors import ROW_NUMBERING, RowError, ValidationError
+from ddl.json_shape import shape_message
 
 FORMAT = "customtables/v1"
 
@@ -146,7 +147,7 @@ def _table_of(raw: Any) -> FileTable:
     try:
         return msgspec.convert(raw, FileTable)
     except msgspec.ValidationError as error:
-        raise ValidationError(f"The file's Table is not valid: {error}") from None
+        raise ValidationError(shape_message(error, "The file's Table", "Table")) from None
 
 
 def read_header(source: BinaryIO) -> Header:
@@ -208,9 +209,9 @@ def read_rows(source: BinaryIO, chunk_rows: int) -> Iterator[tuple[int, list[dic
     try:
         for index, row in enumerate(ijson.items(source, "Rows.item", map_type=_Object)):
             if not isinstance(row, dict):
-                raise ValidationError(f"Row {index}: expected an object keyed by column name")
+                raise RowError(index, ": expected an object keyed by column name")
             if _REPEATED in row:  # cells are scalars: a nested object is refused as a value
-                _repeated(row, f"Row {index}")
+                _repeated(row, f"Row {index} ({ROW_NUMBERING})")
             chunk.append(row)
             if len(chunk) >= chunk_rows:
                 yield start, chunk

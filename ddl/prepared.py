@@ -134,6 +134,15 @@ _cache_lock = threading.Lock()
 _CACHE_SIZE = 2048
 
 
+def forget_space(space: TenantSpace) -> None:
+    """Drop the tables prepared for a space its process closed (app/tenancy.py): each holds
+    the space, whose engine and compiled statements would otherwise outlive it."""
+    with _cache_lock:
+        stale = [key for key, found in _cache.items() if found.space.tenant_id == space.tenant_id]
+        for key in stale:
+            del _cache[key]
+
+
 def prepare(space: TenantSpace, definition: TableDef, *, cache: bool = True) -> PreparedTable:
     """`cache=False` for a definition not yet committed (one made inside a running transaction):
     if that transaction rolled back, its version number would be reused by another change."""

@@ -86,10 +86,10 @@ def load_tables(conn: sa.Connection, names: Sequence[str]) -> dict[str, TableDef
     table looks just the same)."""
     wanted = {fold(name): name for name in names}
     found: dict[str, TableDef] = {}
-    if wanted:
-        table = catalog.catalog_tables
-        query = sa.select(table).where(table.c.name_key.in_(sorted(wanted)))
-        found = {row.name_key: catalog.definition_of(row) for row in conn.execute(query)}
+    for key in sorted(wanted):  # one indexed read each, on the driver (ddl/driver_sql.py)
+        definition = catalog.find_table(conn, key)
+        if definition is not None:
+            found[key] = definition
     if len(found) < len(wanted):  # the rest may be v1 tables, named by their sqlName
         found.update(v1tables.load(conn, [key for key in wanted if key not in found]))
     for key, name in wanted.items():

@@ -96,12 +96,17 @@ def _postgres(
         assert isinstance(raw, psycopg.Connection)
         with raw.cursor(name="ct_saved_query") as cursor:  # server-side: FETCH n at a time
             cursor.execute(_size_guarded(sql, budget.max_bytes), dict(params) if params else None)
+            first = True  # the guard's statement_timeout was set a moment ago
             while True:
-                raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}")
-                rows = cursor.fetchmany(hint.size)
-                if not rows:
+                if not first:
+                    raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}")
+                first = False
+                wanted = hint.size
+                rows = cursor.fetchmany(wanted)
+                if rows:
+                    yield rows
+                if len(rows) < wanted:  # the cursor is exhausted: no FETCH to learn it again
                     return
-                yield rows
     except psycopg.Error as error:
         if _TOO_BIG_MARK in (error.diag.message_primary or ""):
             raise ValidationError(TOO_BIG) from None

@@ -23,6 +23,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.tenancy import Tenancy
 from app.tokens import create_token
+from tests import openapi_conformance
 from tests.live import server_env
 from tests.pg import fresh_database
 
@@ -64,6 +65,19 @@ def _mssql_database() -> Iterator[str]:
             conn.exec_driver_sql(f"ALTER DATABASE {quoted} SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
             conn.exec_driver_sql(f"DROP DATABASE {quoted}")
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def answers_match_openapi() -> Iterator[None]:
+    """Every answer a test's TestClient receives must be one the app's OpenAPI document
+    describes (tests/openapi_conformance.py): a test whose answers do not conform fails at
+    teardown, naming them, so the document stays true as routes change."""
+    openapi_conformance.install(TestClient)
+    with openapi_conformance.RECORDER.watching() as problems:
+        yield
+    if problems:
+        shown = "\n".join(problems[:20])
+        pytest.fail(f"{len(problems)} answers do not match /schema/openapi.json:\n{shown}")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

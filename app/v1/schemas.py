@@ -8,7 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 
-class CreateTableRequest(msgspec.Struct):
+class V1CreateTableRequest(msgspec.Struct):
     """POST /api/v1/tables."""
 
     name: str
@@ -19,7 +19,7 @@ class CreateTableRequest(msgspec.Struct):
     maxRows: int | None = None
 
 
-class UpdateTableRequest(msgspec.Struct):
+class V1UpdateTableRequest(msgspec.Struct):
     """PATCH /api/v1/tables/:id: a field left out is left unchanged."""
 
     name: str | UnsetType = UNSET
@@ -30,7 +30,7 @@ class UpdateTableRequest(msgspec.Struct):
     maxRows: int | UnsetType = UNSET
 
 
-class RowRequest(msgspec.Struct):
+class V1RowRequest(msgspec.Struct):
     """POST rows, PATCH a row: `data` is the whole payload (PATCH replaces it whole);
     `position` (optional, an extension of the source) orders rows when set."""
 
@@ -52,15 +52,15 @@ class TableOut(msgspec.Struct):
     updatedAt: str
 
 
-class RowOut(msgspec.Struct):
+class V1RowOut(msgspec.Struct):
     id: str
     data: dict[str, Any]
-    position: float | int | None
+    position: float | None  # a JSON number (integral ones are written without a fraction)
     createdAt: str
     updatedAt: str
 
 
-class AuditEventOut(msgspec.Struct):
+class V1AuditEventOut(msgspec.Struct):
     id: str
     action: str
     resourceType: str
@@ -86,12 +86,12 @@ class TableListResult(msgspec.Struct):
 
 class RowResult(msgspec.Struct):
     success: bool
-    data: RowOut
+    data: V1RowOut
 
 
 class RowListResult(msgspec.Struct):
     success: bool
-    data: list[RowOut]
+    data: list[V1RowOut]
 
 
 class DeletedResult(msgspec.Struct):
@@ -101,4 +101,4 @@ class DeletedResult(msgspec.Struct):
 
 class AuditListResult(msgspec.Struct):
     success: bool
-    data: list[AuditEventOut]
+    data: list[V1AuditEventOut]

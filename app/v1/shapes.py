@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.v1.schemas import AuditEventOut, RowOut, TableOut
+from app.v1.schemas import TableOut, V1AuditEventOut, V1RowOut
 from ddl.audit import AuditEvent
 from ddl.v1.catalog import V1Table
 from ddl.v1.rows import Row
@@ -35,11 +35,11 @@ def table_out(table: V1Table) -> TableOut:
     )
 
 
-def row_out(row: Row) -> RowOut:
+def row_out(row: Row) -> V1RowOut:
     position = row.position
     if isinstance(position, float) and position.is_integer():
         position = int(position)
-    return RowOut(
+    return V1RowOut(
         id=row.id,
         data=row.data,
         position=position,
@@ -48,8 +48,8 @@ def row_out(row: Row) -> RowOut:
     )
 
 
-def event_out(event: AuditEvent) -> AuditEventOut:
-    return AuditEventOut(
+def event_out(event: AuditEvent) -> V1AuditEventOut:
+    return V1AuditEventOut(
         id=event.id,
         action=event.action,
         resourceType=event.resource_type,

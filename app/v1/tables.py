@@ -8,9 +8,11 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Router, delete, get, patch, post
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter, RawBody
 from msgspec import UNSET
 
+from app import openapi_examples as ex
 from app.auth import PrincipalDep, TenancyDep, principal_v1
 from app.json_policy import Location
 from app.openapi import body_of
@@ -21,15 +23,15 @@ from app.v1 import ratelimit, shapes
 from app.v1.limits import check_data
 from app.v1.schemas import (
     AuditListResult,
-    CreateTableRequest,
     Deleted,
     DeletedResult,
     RowListResult,
-    RowRequest,
     RowResult,
     TableListResult,
     TableResult,
-    UpdateTableRequest,
+    V1CreateTableRequest,
+    V1RowRequest,
+    V1UpdateTableRequest,
 )
 from app.v3.bodies import parse
 from ddl import audit
@@ -43,9 +45,9 @@ READ, WRITE = "workflows:read", "workflows:write"
 AUDIT_ACTIONS = ["table.created", "table.updated", "table.deleted"]
 
 # Plain floats (not v3's Decimal): row data is stored as JSON.
-_create = msgspec.json.Decoder(CreateTableRequest)
-_update = msgspec.json.Decoder(UpdateTableRequest)
-_row = msgspec.json.Decoder(RowRequest)
+_create = msgspec.json.Decoder(V1CreateTableRequest)
+_update = msgspec.json.Decoder(V1UpdateTableRequest)
+_row = msgspec.json.Decoder(V1RowRequest)
 
 TableId = Annotated[str, PathParameter(description="The table's id")]
 RowId = Annotated[str, PathParameter(description="The row's id")]
@@ -53,6 +55,19 @@ Limit = Annotated[int, QueryParameter(ge=1, le=100, description="1 - 100 per pag
 Offset = Annotated[
     int, QueryParameter(ge=0, le=INT64_MAX, description="Offset within the result set")
 ]
+
+
+def _answer(status: int, kind: type, data: Any) -> dict[int, ResponseSpec]:
+    """A success answer with the source document's example in its envelope."""
+    example = {"success": True, "data": data}
+    return {
+        status: ResponseSpec(
+            kind,
+            generate_examples=False,
+            examples=ex.example_list(Source=example),
+            description="Created" if status == 201 else "Success",
+        )
+    }
 
 
 def space_for(principal: Principal, tenancy: Tenancy, scope: str) -> TenantSpace:
@@ -65,7 +80,7 @@ def space_for(principal: Principal, tenancy: Tenancy, scope: str) -> TenantSpace
 class TablesController(Controller):
     path = "/tables"
 
-    @get("", sync_to_thread=True)
+    @get("", sync_to_thread=True, responses=_answer(200, TableListResult, [ex.V1_TABLE]))
     def list_tables(self, principal: PrincipalDep, tenancy: TenancyDep) -> TableListResult:
         found = tables.list_tables(space_for(principal, tenancy, READ))
         return TableListResult(True, [shapes.table_out(table) for table in found])
@@ -74,13 +89,16 @@ class TablesController(Controller):
         "",
         sync_to_thread=True,
         status_code=201,
-        operation_class=body_of(CreateTableRequest),
+        operation_class=body_of(
+            V1CreateTableRequest, examples=ex.examples(ProcessedInvoices=ex.V1_CREATE_TABLE)
+        ),
+        responses=_answer(201, TableResult, ex.V1_TABLE),
     )
     def create_table(
         self, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> TableResult:
         space = space_for(principal, tenancy, WRITE)
-        request: CreateTableRequest = parse(body, _create)
+        request: V1CreateTableRequest = parse(body, _create)
         changes = TableChanges(
             name=request.name,
             description=request.description,
@@ -92,19 +110,19 @@ class TablesController(Controller):
         table = tables.create_table(space, principal.user, changes)
         return TableResult(True, shapes.table_out(table))
 
-    @get("/{table_id:str}", sync_to_thread=True)
+    @get("/{table_id:str}", sync_to_thread=True, responses=_answer(200, TableResult, ex.V1_TABLE))
     def get_table(
         self, table_id: TableId, principal: PrincipalDep, tenancy: TenancyDep
     ) -> TableResult:
         table = tables.get_table(space_for(principal, tenancy, READ), table_id)
         return TableResult(True, shapes.table_out(table))
 
-    @patch("/{table_id:str}", sync_to_thread=True, operation_class=body_of(UpdateTableRequest))
+    @patch("/{table_id:str}", sync_to_thread=True, operation_class=body_of(V1UpdateTableRequest))
     def update_table(
         self, table_id: TableId, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> TableResult:
         space = space_for(principal, tenancy, WRITE)
-        request: UpdateTableRequest = parse(body, _update)
+        request: V1UpdateTableRequest = parse(body, _update)
         changes = TableChanges(
             name=_given(request.name),
             description=_given(request.description),
@@ -117,14 +135,23 @@ class TablesController(Controller):
         table = tables.update_table(space, principal.user, table_id, changes)
         return TableResult(True, shapes.table_out(table))
 
-    @delete("/{table_id:str}", sync_to_thread=True, status_code=200)
+    @delete(
+        "/{table_id:str}",
+        sync_to_thread=True,
+        status_code=200,
+        responses=_answer(200, DeletedResult, ex.V1_DELETED["data"]),
+    )
     def delete_table(
         self, table_id: TableId, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeletedResult:
         tables.delete_table(space_for(principal, tenancy, WRITE), principal.user, table_id)
         return DeletedResult(True, Deleted(deleted=True))
 
-    @get("/{table_id:str}/rows", sync_to_thread=True)
+    @get(
+        "/{table_id:str}/rows",
+        sync_to_thread=True,
+        responses=_answer(200, RowListResult, [ex.V1_ROW]),
+    )
     def list_rows(
         self,
         table_id: TableId,
@@ -141,13 +168,14 @@ class TablesController(Controller):
         "/{table_id:str}/rows",
         sync_to_thread=True,
         status_code=201,
-        operation_class=body_of(RowRequest),
+        operation_class=body_of(V1RowRequest, examples=ex.examples(Invoice=ex.V1_CREATE_ROW)),
+        responses=_answer(201, RowResult, ex.V1_ROW),
     )
     def create_row(
         self, table_id: TableId, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
     ) -> RowResult:
         space = space_for(principal, tenancy, WRITE)
-        request: RowRequest = parse(body, _row, field_location)
+        request: V1RowRequest = parse(body, _row, field_location)
         check_data(request.data)
         position = None if request.position is UNSET else request.position
         row = rows.create_row(space, table_id, request.data, position)
@@ -156,7 +184,7 @@ class TablesController(Controller):
     @patch(
         "/{table_id:str}/rows/{row_id:str}",
         sync_to_thread=True,
-        operation_class=body_of(RowRequest),
+        operation_class=body_of(V1RowRequest, examples=ex.examples(Invoice=ex.V1_CREATE_ROW)),
     )
     def update_row(
         self,
@@ -167,13 +195,18 @@ class TablesController(Controller):
         tenancy: TenancyDep,
     ) -> RowResult:
         space = space_for(principal, tenancy, WRITE)
-        request: RowRequest = parse(body, _row, field_location)
+        request: V1RowRequest = parse(body, _row, field_location)
         check_data(request.data)
         position = rows.KEEP if request.position is UNSET else request.position
         row = rows.update_row(space, table_id, row_id, request.data, position)
         return RowResult(True, shapes.row_out(row))
 
-    @delete("/{table_id:str}/rows/{row_id:str}", sync_to_thread=True, status_code=200)
+    @delete(
+        "/{table_id:str}/rows/{row_id:str}",
+        sync_to_thread=True,
+        status_code=200,
+        responses=_answer(200, DeletedResult, ex.V1_DELETED["data"]),
+    )
     def delete_row(
         self, table_id: TableId, row_id: RowId, principal: PrincipalDep, tenancy: TenancyDep
     ) -> DeletedResult:
@@ -213,6 +246,7 @@ def router(settings: Settings) -> Router:
         dependencies={"principal": Provide(principal_v1, sync_to_thread=True)},
         middleware=ratelimit.middleware(settings),
         tags=["v1 Tables"],
+        security=[{"ApiKey": []}],
     )
 
 

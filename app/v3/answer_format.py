@@ -11,7 +11,6 @@ from litestar.openapi.spec import (
     OpenAPIHeader,
     OpenAPIMediaType,
     Operation,
-    RequestBody,
     Schema,
 )
 from litestar.openapi.spec.enums import OpenAPIType
@@ -95,13 +94,14 @@ _TRUNCATED = OpenAPIHeader(
 def with_csv(
     base: type[Operation] = Operation,
     *,
-    answer: bool = True,
-    body: bool = False,
     truncated: bool = False,
+    headers: dict[str, OpenAPIHeader] | None = None,
+    overlapping: bool = False,
 ) -> type[Operation]:
     """An operation class (pass as `operation_class=`) that documents the CSV answer of 200
-    (with its `X-Truncated` header when `truncated`) and/or a `text/csv` request body beside
-    what `base` documents."""
+    (with its `X-Truncated` header when `truncated`, and `headers`) beside what `base`
+    documents. `overlapping`: the JSON answer's shapes (a union, which Litestar writes as
+    `oneOf`) can match the same value, so they are `anyOf`."""
 
     @dataclass
     class CsvOperation(base):  # type: ignore[valid-type, misc]
@@ -109,16 +109,17 @@ def with_csv(
             post_init: Any = getattr(super(), "__post_init__", None)
             if post_init is not None:
                 post_init()
-            if body:
-                request = self.request_body
-                content = dict(request.content) if isinstance(request, RequestBody) else {}
-                content[CSV] = _TEXT
-                self.request_body = RequestBody(required=True, content=content)
             ok = (self.responses or {}).get("200")
-            if answer and ok is not None and hasattr(ok, "content"):
+            if ok is not None and hasattr(ok, "content"):
                 ok.content = {**(ok.content or {}), CSV: _TEXT}
                 if truncated:
                     ok.headers = {**(ok.headers or {}), "X-Truncated": _TRUNCATED}
+            if ok is not None and headers and hasattr(ok, "headers"):
+                ok.headers = {**(ok.headers or {}), **headers}
+            if ok is not None and overlapping and hasattr(ok, "content"):
+                schema = (ok.content or {})[JSON].schema
+                if isinstance(schema, Schema) and schema.one_of:
+                    schema.any_of, schema.one_of = schema.one_of, None
 
     return CsvOperation
 

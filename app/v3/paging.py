@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from litestar.datastructures import ResponseHeader
+from litestar.openapi.spec import OpenAPIHeader, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 
 from app import cursors
 from app.tenancy import Tenancy
@@ -21,23 +22,17 @@ from ddl.catalog import TableDef
 from ddl.space import TenantSpace
 from queries.where import compile_where
 
-RESPONSE_HEADERS = [
-    ResponseHeader(
-        name="Link",
+OPENAPI_HEADERS = {
+    "Link": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING),
         description='`<…?Top=…&After=…>; rel="next"` while more rows follow a page read with '
         "`Top`; the link keeps Format, Where, OrderBy, Top and Count.",
-        value="",  # documentation only: gives the header its string schema
-        documentation_only=True,
-        required=False,
     ),
-    ResponseHeader(
-        name="X-Total-Count",
+    "X-Total-Count": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING),
         description="With `Count=true`: the number of rows that match `Where` (all pages).",
-        value="",  # documentation only: gives the header its string schema
-        documentation_only=True,
-        required=False,
     ),
-]
+}
 WHERE_DESCRIPTION = (
     "A T-SQL condition over this table's columns, e.g. `Price > 10 AND Name LIKE 'A%'` "
     "(semantics of saved queries; no subquery, comment, `;` or @parameter; literals bound)."

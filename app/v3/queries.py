@@ -12,6 +12,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
+from app import openapi_examples as ex
 from app.auth import PrincipalDep, TenancyDep
 from app.heavy import admitted_stream
 from app.openapi import body_of
@@ -64,11 +65,26 @@ class QueryResultOut(msgspec.Struct):
 
 # A run's answer is streamed (app/heavy.py); this documents what the stream holds.
 _ANSWER = {
-    200: ResponseSpec(QueryResultOut, description="The answer, streamed"),
-    429: ResponseSpec(
-        None, description="The tenant already runs its share of heavy requests (Retry-After)"
+    200: ResponseSpec(
+        QueryResultOut,
+        description="The answer, streamed",
+        generate_examples=False,
+        examples=ex.example_list(
+            ActiveProducts={
+                "Columns": [
+                    {"Name": "Oid", "DataTypeId": 9},
+                    {"Name": "Name", "DataTypeId": 6},
+                    {"Name": "Price", "DataTypeId": 4},
+                    {"Name": "IsActive", "DataTypeId": 0},
+                ],
+                "Rows": [{**ex.FLAT_ROWS[0], "IsActive": True}],
+                "Truncated": False,
+            }
+        ),
     ),
 }
+_RUN = {"heavy": True, "timed": True}  # the tenant's share of heavy work, the time limit
+_QUERY_EXAMPLES = ex.examples(ActiveProducts=ex.SAVED_QUERY)
 
 
 class DeletedOut(msgspec.Struct):
@@ -154,14 +170,21 @@ class QueriesController(Controller):
     security = [{"AccessToken": []}]
 
     @get("/", sync_to_thread=True)
-    def list_queries(self, principal: PrincipalDep, tenancy: TenancyDep) -> Response[Any]:
+    def list_queries(
+        self, principal: PrincipalDep, tenancy: TenancyDep
+    ) -> Response[list[QueryOut]]:
         queries = service.list_queries(tenancy.space(principal.tenant))
         return json_response([_out(query) for query in queries])
 
-    @post("/", sync_to_thread=True, operation_class=body_of(QueryIn), status_code=201)
+    @post(
+        "/",
+        sync_to_thread=True,
+        operation_class=body_of(QueryIn, examples=_QUERY_EXAMPLES),
+        status_code=201,
+    )
     def create_query(
         self, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
-    ) -> Response[Any]:
+    ) -> Response[QueryOut]:
         request: QueryIn = parse(body, _query_in)
         query = service.create(
             tenancy.space(principal.tenant),
@@ -174,13 +197,17 @@ class QueriesController(Controller):
     @get("/{name:str}", sync_to_thread=True)
     def get_query(
         self, name: QueryName, principal: PrincipalDep, tenancy: TenancyDep
-    ) -> Response[Any]:
+    ) -> Response[QueryOut]:
         return json_response(_out(service.get(tenancy.space(principal.tenant), name)))
 
-    @put("/{name:str}", sync_to_thread=True, operation_class=body_of(QueryIn))
+    @put(
+        "/{name:str}",
+        sync_to_thread=True,
+        operation_class=body_of(QueryIn, examples=_QUERY_EXAMPLES),
+    )
     def replace_query(
         self, name: QueryName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
-    ) -> Response[Any]:
+    ) -> Response[QueryOut]:
         request: QueryIn = parse(body, _query_in)
         query = service.update(
             tenancy.space(principal.tenant),
@@ -198,7 +225,12 @@ class QueriesController(Controller):
         service.delete(tenancy.space(principal.tenant), principal.caller, name)
         return DeletedOut(Deleted=True)
 
-    @get("/{name:str}/execute", responses=_ANSWER, operation_class=with_csv(truncated=True))
+    @get(
+        "/{name:str}/execute",
+        responses=_ANSWER,
+        operation_class=with_csv(truncated=True),
+        opt=_RUN,
+    )
     async def execute_get(
         self,
         name: QueryName,
@@ -219,7 +251,15 @@ class QueriesController(Controller):
         "/{name:str}/execute",
         status_code=200,
         responses=_ANSWER,
-        operation_class=with_csv(truncated=True),
+        operation_class=with_csv(
+            body_of(
+                dict[str, Any],
+                examples=ex.examples(Parameters={"minPrice": 10}),
+                required=False,
+            ),
+            truncated=True,
+        ),
+        opt=_RUN,
     )
     async def execute_post(
         self,

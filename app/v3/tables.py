@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
 from app import metrics
+from app import openapi_examples as ex
 from app.auth import PrincipalDep, TenancyDep
 from app.heavy import admitted_stream
 from app.openapi import body_of
@@ -41,6 +43,36 @@ _delete = decoder(DeleteRowsRequest)
 _roles = decoder(RolesRequest)
 
 DefinitionId = Annotated[str, PathParameter(description="The Id of a table definition")]
+CREATED_OR_EXTENDED = {
+    201: ResponseSpec(
+        TableDefinition,
+        description="The table was created",
+        generate_examples=False,
+        examples=ex.example_list(ProductCatalog=ex.TABLE_DEFINITION),
+    ),
+    200: ResponseSpec(
+        TableDefinition,
+        description="The table existed: the columns it lacked were added (same name and type: "
+        "no change)",
+        generate_examples=False,
+        examples=ex.example_list(ProductCatalog=ex.TABLE_DEFINITION),
+    ),
+}
+ROWS_ANSWER = {
+    200: ResponseSpec(
+        list[RowOut] | list[dict[str, Any]],
+        description="The rows, streamed: in the source's shape, or flat with `Format=flat` "
+        "(plain objects keyed by column name, key included), or CSV",
+        generate_examples=False,
+        examples=ex.example_list(Rows=ex.ROWS, Flat=ex.FLAT_ROWS),
+    )
+}
+DELETE_EXAMPLES = ex.examples(
+    Delete=ex.DELETE,
+    DeleteMany=ex.DELETE_MANY,
+    DeleteAll=ex.DELETE_ALL,
+    DeleteWhere=ex.DELETE_WHERE,
+)
 
 
 def describe(space: TenantSpace, table: catalog.TableDef) -> TableDefinition:
@@ -75,8 +107,10 @@ class CustomTablesController(Controller):
     @post(
         "/custom-tables/{table_name:str}",
         sync_to_thread=True,
-        operation_class=body_of(CreateTableRequest),
-        responses=None,
+        operation_class=body_of(
+            CreateTableRequest, examples=ex.examples(ProductCatalog=ex.CREATE_TABLE)
+        ),
+        responses=CREATED_OR_EXTENDED,
         status_code=201,
     )
     def create_table(
@@ -106,7 +140,9 @@ class CustomTablesController(Controller):
     @put(
         "/custom-tables/{table_name:str}/rows",
         sync_to_thread=True,
-        operation_class=body_of(WriteRowsRequest),
+        operation_class=body_of(
+            WriteRowsRequest, examples=ex.examples(Update=ex.UPDATE, UpdateMany=ex.UPDATE_MANY)
+        ),
     )
     def write_rows(
         self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
@@ -127,7 +163,8 @@ class CustomTablesController(Controller):
         "/custom-tables/{table_name:str}/rows",
         sync_to_thread=True,
         status_code=200,
-        operation_class=body_of(DeleteRowsRequest),
+        operation_class=body_of(DeleteRowsRequest, examples=DELETE_EXAMPLES),
+        opt={"timed": True},  # DeleteWhere has the saved-query time limit (408)
     )
     def delete_rows(
         self,
@@ -153,11 +190,12 @@ class CustomTablesController(Controller):
 
     @get(
         "/custom-tables/{table_name:str}/rows/values",
-        response_headers=paging.RESPONSE_HEADERS,
-        operation_class=answer_format.with_csv(),
+        responses=ROWS_ANSWER,
+        operation_class=answer_format.with_csv(headers=paging.OPENAPI_HEADERS, overlapping=True),
+        opt={"heavy": True, "timed": True},  # with Where or Count (SPEC §9, §10)
         description=(
             "Rows in the source's shape (or flat, or CSV), filtered by `Where`, ordered by "
-            "`OrderBy` (the key breaks ties), paged by `Top` with a `Link: rel=\"next\"` header "
+            '`OrderBy` (the key breaks ties), paged by `Top` with a `Link: rel="next"` header '
             "while more rows follow (keyset: `After`), or by `Skip`. Streamed. A read with "
             "`Where` or `Count` counts against the tenant's share of heavy requests (429 with "
             "Retry-After past it) and has the saved-query time limit (408)."
@@ -199,9 +237,7 @@ class CustomTablesController(Controller):
         def answer() -> tuple[Iterator[bytes], str, dict[str, str]]:
             space = tenancy.space(principal.tenant)
             seconds = request.app.state.settings.query_timeout_seconds  # this app's settings
-            page, cursor = paging.read(
-                tenancy, space, principal.caller, table_name, query, seconds
-            )
+            page, cursor = paging.read(tenancy, space, principal.caller, table_name, query, seconds)
             headers = paging.headers(request.url.path, query, page, cursor)
             partitions = metrics.counting_reads(page.partitions)
             if csv:
@@ -212,6 +248,7 @@ class CustomTablesController(Controller):
         if where is None and not count:  # a plain page: light work, the shared thread pool
             chunks, media_type, headers = await anyio.to_thread.run_sync(answer)
             return closing_stream(chunks, media_type=media_type, headers=headers)
+
         def prepare() -> tuple[Iterator[bytes], dict[str, Any]]:
             chunks, media_type, headers = answer()
             return chunks, {"media_type": media_type, "headers": headers}
@@ -249,7 +286,9 @@ class CustomTablesController(Controller):
     @put(
         "/custom-table-definitions/{definition_id:str}",
         sync_to_thread=True,
-        operation_class=body_of(RolesRequest),
+        operation_class=body_of(
+            RolesRequest, examples=ex.examples(Roles={"ReadRoles": [], "SaveRoles": ["Admin"]})
+        ),
     )
     def set_roles(
         self,

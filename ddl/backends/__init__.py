@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from ddl.backends import mssql, postgresql, sqlite
-from ddl.backends.common import GrantCache, RowLock
+from ddl.backends.common import GrantCache, RowLock, ping_after_idle
 
 
 class Backend(Protocol):
@@ -45,10 +45,12 @@ class Backend(Protocol):
     colon_binds: bool  # sqlglot renders binds as :name for this backend already
     schema_per_tenant: bool  # a tenant is a schema of one database (else a file of its own)
     drops_tenants: bool  # deleting a tenant is supported
+    batched_ddl: bool  # several DDL statements go in one round trip (a new tenant's schema)
 
     grants: GrantCache  # saved-query reader grants this process made
 
     def engine_options(self) -> dict[str, Any]: ...
+    def space_probe(self, schema: str) -> tuple[str, dict[str, Any]] | None: ...
     def create_schema(self, schema: str) -> sa.Executable: ...
     def lock_rows(
         self, query: sa.Select[Any], table: sa.Table, mode: RowLock
@@ -81,7 +83,11 @@ def backend_for(target: sa.Engine | sa.Connection | Dialect | str) -> Backend:
 
 def server_engine(url: str, **kwargs: Any) -> sa.Engine:
     """An engine on a server database: one for the whole database, every tenant a schema."""
-    return sa.create_engine(url, **{**backend_for(url).engine_options(), **kwargs})
+    options = {**backend_for(url).engine_options(), **kwargs}
+    engine = sa.create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        ping_after_idle(engine)
+    return engine
 
 
 __all__ = [

@@ -8,6 +8,7 @@ where it differs, so adding a backend means reading one short class.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
@@ -53,12 +54,20 @@ class BackendBase:
     colon_binds: ClassVar[bool] = False
     schema_per_tenant: ClassVar[bool] = True
     drops_tenants: ClassVar[bool] = True
+    batched_ddl: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.grants = GrantCache()  # the saved-query reader's grants made by this process
 
+    def space_probe(self, schema: str) -> tuple[str, dict[str, Any]] | None:
+        """One query whose rows name the internal tables a tenant space has (and, where text
+        needs a per-schema collation, an empty name when it exists: ddl/space_setup.py); None
+        where there is none, and the full check runs on every open."""
+        return None
+
     def engine_options(self) -> dict[str, Any]:
-        return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+        # no pool_pre_ping: server_engine pings only connections idle a while (ping_after_idle)
+        return {"pool_size": 10, "max_overflow": 20}
 
     def create_schema(self, schema: str) -> sa.Executable:
         return sa.schema.CreateSchema(schema, if_not_exists=True)
@@ -113,6 +122,12 @@ class GrantCache:
         with self._lock:
             self._granted.clear()
 
+    def forget_schema(self, url: str, schema: str) -> None:
+        """A space its process closed (app/tenancy.py): granted again if it opens again, so the
+        set stays as small as the set of open spaces (the GRANTs are idempotent)."""
+        with self._lock:
+            self._granted = {key for key in self._granted if key[:2] != (url, schema)}
+
     def forget(self, url: str, schema: str, ids: Iterable[str], *, reader: bool = False) -> None:
         with self._lock:
             if reader:
@@ -136,3 +151,30 @@ def on_conflict_upsert(
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=index, set_={name: excluded[name] for name in columns}
     )
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_after_idle(engine: sa.Engine) -> None:
+    """Test a pooled server connection before use only when it sat idle a while (or its driver
+    says it broke): one that came back a moment ago is as good as a ping says, and pinging it
+    cost every transaction a round trip. A dead one is replaced before the request uses it."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi: Any, record: Any) -> None:
+        record.info["ct_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("ct_idle_since")
+        broken = getattr(dbapi, "closed", False) or getattr(dbapi, "broken", False)
+        if not broken and since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            if broken or not engine.dialect.do_ping(dbapi):
+                raise sa.exc.DisconnectionError("the connection is gone")
+        except sa.exc.DisconnectionError:
+            raise
+        except Exception as error:  # the driver's own error for a dead connection
+            raise sa.exc.DisconnectionError(str(error)) from error

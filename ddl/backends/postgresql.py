@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
 from ddl.backends.common import BackendBase, RowLock, on_conflict_upsert
+from ddl.collation import COLLATION
 
 if TYPE_CHECKING:
     from ddl.catalog import TableDef
@@ -38,6 +39,7 @@ class PostgresBackend(BackendBase):
     counting_upsert = "returning"
     key_probe = "array"
     pyformat_binds = True
+    batched_ddl = True
     # BEGIN READ ONLY; SQLAlchemy resets the connection when it returns to the pool.
     read_only_options: ClassVar[dict[str, Any]] = {"postgresql_readonly": True}
 
@@ -46,6 +48,15 @@ class PostgresBackend(BackendBase):
         # the tables it read. Streams close their transaction themselves (app/streaming.py).
         timeout = {"options": "-c idle_in_transaction_session_timeout=600000"}
         return {**super().engine_options(), "connect_args": timeout}
+
+    def space_probe(self, schema: str) -> tuple[str, dict[str, Any]] | None:
+        sql = (
+            "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %(schema)s "
+            "UNION ALL SELECT '' FROM pg_catalog.pg_collation c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace "
+            "WHERE n.nspname = %(schema)s AND c.collname = %(collation)s"
+        )
+        return sql, {"schema": schema, "collation": COLLATION}
 
     def lock_rows(self, query: sa.Select[Any], table: sa.Table, mode: RowLock) -> sa.Select[Any]:
         if mode == "key_share":
