@@ -43,6 +43,11 @@ class Tenant:
     schema_name: str
 
 
+# What a tenant's creation also writes, in its transaction(s): (metadata connection, the new
+# space's connection, the tenant); on a server database both are the same connection.
+TenantCreation = Callable[[sa.Connection, sa.Connection, Tenant], None] | None
+
+
 def schema_for(name: str) -> str:
     return CATALOG_SCHEMA if name == DEFAULT_TENANT else f"{CATALOG_SCHEMA}_{name}"
 
@@ -191,33 +196,46 @@ class Tenancy:
         with self.meta.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(tenants)).scalar_one() > 0
 
-    def create_tenant(self, name: str) -> Tenant:
-        """Create the tenant's physical space (schema or file, with its catalog) and its row.
-        On a server the schema, its tables, its collation and the row commit together; on
-        SQLite the file is made first (from a template), so a failure leaves at worst a file
-        no tenant points at."""
+    def create_tenant(
+        self, name: str, *, created_at: str | None = None, with_tenant: TenantCreation = None
+    ) -> Tenant:
+        """Create the tenant's physical space (schema or file, with its catalog) and its row,
+        and run `with_tenant(meta_conn, space_conn, tenant)` (e.g. its first token and that
+        token's audit event) in the same transaction(s), so a failure leaves no tenant.
+        On a server it is ONE transaction on one connection: schema, tables, collation, row
+        and whatever `with_tenant` writes commit together (one round trip for the DDL, one
+        commit). On SQLite the file is made first (from a template); the space's transaction
+        stays open while the metadata transaction commits, so a failure of either leaves at
+        worst a file no tenant points at, with nothing in it."""
         check_tenant_name(name)
         if self.find_tenant(name) is not None:
             raise Conflict(f"Tenant '{name}' already exists")
         tenant = Tenant(str(uuid.uuid4()), name, schema_for(name))
         row = tenants.insert().values(
-            id=tenant.id, name=name, schema_name=tenant.schema_name, created_at=now_text()
+            id=tenant.id,
+            name=name,
+            schema_name=tenant.schema_name,
+            created_at=created_at or now_text(),
         )
         if not self.backend.schema_per_tenant:
             tenant_files.place_new(self.tenant_file(name))  # else: an existing file, upgraded
-            self.space(tenant)
-            with self.meta.connect() as conn:
+            with self.space(tenant).write() as space_conn, self.meta.connect() as conn:
                 conn.execution_options(ct_write=True)
                 with conn.begin():
                     conn.execute(row)
-            return tenant
-        with self.meta.connect() as conn:
-            conn.execution_options(
-                ct_write=True, schema_translate_map={CATALOG_SCHEMA: tenant.schema_name}
-            )
-            with conn.begin():
-                self._make_schema(conn, tenant.schema_name)
-                conn.execute(row)
+                    if with_tenant is not None:
+                        with_tenant(conn, space_conn, tenant)
+        else:
+            with self.meta.connect() as conn:
+                conn.execution_options(
+                    ct_write=True, schema_translate_map={CATALOG_SCHEMA: tenant.schema_name}
+                )
+                with conn.begin():
+                    self._make_schema(conn, tenant.schema_name)
+                    conn.execute(row)
+                    if with_tenant is not None:
+                        with_tenant(conn, conn, tenant)
+        self._by_id[tenant.id] = tenant  # its first request needs no look-up
         return tenant
 
     def _make_schema(self, conn: sa.Connection, schema: str) -> None:

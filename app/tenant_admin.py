@@ -42,14 +42,6 @@ def summaries(tenancy: Tenancy) -> list[TenantSummary]:
     return [summary(tenancy, tenant, created) for tenant, created in all_tenants(tenancy)]
 
 
-def created_at(tenancy: Tenancy, tenant: Tenant) -> str:
-    with tenancy.meta.connect() as conn:
-        return str(
-            conn.execute(sa.select(tenants.c.created_at).where(tenants.c.id == tenant.id))
-            .scalar_one()
-        )
-
-
 def delete_tenant(tenancy: Tenancy, name: str) -> None:
     """Delete a tenant: its tokens, its row, and its whole space (tables, catalog, saved
     queries, audit log). On a server database it is one transaction (DROP SCHEMA … CASCADE

@@ -8,8 +8,16 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
-from app.tokens import issue_token
+from app.metadata import tokens
+from app.tenancy import Tenant, schema_for
+from app.tokens import (
+    audit_token_created,
+    issue_token,
+    prepare_token,
+    store_token,
+)
 from tests.conftest import Api, TenantCtx
 
 BASE = "/api/admin/tenants"
@@ -110,3 +118,46 @@ def test_bad_names_in_delete(root: Api) -> None:
     for name in ("Bad-Name", "x" * 100):
         answer = root.delete(f"{BASE}/{name}", params={"confirm": name})
         assert answer.status_code == 400, answer.text
+
+
+def test_first_admin_token_is_audited_in_the_creation(root: Api) -> None:
+    """The tenant, its first Admin token and that token's audit event commit together: the
+    event is there at once, naming the server administrator who asked."""
+    name = _name()
+    answer = root.post(BASE, json={"Name": name, "AdminToken": True}).json()
+    admin = Api(root.client, answer["AdminToken"])
+    events = admin.get("audit-logs").json()
+    assert [(e["Action"], e["User"]) for e in events] == [("token.created", "root")], events
+    listed = admin.get("access-tokens").json()
+    assert [(t["User"], t["Roles"]) for t in listed] == [("admin", ["Admin"])], listed
+
+
+def test_failed_creation_leaves_no_tenant(root: Api, tenant: TenantCtx) -> None:
+    """A creation whose work fails inside its transaction (here the first token stored twice:
+    the database refuses the duplicate key) leaves no tenant row, no token, no schema and no
+    audit event; the name can then be created normally."""
+    tenancy = tenant.tenancy
+    name = _name()
+    count_tokens = sa.select(sa.func.count()).select_from(tokens)
+    with tenancy.meta.connect() as conn:
+        tokens_before = conn.execute(count_tokens).scalar_one()
+
+    def token_twice(meta: sa.Connection, space: sa.Connection, made: Tenant) -> None:
+        new = prepare_token(made, "admin", ["Admin"])
+        audit_token_created(space, "root", new)
+        store_token(meta, new)
+        store_token(meta, new)
+
+    with pytest.raises(sa.exc.IntegrityError):
+        tenancy.create_tenant(name, with_tenant=token_twice)
+    assert tenancy.find_tenant(name) is None
+    assert name not in [t["Name"] for t in root.get(BASE).json()]
+    with tenancy.meta.connect() as conn:
+        assert conn.execute(count_tokens).scalar_one() == tokens_before
+        if tenancy.backend.schema_per_tenant:
+            assert not sa.inspect(conn).has_schema(schema_for(name))
+    answer = root.post(BASE, json={"Name": name, "AdminToken": True})
+    assert answer.status_code == 201, answer.text
+    admin = Api(root.client, answer.json()["AdminToken"])
+    assert len(admin.get("audit-logs").json()) == 1  # nothing of the failed attempt
+    assert admin.post("custom-tables/T", json=TABLE).status_code == 201
