@@ -217,8 +217,20 @@ class Tenancy:
             schema_name=tenant.schema_name,
             created_at=created_at or now_text(),
         )
+        try:
+            self._create(tenant, row, with_tenant)
+        except (sa.exc.IntegrityError, sa.exc.ProgrammingError):
+            self.forget(tenant)  # the space opened for it (SQLite) belongs to no tenant
+            if self.find_tenant(name) is not None:  # a concurrent request made it first
+                raise Conflict(f"Tenant '{name}' already exists") from None
+            raise
+        self._by_id[tenant.id] = tenant  # its first request needs no look-up
+        return tenant
+
+    def _create(self, tenant: Tenant, row: sa.Insert, with_tenant: TenantCreation) -> None:
+        """The space, the row and `with_tenant`'s writes (see `create_tenant`)."""
         if not self.backend.schema_per_tenant:
-            tenant_files.place_new(self.tenant_file(name))  # else: an existing file, upgraded
+            tenant_files.place_new(self.tenant_file(tenant.name))  # else: an existing file
             with self.space(tenant).write() as space_conn, self.meta.connect() as conn:
                 conn.execution_options(ct_write=True)
                 with conn.begin():
@@ -235,8 +247,6 @@ class Tenancy:
                     conn.execute(row)
                     if with_tenant is not None:
                         with_tenant(conn, conn, tenant)
-        self._by_id[tenant.id] = tenant  # its first request needs no look-up
-        return tenant
 
     def _make_schema(self, conn: sa.Connection, schema: str) -> None:
         """A tenant schema with its internal tables; one left by an earlier release's failed

@@ -6,6 +6,7 @@ there and a server-admin token reaches no tenant's data; the CLI's `tenant delet
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ from app.tokens import (
     prepare_token,
     store_token,
 )
+from ddl import audit
+from ddl.errors import Conflict
 from tests.conftest import Api, TenantCtx
 
 BASE = "/api/admin/tenants"
@@ -161,3 +164,26 @@ def test_failed_creation_leaves_no_tenant(root: Api, tenant: TenantCtx) -> None:
     admin = Api(root.client, answer.json()["AdminToken"])
     assert len(admin.get("audit-logs").json()) == 1  # nothing of the failed attempt
     assert admin.post("custom-tables/T", json=TABLE).status_code == 201
+
+
+def test_concurrent_creations_of_one_name(tenant: TenantCtx) -> None:
+    """Clients creating the same tenant at once (the bench creates in parallel): one wins,
+    the others get Conflict (409), never a server error; the winner's space works."""
+    tenancy = tenant.tenancy
+    name = _name()
+
+    def create(_: int) -> str:
+        try:
+            tenancy.create_tenant(name)
+        except Conflict:
+            return "conflict"
+        return "created"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(create, range(4)))
+    assert outcomes == ["conflict", "conflict", "conflict", "created"]
+    made = tenancy.get_tenant(name)
+    with tenancy.space(made).write() as conn:
+        audit.record(conn, "u", "x", audit.TOKEN)
+    with tenancy.space(made).read() as conn:
+        assert len(audit.list_events(conn)) == 1
