@@ -230,13 +230,10 @@ class Tenancy:
     def _create(self, tenant: Tenant, row: sa.Insert, with_tenant: TenantCreation) -> None:
         """The space, the row and `with_tenant`'s writes (see `create_tenant`)."""
         if not self.backend.schema_per_tenant:
-            tenant_files.place_new(self.tenant_file(tenant.name))  # else: an existing file
-            with self.space(tenant).write() as space_conn, self.meta.connect() as conn:
-                conn.execution_options(ct_write=True)
-                with conn.begin():
-                    conn.execute(row)
-                    if with_tenant is not None:
-                        with_tenant(conn, space_conn, tenant)
+            if self.tenant_file(tenant.name).exists():
+                self._create_on_existing_file(tenant, row, with_tenant)
+            else:
+                self._create_file(tenant, row, with_tenant)
         else:
             with self.meta.connect() as conn:
                 conn.execution_options(
@@ -247,6 +244,39 @@ class Tenancy:
                     conn.execute(row)
                     if with_tenant is not None:
                         with_tenant(conn, conn, tenant)
+
+    def _create_file(self, tenant: Tenant, row: sa.Insert, with_tenant: TenantCreation) -> None:
+        """SQLite: the tenant's first rows go into an in-memory copy of the template, which is
+        written (fsynced, linked) while the metadata transaction is open; that commit makes
+        the tenant. A failure before it removes the file again; no engine opens the file."""
+        path = self.tenant_file(tenant.name)
+        placed = False
+        try:
+            with tenant_files.staged_space() as staged, self.meta.connect() as conn:
+                conn.execution_options(ct_write=True)
+                with conn.begin():
+                    conn.execute(row)
+                    if with_tenant is not None:
+                        with_tenant(conn, staged.conn, tenant)
+                    placed = tenant_files.place_new(path, staged.image())
+                    if not placed:  # another process made this file meanwhile
+                        raise Conflict(f"Tenant '{tenant.name}' is being created")
+        except BaseException:
+            if placed:
+                tenant_files.remove(path)
+            raise
+
+    def _create_on_existing_file(
+        self, tenant: Tenant, row: sa.Insert, with_tenant: TenantCreation
+    ) -> None:
+        """SQLite, a file no tenant points at (left by a failed creation of an earlier release):
+        opened and upgraded; its transaction stays open while the metadata one commits."""
+        with self.space(tenant).write() as space_conn, self.meta.connect() as conn:
+            conn.execution_options(ct_write=True)
+            with conn.begin():
+                conn.execute(row)
+                if with_tenant is not None:
+                    with_tenant(conn, space_conn, tenant)
 
     def _make_schema(self, conn: sa.Connection, schema: str) -> None:
         """A tenant schema with its internal tables; one left by an earlier release's failed

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.metadata import tenants, tokens
 from app.tenancy import Tenancy, Tenant
-from ddl import catalog, schema
+from ddl import catalog, schema, tenant_files
 from ddl.errors import ValidationError
 from ddl.names import check_tenant_name
 
@@ -62,7 +62,5 @@ def delete_tenant(tenancy: Tenancy, name: str) -> None:
             conn.execute(tokens.delete().where(tokens.c.tenant_id == tenant.id))
             conn.execute(tenants.delete().where(tenants.c.id == tenant.id))
     if not backend.schema_per_tenant:
-        base = tenancy.tenant_file(tenant.name)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            base.with_name(base.name + suffix).unlink(missing_ok=True)
+        tenant_files.remove(tenancy.tenant_file(tenant.name))
     tenancy.forget(tenant)  # a request may have reopened it meanwhile

@@ -5,6 +5,7 @@ there and a server-admin token reaches no tenant's data; the CLI's `tenant delet
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -135,6 +136,28 @@ def test_first_admin_token_is_audited_in_the_creation(root: Api) -> None:
     assert [(t["User"], t["Roles"]) for t in listed] == [("admin", ["Admin"])], listed
 
 
+def test_new_space_holds_its_first_event(root: Api, tenant: TenantCtx) -> None:
+    """The new tenant's space holds its first audit event as stored data. SQLite: the file,
+    written whole from an in-memory image, is a sound WAL-mode database; PostgreSQL: the
+    schema's audit table has the row."""
+    name = _name()
+    assert root.post(BASE, json={"Name": name, "AdminToken": True}).status_code == 201
+    tenancy = tenant.tenancy
+    if tenancy.backend.schema_per_tenant:
+        with tenancy.meta.connect() as conn:
+            table = f'"{schema_for(name)}"._ct_audit'
+            actions = conn.exec_driver_sql(f"SELECT action FROM {table}").all()
+        assert [tuple(a) for a in actions] == [("token.created",)]
+        return
+    conn = sqlite3.connect(tenancy.tenant_file(name))
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT action FROM _ct_audit").fetchall() == [("token.created",)]
+    finally:
+        conn.close()
+
+
 def test_failed_creation_leaves_no_tenant(root: Api, tenant: TenantCtx) -> None:
     """A creation whose work fails inside its transaction (here the first token stored twice:
     the database refuses the duplicate key) leaves no tenant row, no token, no schema and no
@@ -159,6 +182,8 @@ def test_failed_creation_leaves_no_tenant(root: Api, tenant: TenantCtx) -> None:
         assert conn.execute(count_tokens).scalar_one() == tokens_before
         if tenancy.backend.schema_per_tenant:
             assert not sa.inspect(conn).has_schema(schema_for(name))
+    if not tenancy.backend.schema_per_tenant:
+        assert not tenancy.tenant_file(name).exists()
     answer = root.post(BASE, json={"Name": name, "AdminToken": True})
     assert answer.status_code == 201, answer.text
     admin = Api(root.client, answer.json()["AdminToken"])
