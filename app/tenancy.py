@@ -204,12 +204,9 @@ class Tenancy:
         token's audit event) in the same transaction(s), so a failure leaves no tenant.
         On a server it is ONE transaction on one connection: schema, tables, collation, row
         and whatever `with_tenant` writes commit together (one round trip for the DDL, one
-        commit). On SQLite the file is made first (from a template); the space's transaction
-        stays open while the metadata transaction commits, so a failure of either leaves at
-        worst a file no tenant points at, with nothing in it."""
+        commit). On SQLite the file is written whole, its first rows in it, inside the
+        metadata transaction, and removed if that fails (`_create_file`)."""
         check_tenant_name(name)
-        if self.find_tenant(name) is not None:
-            raise Conflict(f"Tenant '{name}' already exists")
         tenant = Tenant(str(uuid.uuid4()), name, schema_for(name))
         row = tenants.insert().values(
             id=tenant.id,
@@ -219,8 +216,10 @@ class Tenancy:
         )
         try:
             self._create(tenant, row, with_tenant)
-        except (sa.exc.IntegrityError, sa.exc.ProgrammingError):
-            self.forget(tenant)  # the space opened for it (SQLite) belongs to no tenant
+        except (Conflict, sa.exc.IntegrityError, sa.exc.ProgrammingError) as error:
+            self.forget(tenant)  # a space opened for it (SQLite) belongs to no tenant
+            if isinstance(error, Conflict):
+                raise
             if self.find_tenant(name) is not None:  # a concurrent request made it first
                 raise Conflict(f"Tenant '{name}' already exists") from None
             raise
@@ -240,6 +239,7 @@ class Tenancy:
                     ct_write=True, schema_translate_map={CATALOG_SCHEMA: tenant.schema_name}
                 )
                 with conn.begin():
+                    _refuse_existing(conn, tenant.name)  # on the same connection: no checkout
                     self._make_schema(conn, tenant.schema_name)
                     conn.execute(row)
                     if with_tenant is not None:
@@ -255,6 +255,7 @@ class Tenancy:
             with tenant_files.staged_space() as staged, self.meta.connect() as conn:
                 conn.execution_options(ct_write=True)
                 with conn.begin():
+                    _refuse_existing(conn, tenant.name)  # under the write lock: no race
                     conn.execute(row)
                     if with_tenant is not None:
                         with_tenant(conn, staged.conn, tenant)
@@ -271,9 +272,12 @@ class Tenancy:
     ) -> None:
         """SQLite, a file no tenant points at (left by a failed creation of an earlier release):
         opened and upgraded; its transaction stays open while the metadata one commits."""
+        if self.find_tenant(tenant.name) is not None:  # the usual case: the tenant exists
+            raise Conflict(f"Tenant '{tenant.name}' already exists")
         with self.space(tenant).write() as space_conn, self.meta.connect() as conn:
             conn.execution_options(ct_write=True)
             with conn.begin():
+                _refuse_existing(conn, tenant.name)
                 conn.execute(row)
                 if with_tenant is not None:
                     with_tenant(conn, space_conn, tenant)
@@ -288,6 +292,13 @@ class Tenancy:
         conn.execute(self.backend.create_schema(schema))
         create_internal_tables(conn)
         collation.install(conn, schema)
+
+
+def _refuse_existing(conn: sa.Connection, name: str) -> None:
+    """Conflict when a tenant of that name exists (a concurrent creation that commits later
+    fails on the unique name instead, and `create_tenant` answers Conflict too)."""
+    if conn.execute(sa.select(tenants.c.id).where(tenants.c.name == name)).first() is not None:
+        raise Conflict(f"Tenant '{name}' already exists")
 
 
 def _forget_grants(space: TenantSpace) -> None:
