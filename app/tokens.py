@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -203,7 +203,7 @@ def _audit(
     actor: str,
     action: str,
     token_id: str,
-    values: dict[str, object],
+    values: Mapping[str, object],
 ) -> None:
     """Tokens live in the metadata database and the audit log in the tenant's space, so no one
     transaction holds both (except at a tenant's creation): the event is written in its own
@@ -213,7 +213,7 @@ def _audit(
 
 
 def _record(
-    conn: sa.Connection, actor: str, action: str, token_id: str, values: dict[str, object]
+    conn: sa.Connection, actor: str, action: str, token_id: str, values: Mapping[str, object]
 ) -> None:
     """One token event (never the token or its hash, only its id, prefix, user and grants)."""
     details = {
