@@ -12,8 +12,10 @@ from app import json_policy, logs
 from app.admin import TenantsAdminController
 from app.auth import principal_v3, provide_tenancy
 from app.cors import cors_config
+from app.dispatcher import dispatching
 from app.docs_page import OfflineSwagger, openapi_router
 from app.errors import EXCEPTION_HANDLERS
+from app.head import HeadAsGet
 from app.media_types import require_media_type
 from app.metrics import metrics_route, watch_engine
 from app.observe import RequestObserver
@@ -33,6 +35,8 @@ from app.v3.exchange import ExchangeController
 from app.v3.me import who_am_i
 from app.v3.queries import QueriesController
 from app.v3.tables import CustomTablesController
+from app.v3.webhooks import ChangesController, WebhooksController
+from app.webhook_docs import webhooks as webhook_events
 
 ROUTERS: list[object] = [
     CustomTablesController,
@@ -41,6 +45,8 @@ ROUTERS: list[object] = [
     QueriesController,
     AccessTokensController,
     TenantsAdminController,
+    WebhooksController,
+    ChangesController,
 ]
 # Controllers and routers name the scheme they use (`security = [{"AccessToken": []}]`), so
 # OpenAPI shows it on their routes: v3 (and the server-admin routes) X-AccessToken, v1 x-api-key.
@@ -104,15 +110,16 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             render_plugins=[OfflineSwagger()],
             openapi_router=openapi_router("/schema"),
             components=Components(security_schemes=SECURITY_SCHEMES),
+            webhooks=webhook_events(),
         ),
         on_shutdown=[on_shutdown],
-        lifespan=[v1_ratelimit.purging],
+        lifespan=[v1_ratelimit.purging, dispatching],
         debug=False,
     )
     app = Litestar.from_config(config)
     declare_errors(app)  # before the document is built:
     document_bodies(app)  # it is built here, once
-    app.asgi_handler = RequestObserver(app.asgi_handler)
+    app.asgi_handler = RequestObserver(HeadAsGet(app.asgi_handler))
     app.state.tenancy = tenancy
     app.state.settings = settings
     return app

@@ -49,3 +49,11 @@ secrets = sa.Table(
     sa.Column("value", sa.String(128), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
 )
+
+# tenants that have webhooks: the dispatchers of every process visit only these spaces
+webhook_tenants = sa.Table(
+    "ct_webhook_tenants",
+    metadata,
+    sa.Column("tenant_id", sa.String(36), primary_key=True),
+    sa.Column("since", sa.String(32), nullable=False),
+)

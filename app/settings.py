@@ -48,6 +48,15 @@ class Settings:
     metrics: bool = False  # GET /metrics (Prometheus text)
     shutdown_timeout_seconds: int = 30  # in-flight requests get this long to finish on stop
     max_open_tenants: int = 64  # tenant spaces (SQLite files) kept open per process, LRU
+    webhook_allow_private: bool = False  # deliver to private/loopback/link-local addresses
+    webhook_dispatch: bool = True  # run the webhook dispatcher in this process
+    webhook_timeout_seconds: float = 10.0  # one delivery attempt's time limit
+    webhook_retry_base_seconds: float = 1.0  # first back-off; doubles each retry
+    webhook_retry_cap_seconds: float = 600.0  # the longest back-off
+    webhook_retry_hours: float = 24.0  # retries end this long after the event
+    webhook_poll_seconds: float = 1.0  # how often the dispatcher looks for due deliveries
+    webhook_concurrency: int = 8  # delivery attempts in flight per process
+    max_webhooks: int = 20  # per tenant
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -83,6 +92,15 @@ class Settings:
             "metrics": _bool("METRICS", False),
             "shutdown_timeout_seconds": _int("SHUTDOWN_TIMEOUT_SECONDS", 30),
             "max_open_tenants": _int("MAX_OPEN_TENANTS", 64),
+            "webhook_allow_private": _bool("WEBHOOK_ALLOW_PRIVATE", False),
+            "webhook_dispatch": _bool("WEBHOOK_DISPATCH", True),
+            "webhook_timeout_seconds": _float("WEBHOOK_TIMEOUT_SECONDS", 10.0),
+            "webhook_retry_base_seconds": _float("WEBHOOK_RETRY_BASE_SECONDS", 1.0),
+            "webhook_retry_cap_seconds": _float("WEBHOOK_RETRY_CAP_SECONDS", 600.0),
+            "webhook_retry_hours": _float("WEBHOOK_RETRY_HOURS", 24.0),
+            "webhook_poll_seconds": _float("WEBHOOK_POLL_SECONDS", 1.0),
+            "webhook_concurrency": _int("WEBHOOK_CONCURRENCY", 8),
+            "max_webhooks": _int("MAX_WEBHOOKS", 20),
         }
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.metadata import tenants, tokens
+from app.metadata import tenants, tokens, webhook_tenants
 from app.tenancy import Tenancy, Tenant
 from ddl import catalog, schema, tenant_files
 from ddl.errors import ValidationError
@@ -60,6 +60,7 @@ def delete_tenant(tenancy: Tenancy, name: str) -> None:
                 schema_name = conn.dialect.identifier_preparer.quote(tenant.schema_name)
                 conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
             conn.execute(tokens.delete().where(tokens.c.tenant_id == tenant.id))
+            conn.execute(webhook_tenants.delete().where(webhook_tenants.c.tenant_id == tenant.id))
             conn.execute(tenants.delete().where(tenants.c.id == tenant.id))
     if not backend.schema_per_tenant:
         tenant_files.remove(tenancy.tenant_file(tenant.name))

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from app.metadata import tenants, tokens
 from app.tenancy import Tenancy, Tenant
-from ddl import audit
+from ddl import audit, driver_sql
 from ddl.access import Caller
 from ddl.catalog import now_text
 from ddl.errors import Forbidden, NotAuthenticated, NotFound, ValidationError
@@ -272,13 +273,31 @@ def revoke_token(
 LAST_USED_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may be: one write a minute
 
 
-def _live_row(tenancy: Tenancy, token: str | None) -> sa.Row[Any]:
+TokenRow = namedtuple("TokenRow", [column.name for column in tokens.c])  # type: ignore[misc]
+
+
+def _token_row(tenancy: Tenancy, digest: str) -> Any:
+    """The row of a token hash, read anew on every request (one index probe), so a revocation
+    or expiry made by any process counts at once."""
+    with tenancy.meta.connect() as conn:
+        # one statement needs no transaction: on a server, BEGIN and the rollback on return
+        # to the pool were two more round trips than the read itself
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        row = driver_sql.fetch_one(
+            conn,
+            "token_by_hash",
+            lambda: sa.select(tokens).where(tokens.c.token_hash == sa.bindparam("digest")),
+            {"digest": digest},
+        )
+    return None if row is None else TokenRow(*row)
+
+
+def _live_row(tenancy: Tenancy, token: str | None) -> Any:
     """The token's row; missing, unknown, revoked and expired all answer 401 alike."""
     if not token:
         raise NotAuthenticated("An access token is required")
     digest = _hash(token)
-    with tenancy.meta.connect() as conn:
-        row = conn.execute(sa.select(tokens).where(tokens.c.token_hash == digest)).first()
+    row = _token_row(tenancy, digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
         raise NotAuthenticated("The access token is not valid")
     if row.expires_at and row.expires_at <= now_text():
@@ -287,7 +306,7 @@ def _live_row(tenancy: Tenancy, token: str | None) -> sa.Row[Any]:
     return row
 
 
-def _record_use(tenancy: Tenancy, row: sa.Row[Any]) -> None:
+def _record_use(tenancy: Tenancy, row: Any) -> None:
     """Note when the token was used, at most once a minute per token (so a busy token costs
     one small write a minute, not one per request); whichever worker comes first writes."""
     stale = (datetime.now(UTC) - LAST_USED_EVERY).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -306,18 +325,31 @@ def _record_use(tenancy: Tenancy, row: sa.Row[Any]) -> None:
             )
 
 
+_principals: dict[tuple[Any, ...], Principal] = {}  # what a token row says, decoded once
+_PRINCIPALS_KEPT = 4096
+
+
 def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
-    """The principal of a tenant's token. A server-admin token reaches no tenant's data: 403."""
+    """The principal of a tenant's token. A server-admin token reaches no tenant's data: 403.
+    The row is checked on every request (_live_row); only its decoding is kept, keyed by every
+    field it comes from, so a changed grant is never served from memory."""
     row = _live_row(tenancy, token)
     if row.server_admin or row.tenant_id is None:
         raise Forbidden("A server-admin token reaches no tenant's data; use a tenant's token")
-    return Principal(
-        token_id=row.id,
-        tenant=tenancy.tenant_by_id(row.tenant_id),
-        user=row.user_name,
-        roles=tuple(msgspec.json.decode(row.roles)),
-        scopes=frozenset(msgspec.json.decode(row.scopes)),
-    )
+    key = (id(tenancy), row.id, row.tenant_id, row.user_name, row.roles, row.scopes)
+    principal = _principals.get(key)
+    if principal is None:
+        principal = Principal(
+            token_id=row.id,
+            tenant=tenancy.tenant_by_id(row.tenant_id),
+            user=row.user_name,
+            roles=tuple(msgspec.json.decode(row.roles)),
+            scopes=frozenset(msgspec.json.decode(row.scopes)),
+        )
+        if len(_principals) >= _PRINCIPALS_KEPT:
+            _principals.clear()
+        _principals[key] = principal
+    return principal
 
 
 def authenticate_server_admin(tenancy: Tenancy, token: str | None) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
+from ddl import outbox
 from ddl.catalog import TableDef, internal_metadata, now_text
 
 audit_events = sa.Table(
@@ -63,7 +64,8 @@ def record(
     resource_name: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Write one event inside the caller's transaction (it commits or rolls back with it)."""
+    """Write one event inside the caller's transaction (it commits or rolls back with it);
+    a table's change is also a change event of the outbox (ddl/outbox.py)."""
     conn.execute(
         audit_events.insert().values(
             id=str(uuid.uuid4()),
@@ -76,6 +78,7 @@ def record(
             details=msgspec.json.encode(details or {}).decode(),
         )
     )
+    outbox.table_audited(conn, action, resource_type, resource_id, resource_name, details)
 
 
 def record_table(

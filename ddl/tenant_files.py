@@ -36,9 +36,9 @@ from ddl.backends.sqlite import ALIAS, staging_engine
 from ddl.space import CATALOG_SCHEMA
 
 _STALE_SIDE_FILES = ("-wal", "-shm", "-journal")
-_image: tuple[frozenset[str], bytes] | None = None
+_image: dict[frozenset[str], bytes] = {}  # internal table names → the file (one entry)
 _image_lock = threading.Lock()
-_staging: sa.Engine | None = None
+_staging: list[sa.Engine] = []  # the staging engine, made on first use
 _staging_lock = threading.Lock()
 _JOURNAL_MODE_BYTES = slice(18, 20)  # the file format's write and read versions
 _ROLLBACK, _WAL = b"\x01\x01", b"\x02\x02"
@@ -62,12 +62,12 @@ def _make_image() -> bytes:
 
 def template_image() -> bytes:
     """The bytes of an empty, current tenant file (made again if an internal table was added)."""
-    global _image
     names = space_setup.internal_table_names()
     with _image_lock:
-        if _image is None or _image[0] != names:
-            _image = (names, _make_image())
-        return _image[1]
+        if names not in _image:
+            _image.clear()
+            _image[names] = _make_image()
+        return _image[names]
 
 
 def _with_journal_bytes(image: bytes, mode: bytes) -> bytes:
@@ -93,11 +93,10 @@ class StagedSpace:
 def staged_space() -> Iterator[StagedSpace]:
     """Where a new tenant's first rows are written before its file exists (`place_new` then
     writes the image); one caller at a time per process, as the connection is shared."""
-    global _staging
     with _staging_lock:
-        if _staging is None:
-            _staging = staging_engine()
-        with _staging.connect() as conn:
+        if not _staging:
+            _staging.append(staging_engine())
+        with _staging[0].connect() as conn:
             raw = conn.connection.driver_connection
             assert raw is not None
             raw.deserialize(_with_journal_bytes(template_image(), _ROLLBACK), name=ALIAS)

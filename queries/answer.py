@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from ddl.backends.common import timeout_error
 from ddl.errors import QueryTimeout
 from queries import results
 from queries.plan import OutputColumn
@@ -45,12 +46,6 @@ class FetchHint:
     def adapt(self, written: int, rows: int) -> None:
         average = max(1, written // max(1, rows))
         self.size = max(1, min(MAX_BATCH, CHUNK_BYTES // average))
-
-
-def timeout_error(seconds: float) -> QueryTimeout:
-    return QueryTimeout(
-        f"The query ran longer than the time limit of {seconds:g} s and was cancelled"
-    )
 
 
 def _head(columns: list[tuple[str, int | None]]) -> bytes:

@@ -70,6 +70,8 @@ def test_api_conforms_to_its_document(served: tuple[str, str]) -> None:
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
+        if operation.path.endswith("/changes"):
+            continue  # an event stream stays open by design (tests/test_webhooks.py covers it)
         try:
             _check_operation(operation, base_url, token)
         except Exception as error:

@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from ddl.closing import closing_source
 from ddl.formats.csv_values import NULL, formatter, quote
 from ddl.types import COLUMN_TYPES, CSV_EMPTY, TypeId, csv_any_column
 
@@ -32,14 +33,13 @@ def header_line(names: Sequence[str]) -> bytes:
 
 def _slow(columns: Sequence[tuple[str, int | None]], partition: Iterable[Sequence[Any]]) -> str:
     formats = [formatter(type_id) for _name, type_id in columns]
-    out = []
-    for values in partition:
-        out.append(
-            ",".join(
-                NULL if value is None else format_value(value)
-                for format_value, value in zip(formats, values, strict=True)
-            )
+    out = [
+        ",".join(
+            NULL if value is None else format_value(value)
+            for format_value, value in zip(formats, values, strict=True)
         )
+        for values in partition
+    ]
     out.append("")  # the last line ends with CRLF too
     return LINE_END.join(out)
 
@@ -69,14 +69,10 @@ def csv_chunks(
     """The header, then one chunk per partition of JSON-ready rows (values in `columns` order).
     `partitions` is closed however the consumer stops (it may hold a database cursor)."""
     adapters = [_adapter(type_id) for _name, type_id in columns]
-    try:
+    with closing_source(partitions):
         yield header_line([name for name, _type_id in columns])
         for partition in partitions:
             if not partition:
                 continue
             text = _fast(adapters, partition) if len(columns) > 1 else None
             yield (text if text is not None else _slow(columns, partition)).encode()
-    finally:
-        close = getattr(partitions, "close", None)
-        if close is not None:
-            close()

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ddl import outbox
 from ddl.errors import NotFound, ValidationError
 from ddl.space import TenantSpace
 from ddl.v1 import catalog
@@ -45,6 +46,11 @@ def _now() -> datetime:
 
 def _row(row: sa.Row[Any]) -> Row:
     return Row(row.id, row.data, row.position, row.createdAt, row.updatedAt)
+
+
+def _event_row(row: Row) -> dict[str, Any]:
+    """A v1 row in a change event: its id is the key; `data` and `position` its values."""
+    return {"KeyValue": row.id, "Values": {"data": row.data, "position": row.position}}
 
 
 def _check_position(position: float | _Keep | None) -> None:
@@ -93,6 +99,7 @@ def create_row(
             )
         )
         catalog.change_count(conn, table.id, +1)
+        outbox.v1_rows(conn, table.id, table.name, outbox.ROWS_CREATED, [_event_row(row)])
     return row
 
 
@@ -117,8 +124,9 @@ def update_row(
         ).rowcount
         if not changed:
             raise NotFound(f"Row '{row_id}' not found in table '{table_id}'")
-        found = conn.execute(sa.select(physical).where(physical.c.id == row_id)).one()
-        return _row(found)
+        found = _row(conn.execute(sa.select(physical).where(physical.c.id == row_id)).one())
+        outbox.v1_rows(conn, table.id, table.name, outbox.ROWS_UPDATED, [_event_row(found)])
+        return found
 
 
 def delete_row(space: TenantSpace, table_id: str, row_id: str) -> None:
@@ -129,3 +137,4 @@ def delete_row(space: TenantSpace, table_id: str, row_id: str) -> None:
         if not deleted:
             raise NotFound(f"Row '{row_id}' not found in table '{table_id}'")
         catalog.change_count(conn, table.id, -1)
+        outbox.v1_rows(conn, table.id, table.name, outbox.ROWS_DELETED, [{"KeyValue": row_id}])

@@ -25,7 +25,7 @@ from ddl.backends import Backend
 from ddl.errors import ValidationError
 from queries.dialects.tsql_strings import like_glob, like_regex_escaped
 
-Lower = Callable[[exp.Expression], exp.Expression]
+Lower = Callable[[exp.Expr], exp.Expr]
 
 
 class LikePattern(exp.Expression, exp.Func):
@@ -45,7 +45,7 @@ def _escape_character(node: exp.Like) -> str | None:
     return str(value.this)
 
 
-def is_plain(pattern: exp.Expression, escape: str | None, backend: Backend) -> bool:
+def is_plain(pattern: exp.Expr, escape: str | None, backend: Backend) -> bool:
     """A pattern the backend's own LIKE reads as T-SQL does (once both sides are lowered);
     PostgreSQL's LIKE escapes with a backslash, SQLite's (the one with Python functions) not."""
     if escape is not None or not (isinstance(pattern, exp.Literal) and pattern.is_string):
@@ -59,13 +59,13 @@ def translate(node: exp.Like, backend: Backend, lower: Lower | None) -> None:
     a case-insensitive match (None: case-sensitive, under a binary or _CS_ collation)."""
     escape = _escape_character(node)
     subject, pattern = node.this, node.expression
-    outer: exp.Expression = node.parent if isinstance(node.parent, exp.Escape) else node
+    outer: exp.Expr = node.parent if isinstance(node.parent, exp.Escape) else node
     literal = isinstance(pattern, exp.Literal) and pattern.is_string
     if backend.python_functions and literal:
         written = pattern.this if lower is None else pattern.this.lower()
         text = lower(subject) if lower is not None else subject.copy()
         glob = exp.Literal.string(like_glob(written, escape))
-        match: exp.Expression = exp.Glob(this=text, expression=glob)  # SQLite's own, in C
+        match: exp.Expr = exp.Glob(this=text, expression=glob)  # SQLite's own, in C
     elif backend.python_functions:
         flags = [
             exp.Literal.string(escape) if escape is not None else exp.Null(),
@@ -76,7 +76,7 @@ def translate(node: exp.Like, backend: Backend, lower: Lower | None) -> None:
         text = lower(subject) if lower is not None else subject.copy()
         if literal:
             written = pattern.this if lower is None else pattern.this.lower()
-            regex: exp.Expression = exp.Literal.string(like_regex_escaped(written, escape))
+            regex: exp.Expr = exp.Literal.string(like_regex_escaped(written, escape))
         elif escape is not None:
             raise ValidationError("LIKE ... ESCAPE needs a literal pattern on PostgreSQL")
         else:

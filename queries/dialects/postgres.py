@@ -35,7 +35,7 @@ _INTERVALS = {
 _SECONDS = {"hour": 3600, "minute": 60, "second": 1}
 
 
-def _ts(self: PostgresGenerator, node: exp.Expression) -> str:
+def _ts(self: PostgresGenerator, node: exp.Expr) -> str:
     """A date argument as a timestamp; a literal is read as SQL Server reads it, here."""
     value = common.bare(node)
     if isinstance(value, exp.Literal) and value.is_string:
@@ -122,7 +122,7 @@ def float_text(sql: str) -> str:
     )
 
 
-def _is_float(node: exp.Expression) -> bool:
+def _is_float(node: exp.Expr) -> bool:
     return decimals.is_float(node)
 
 
@@ -164,7 +164,7 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
 
 
 def _styled(
-    self: PostgresGenerator, value: exp.Expression, style: int, length: int | None, kind: str
+    self: PostgresGenerator, value: exp.Expr, style: int, length: int | None, kind: str
 ) -> str:
     ts = _ts(self, value)
     fraction = "MS" if kind == "datetime" else "US"
@@ -216,7 +216,7 @@ _STYLE_PATTERNS = {"mdy": "MM{0}DD{0}YYYY", "dmy": "DD{0}MM{0}YYYY", "ymd": "YYY
 
 
 def _parse_styled(
-    self: PostgresGenerator, value: exp.Expression, style: exp.Expression, target: exp.DataType
+    self: PostgresGenerator, value: exp.Expr, style: exp.Expr, target: exp.DataType
 ) -> str:
     """CONVERT(DATETIME, text, style): a literal is read now, a column by TO_TIMESTAMP."""
     number = common.literal_int(style)
@@ -294,7 +294,7 @@ def _dateadd(self: PostgresGenerator, node: exp.DateAdd) -> str:
     return f"({_ts(self, node.this)} + {number} * INTERVAL '{_INTERVALS[kind]}')"
 
 
-def _datepart(self: PostgresGenerator, part: str, node: exp.Expression) -> str:
+def _datepart(self: PostgresGenerator, part: str, node: exp.Expr) -> str:
     kind = part_name(part)
     ts = _ts(self, node)
     simple = {
@@ -336,7 +336,7 @@ def _eomonth(self: PostgresGenerator, node: exp.LastDay) -> str:
     return f"CAST({start} + ({months} + 1) * INTERVAL '1 month' - INTERVAL '1 day' AS DATE)"
 
 
-def _text(self: PostgresGenerator, node: exp.Expression) -> str:
+def _text(self: PostgresGenerator, node: exp.Expr) -> str:
     return f"CAST({self.sql(common.untext(node))} AS TEXT)"
 
 
@@ -451,7 +451,7 @@ def _length(self: PostgresGenerator, node: exp.Length) -> str:
     return f"LENGTH(RTRIM({_text(self, node.this)}))"
 
 
-def _scale_of(node: exp.Expression) -> int:
+def _scale_of(node: exp.Expr) -> int:
     decimal = decimals.precision_of(node)
     if decimal is not None:
         return decimal[1]
@@ -478,7 +478,7 @@ def _exact(operator: str, natural: Any) -> Any:
     """+ - *: PostgreSQL's NUMERIC is exact; only a result past 38 digits, whose scale SQL
     Server reduces, is rounded to that scale."""
 
-    def render(self: PostgresGenerator, node: exp.Expression) -> str:
+    def render(self: PostgresGenerator, node: exp.Binary) -> str:
         text = self.binary(node, operator)
         decimal = decimals.precision_of(node)
         if decimal is None or natural(_scale_of(node.this), _scale_of(node.expression)) <= (
@@ -491,7 +491,7 @@ def _exact(operator: str, natural: Any) -> Any:
 
 
 def _concat(function: str) -> Any:
-    def render(self: PostgresGenerator, node: exp.Expression) -> str:
+    def render(self: PostgresGenerator, node: exp.Expr) -> str:
         parts = [
             float_text(self.sql(arg)) if _is_float(arg) else self.sql(arg)
             for arg in node.expressions
@@ -501,7 +501,7 @@ def _concat(function: str) -> Any:
     return render
 
 
-def _str(self: PostgresGenerator, args: list[exp.Expression]) -> str:
+def _str(self: PostgresGenerator, args: list[exp.Expr]) -> str:
     """STR(float[, length[, decimal]]): rounded to `decimal` places (at most 16), right-aligned
     in `length` (10) characters, stars when the integer part does not fit (docs: str-
     transact-sql; fewer places are shown when only they do not fit)."""
@@ -525,7 +525,7 @@ def _str(self: PostgresGenerator, args: list[exp.Expression]) -> str:
 
 
 class CtPostgresGenerator(PostgresGenerator):
-    TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Any]] = {
         **PostgresGenerator.TRANSFORMS,
         exp.Cast: _cast,
         exp.TryCast: _cast,

@@ -5,8 +5,9 @@ import { typeName } from "../types.js";
 import { rowsGrid, firstPageParams } from "./grid.js";
 import { columnLine } from "./tables.js";
 import { exchangePanel } from "./exchange.js";
+import { webhooksPanel } from "./webhooks.js";
 
-const TABS = [["rows", "Rows"], ["exchange", "Import & export"], ["definition", "Definition"]];
+const TABS = [["rows", "Rows"], ["exchange", "Import & export"], ["definition", "Definition"], ["webhooks", "Webhooks"]];
 
 export async function tableView(name, tab, state) {
   let def = null;
@@ -27,6 +28,7 @@ export async function tableView(name, tab, state) {
   let content;
   if (tab === "exchange") content = exchangePanel(title, def);
   else if (tab === "definition") content = definitionPanel(def, state);
+  else if (tab === "webhooks") content = webhooksPanel(def, state);
   else content = rowsGrid(def, state, firstPage);
   return h("section", { class: "stack" },
     h("div", { class: "bar" }, h("h1", {}, title),

@@ -1,0 +1,110 @@
+"""Where webhooks may be sent (SPEC §14): `http(s)` URLs whose addresses are public, unless
+CUSTOMTABLES_WEBHOOK_ALLOW_PRIVATE allows private, loopback and link-local ones.
+
+A name is checked when the webhook is made, and again at every attempt: the host is resolved,
+each address checked, and the request connects to the checked address itself (the URL carries
+the IP; `Host` and TLS SNI carry the name), so a name that later resolves elsewhere (DNS
+rebinding) cannot steer a delivery into the private network. Redirects are never followed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+
+import httpx
+
+from ddl.errors import ValidationError
+
+MAX_URL = 2048
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class RefusedTarget(ValidationError):
+    """A webhook URL or address that may not be called (400 when a client gives it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A checked URL and the address to connect to."""
+
+    url: httpx.URL
+    address: IpAddress
+
+    def connect_url(self) -> httpx.URL:
+        """The URL with the checked address in place of the name."""
+        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+        return self.url.copy_with(host=host)
+
+    @property
+    def host_header(self) -> str:
+        default = {"http": 80, "https": 443}[self.url.scheme]
+        port = self.url.port
+        return self.url.host if port in (None, default) else f"{self.url.host}:{port}"
+
+
+def check_url(text: str) -> httpx.URL:
+    """The URL parsed, or a 400 saying what is wrong with it."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_URL:
+        raise RefusedTarget(f"Url must be an http or https URL of at most {MAX_URL} characters")
+    try:
+        url = httpx.URL(text.strip())
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise RefusedTarget("Url is not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise RefusedTarget("Url must be an http or https URL with a host")
+    if url.userinfo:
+        raise RefusedTarget("Url must not carry a user name or password")
+    return url
+
+
+def is_public(address: IpAddress) -> bool:
+    """True for an address on the public internet (not private, loopback, link-local,
+    multicast, reserved or unspecified; an IPv4-mapped IPv6 address is judged as IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _addresses(url: httpx.URL) -> list[IpAddress]:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        found = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise RefusedTarget(f"The host of Url '{url.host}' cannot be resolved") from None
+    addresses: list[IpAddress] = []
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def resolve(url: httpx.URL, allow_private: bool) -> Target:
+    """The address to connect to; every address the name has must be allowed."""
+    addresses = _addresses(url)
+    if not addresses:
+        raise RefusedTarget(f"The host of Url '{url.host}' cannot be resolved")
+    if not allow_private:
+        for address in addresses:
+            if not is_public(address):
+                raise RefusedTarget(
+                    f"Url '{url.host}' resolves to {address}, a private, loopback or "
+                    "link-local address; webhooks may only call public addresses "
+                    "(CUSTOMTABLES_WEBHOOK_ALLOW_PRIVATE=true allows them)"
+                )
+    return Target(url, addresses[0])
+
+
+def post(
+    client: httpx.Client, target: Target, body: bytes, headers: dict[str, str]
+) -> httpx.Response:
+    """POST `body` to the checked address of `target`, the name in `Host` and TLS SNI."""
+    extensions = {"sni_hostname": target.url.host} if target.url.scheme == "https" else {}
+    return client.post(
+        target.connect_url(),
+        content=body,
+        headers={**headers, "Host": target.host_header},
+        extensions=extensions,
+    )

@@ -1,0 +1,320 @@
+"""Webhook subscriptions and their deliveries, kept in the tenant's space.
+
+A delivery row is made for each matching webhook in the same transaction as the event
+(`fan_out`), so a committed event can never be forgotten by any subscriber. Dispatchers claim
+due deliveries under a lease (`claim_due`): PostgreSQL takes the rows with `FOR UPDATE SKIP
+LOCKED`, SQLite's writers are serialised by BEGIN IMMEDIATE; the lease then keeps every other
+process off an attempt in flight, and a process killed mid-attempt loses its lease when it
+expires. Only the oldest pending delivery of a (webhook, table stream) is ever claimable, so a
+table's events reach each receiver in order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from ddl import fixed_sql
+from ddl.backends import backend_for
+from ddl.catalog import internal_metadata, now_text
+from ddl.names import fold
+
+ALL_TABLES = "*"
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+webhooks = sa.Table(
+    "_ct_webhooks",
+    internal_metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("tables", sa.UnicodeText, nullable=False),  # JSON array of names as given
+    sa.Column("events", sa.UnicodeText, nullable=False),  # JSON array of event kinds
+    sa.Column("secret", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+)
+
+# one row per (webhook, folded table name or "*", event kind): fan-out is one indexed join
+webhook_topics = sa.Table(
+    "_ct_webhook_topics",
+    internal_metadata,
+    sa.Column("webhook_id", sa.String(36), primary_key=True),
+    sa.Column("table_key", sa.String(255), primary_key=True),
+    sa.Column("event", sa.String(32), primary_key=True),
+    sa.Index("ix_ct_webhook_topics_match", "table_key", "event"),
+)
+
+deliveries = sa.Table(
+    "_ct_deliveries",
+    internal_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("webhook_id", sa.String(36), nullable=False),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("stream", sa.String(300), nullable=False),
+    sa.Column("stream_seq", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),  # unix seconds; retries end 24 h later
+    sa.Column("next_at", sa.Float, nullable=False),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Index("ix_ct_deliveries_due", "state", "next_at"),
+    sa.Index("ix_ct_deliveries_order", "webhook_id", "stream", "stream_seq"),
+)
+
+delivery_attempts = sa.Table(
+    "_ct_delivery_attempts",
+    internal_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("webhook_id", sa.String(36), nullable=False, index=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("status", sa.Integer),  # the receiver's HTTP status; NULL when none came
+    sa.Column("outcome", sa.String(10), nullable=False),  # delivered, retrying, failed
+    sa.Column("error", sa.String(500)),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+)
+
+_names = msgspec.json.Decoder(list[str])
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    id: str
+    url: str
+    tables: list[str]
+    events: list[str]
+    secret: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    event_id: str
+    attempt: int
+    status: int | None
+    outcome: str
+    error: str | None
+    at: str
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One delivery attempt a dispatcher now holds the lease of."""
+
+    delivery_id: int
+    webhook_id: str
+    event_id: str
+    attempt: int
+    created: float
+    stream: str
+
+
+def _webhook(row: sa.Row[Any]) -> Webhook:
+    return Webhook(
+        row.id, row.url, _names.decode(row.tables), _names.decode(row.events), row.secret,
+        row.created_at,
+    )  # fmt: skip
+
+
+def create_webhook(
+    conn: sa.Connection, url: str, tables: Sequence[str], events: Sequence[str], secret: str,
+    user: str,
+) -> Webhook:  # fmt: skip
+    """Store a subscription and its topics; `events` already checked and not empty."""
+    hook = Webhook(str(uuid.uuid4()), url, list(tables), list(events), secret, now_text())
+    conn.execute(
+        webhooks.insert().values(
+            id=hook.id, url=url, tables=msgspec.json.encode(hook.tables).decode(),
+            events=msgspec.json.encode(hook.events).decode(), secret=secret,
+            created_at=hook.created_at, created_by=user,
+        )
+    )  # fmt: skip
+    keys = sorted({fold(name) for name in tables}) or [ALL_TABLES]
+    conn.execute(
+        webhook_topics.insert(),
+        [{"webhook_id": hook.id, "table_key": k, "event": e} for k in keys for e in set(events)],
+    )
+    return hook
+
+
+def list_webhooks(conn: sa.Connection) -> list[Webhook]:
+    query = sa.select(webhooks).order_by(webhooks.c.created_at, webhooks.c.id)
+    return [_webhook(row) for row in conn.execute(query)]
+
+
+def find_webhook(conn: sa.Connection, webhook_id: str) -> Webhook | None:
+    row = conn.execute(sa.select(webhooks).where(webhooks.c.id == webhook_id)).first()
+    return _webhook(row) if row else None
+
+
+def count_webhooks(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(webhooks)).scalar_one())
+
+
+def delete_webhook(conn: sa.Connection, webhook_id: str) -> bool:
+    """Remove a subscription with its pending deliveries and its log; False when unknown."""
+    for table in (webhook_topics, deliveries, delivery_attempts):
+        conn.execute(table.delete().where(table.c.webhook_id == webhook_id))
+    return bool(conn.execute(webhooks.delete().where(webhooks.c.id == webhook_id)).rowcount)
+
+
+def _fan_out(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
+    topics = table(webhook_topics).c
+    binds = ("event_id", "stream", "stream_seq", "pending", "zero", "now", "now")
+    chosen = (
+        sa.select(topics.webhook_id, *(sa.bindparam(name) for name in binds))
+        .where(
+            topics.table_key.in_([sa.bindparam("table_key"), sa.bindparam("all_tables")]),
+            topics.event.in_([sa.bindparam("kind"), sa.bindparam("other_kind")]),
+        )
+        .distinct()
+    )
+    columns = ["webhook_id", "event_id", "stream", "stream_seq", "state", "attempts",
+               "created", "next_at"]  # fmt: skip
+    return table(deliveries).insert().from_select(columns, chosen)
+
+
+def fan_out(
+    conn: sa.Connection, event_id: str, stream: str, stream_seq: int, table_key: str,
+    kinds: Sequence[str], now: float,
+) -> int:  # fmt: skip
+    """One pending delivery per webhook subscribed to this table and one of `kinds` (one or
+    two kinds: a mixed upsert is both created and updated)."""
+    params = {
+        "event_id": event_id, "stream": stream, "stream_seq": stream_seq, "pending": PENDING,
+        "zero": 0, "now": now, "table_key": table_key, "all_tables": ALL_TABLES,
+        "kind": kinds[0], "other_kind": kinds[-1],
+    }  # fmt: skip
+    return fixed_sql.run(conn, "fan_out", _fan_out, params).rowcount or 0
+
+
+def _skip_locked(conn: sa.Connection, query: sa.Select[Any], table: Any) -> sa.Select[Any]:
+    """Rows another dispatcher is claiming are passed over, not waited for (where writers
+    run concurrently; where they are serialised, the claim runs alone anyway)."""
+    if backend_for(conn).serialised_writers:
+        return query
+    return query.with_for_update(skip_locked=True, of=table)
+
+
+def _due_query(now: float, limit: int) -> tuple[sa.Select[Any], Any]:
+    d = deliveries.alias("d")
+    e = deliveries.alias("e")
+    earlier = (
+        sa.select(sa.literal(1))
+        .where(
+            e.c.webhook_id == d.c.webhook_id,
+            e.c.stream == d.c.stream,
+            e.c.state == PENDING,
+            e.c.stream_seq < d.c.stream_seq,
+        )
+        .exists()
+    )
+    query = (
+        sa.select(d.c.id, d.c.webhook_id, d.c.event_id, d.c.attempts, d.c.created, d.c.stream)
+        .where(
+            d.c.state == PENDING,
+            d.c.next_at <= now,
+            sa.or_(d.c.lease_until.is_(None), d.c.lease_until < now),
+            ~earlier,
+        )
+        .order_by(d.c.next_at, d.c.id)
+        .limit(limit)
+    )
+    return query, d
+
+
+def _take(conn: sa.Connection, rows: Sequence[Any], owner: str, now: float, lease: float
+          ) -> list[Claim]:  # fmt: skip
+    claims = []
+    for row in rows:
+        taken = conn.execute(
+            deliveries.update()
+            .where(  # re-checked on the row as it is now: a stale read never takes it
+                deliveries.c.id == row.id,
+                deliveries.c.state == PENDING,
+                sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
+            )
+            .values(lease_owner=owner, lease_until=now + lease, attempts=deliveries.c.attempts + 1)
+        ).rowcount
+        if taken:
+            claims.append(Claim(row.id, row.webhook_id, row.event_id, row.attempts + 1,
+                                row.created, row.stream))  # fmt: skip
+    return claims
+
+
+def claim_due(
+    conn: sa.Connection, owner: str, now: float, lease_seconds: float, limit: int
+) -> list[Claim]:
+    """Take the lease of up to `limit` due deliveries, each the oldest pending of its stream."""
+    query, table = _due_query(now, limit)
+    rows = conn.execute(_skip_locked(conn, query, table)).all()
+    return _take(conn, rows, owner, now, lease_seconds)
+
+
+def claim_next(conn: sa.Connection, done: Claim, owner: str, now: float, lease_seconds: float
+               ) -> Claim | None:  # fmt: skip
+    """After `done` ended, take the next due delivery of its (webhook, stream), if any: a
+    stream's deliveries then follow each other without waiting for the next poll."""
+    d = deliveries.c
+    query = (
+        sa.select(d.id, d.webhook_id, d.event_id, d.attempts, d.created, d.stream, d.next_at)
+        .where(d.webhook_id == done.webhook_id, d.stream == done.stream, d.state == PENDING)
+        .order_by(d.stream_seq)
+        .limit(1)
+    )
+    row = conn.execute(_skip_locked(conn, query, deliveries)).first()
+    if row is None or row.next_at > now:
+        return None
+    taken = _take(conn, [row], owner, now, lease_seconds)
+    return taken[0] if taken else None
+
+
+def finish(
+    conn: sa.Connection, claim: Claim, owner: str, outcome: Attempt, next_at: float | None
+) -> None:
+    """Record an attempt; `next_at` None ends the delivery (delivered or failed)."""
+    state = PENDING if next_at is not None else (
+        DELIVERED if outcome.outcome == DELIVERED else FAILED
+    )
+    conn.execute(
+        deliveries.update()
+        .where(deliveries.c.id == claim.delivery_id, deliveries.c.lease_owner == owner)
+        .values(state=state, next_at=next_at or 0.0, lease_until=None, lease_owner=None)
+    )
+    conn.execute(
+        delivery_attempts.insert().values(
+            webhook_id=claim.webhook_id, event_id=claim.event_id, attempt=claim.attempt,
+            status=outcome.status, outcome=outcome.outcome, error=outcome.error,
+            at=outcome.at, duration_ms=outcome.duration_ms,
+        )
+    )  # fmt: skip
+
+
+def recent_attempts(conn: sa.Connection, webhook_id: str, limit: int) -> list[Attempt]:
+    a = delivery_attempts.c
+    query = (
+        sa.select(delivery_attempts)
+        .where(a.webhook_id == webhook_id)
+        .order_by(a.id.desc())
+        .limit(limit)
+    )
+    return [
+        Attempt(r.event_id, r.attempt, r.status, r.outcome, r.error, r.at, r.duration_ms)
+        for r in conn.execute(query)
+    ]
+
+
+def prune(conn: sa.Connection, before: float, keep_attempts_before: str) -> None:
+    """Forget finished deliveries older than `before` and attempts logged before the cutoff."""
+    conn.execute(
+        deliveries.delete().where(deliveries.c.state != PENDING, deliveries.c.created < before)
+    )
+    conn.execute(delivery_attempts.delete().where(delivery_attempts.c.at < keep_attempts_before))
