@@ -73,7 +73,14 @@ class _Collator:
     def collate(self, node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Collate):
             return node
-        collated = exp.Collate(this=node, expression=self.name.copy())
+        inner = node
+        if self.backend.icu_collation and isinstance(node, exp.Column):
+            # PostgreSQL coerces a VARCHAR(n) column to TEXT under the COLLATE when a function
+            # takes it (`UPPER(c COLLATE x)`), which then no longer matches `GROUP BY c COLLATE
+            # x`: collating the TEXT cast in both places keeps them the same expression.
+            inner = exp.Cast(this=node, to=exp.DataType.build("TEXT"))
+            inner.type = node.type
+        collated = exp.Collate(this=inner, expression=self.name.copy())
         collated.type = node.type  # still text to the later steps
         return collated
 
@@ -350,11 +357,17 @@ def _orderings(tree: exp.Expr, collator: _Collator) -> None:
     for ordered in list(tree.find_all(exp.Ordered)):
         subject = ordered.this
         kind = user_collation(subject)
+        owner = ordered.parent.parent if isinstance(ordered.parent, exp.Order) else None
         if kind is not None:
             if kind == "case" and collator.backend.sortkey_collation:
                 ordered.set("this", exp.Anonymous(this="ct_sortkey_cs", expressions=[subject.this]))
+            elif isinstance(owner, exp.Select) and owner.args.get("distinct") is None:
+                # PostgreSQL takes an output name in ORDER BY only bare: `name COLLATE c`
+                # must name the expression itself
+                target = _projection_for(owner, subject.this)
+                if target is not None:
+                    subject.set("this", target.copy())
             continue
-        owner = ordered.parent.parent if isinstance(ordered.parent, exp.Order) else None
         if isinstance(owner, exp.SetOperation):
             continue  # output names only: their collation orders them (above)
         target = _projection_for(owner, subject) if isinstance(owner, exp.Select) else None

@@ -229,11 +229,64 @@ def _is_text(node: exp.Expr) -> bool:
     return node.type is not None and node.type.this in _TEXT_TYPES
 
 
+def _is_numeric(node: exp.Expr) -> bool:
+    return node.type is not None and node.type.this in exp.DataType.NUMERIC_TYPES
+
+
 def _concatenations(tree: exp.Expr) -> None:
-    """T-SQL joins strings with +; the other backends with ||."""
+    """T-SQL joins strings with +; the other backends with ||. A string added to a number is
+    addition, not joining: the number's type has the higher precedence, so SQL Server converts
+    the string to it ('1' + 1 = 2, and 'a' + 1 fails as the conversion does)."""
     for node in list(tree.find_all(exp.Add)):
-        if _is_text(node.this) or _is_text(node.expression):
-            node.replace(exp.DPipe(this=node.this, expression=node.expression))
+        left, right = node.this, node.expression
+        for text, number in ((left, right), (right, left)):
+            if _is_text(text) and _is_numeric(number):
+                converted = exp.Cast(this=text.copy(), to=number.type.copy())
+                converted.type = number.type.copy()
+                text.replace(converted)
+                break
+        else:
+            if _is_text(left) or _is_text(right):
+                node.replace(exp.DPipe(this=left, expression=right))
+
+
+_PADDED = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+
+
+def _strip_trailing_blanks(node: exp.Expr) -> None:
+    if isinstance(node, exp.Literal) and node.is_string and node.this.endswith(" "):
+        stripped = exp.Literal.string(node.this.rstrip(" "))
+        stripped.type = node.type
+        node.replace(stripped)
+
+
+def _padded_literals(tree: exp.Expr) -> None:
+    """SQL Server compares text as if the shorter side were padded with blanks ('abc' =
+    'abc   '), and LIKE ignores the trailing blanks of the text it matches (not the pattern's):
+    a string literal there loses its trailing blanks. (A stored value's are not cut: docs
+    decisions, "Trailing blanks".)"""
+    for node in list(tree.find_all(*_PADDED)):
+        left, right = node.this, node.expression
+        if _is_text(left) or _is_text(right):
+            _strip_trailing_blanks(left)
+            _strip_trailing_blanks(right)
+    for listed in list(tree.find_all(exp.In)):
+        if _is_text(listed.this):
+            for item in [listed.this, *listed.expressions]:
+                _strip_trailing_blanks(item)
+    for like in list(tree.find_all(exp.Like)):
+        _strip_trailing_blanks(like.this)
+
+
+def _date_results(tree: exp.Expr) -> None:
+    """DATEADD over a number (`DATEADD(month, DATEDIFF(month, 0, d), 0)`, 0 being 1900-01-01)
+    answers a datetime in SQL Server; the planner leaves its type unknown, and the answer would
+    show SQLite's text instead of a date."""
+    for node in tree.find_all(exp.DateAdd):
+        if node.type is None or node.type.this == exp.DataType.Type.UNKNOWN:
+            node.type = exp.DataType.build("DATETIME")
+            if isinstance(node.parent, exp.Alias):
+                node.parent.type = node.type
 
 
 def _uuid_literals(tree: exp.Expr, resolved: _Resolved) -> None:
@@ -439,6 +492,8 @@ def plan(
         mssql.prepare_tree(tree)  # T-SQL runs as written: no translation
     else:
         _fix_booleans(tree)
+        _date_results(tree)
+        _padded_literals(tree)
         _concatenations(tree)
         decimals.annotate(tree)  # DECIMAL(p, s) as SQL Server types arithmetic (§5.1)
     columns = _output_columns(tree, resolved, spelled)

@@ -47,6 +47,7 @@ if MSSQL_ADMIN_URL:
 #   server, run one after another so they never compete with each other for the 2 cores.
 XDIST_GROUPS = {
     "tests/studio/test_studio.py": "studio",
+    "tests/studio/test_studio_webhooks.py": "studio",
     "tests/test_schemathesis.py": "schemathesis",
     "tests/test_hostile_live.py": "hostile_live",
     "tests/test_client.py": "client",
@@ -61,6 +62,8 @@ XDIST_GROUPS = {
     "tests/test_processes.py": "timing",
     "tests/test_memory_wide_rows.py": "timing",
     "tests/test_tenants_scale.py": "timing",
+    "tests/test_webhooks_live.py": "timing",
+    "tests/test_serve_socket.py": "timing",
 }
 
 

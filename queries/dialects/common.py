@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
+
+from ddl.errors import ValidationError
 
 T = exp.DataType.Type
 DATE_KINDS = {
@@ -44,6 +48,19 @@ def kind(node: exp.Expr | None) -> str:
     if found in TEXTS or isinstance(node, TEXT_FUNCTIONS):
         return "text"
     return "unknown"
+
+
+def is_money(node: exp.Expr) -> bool:
+    """A MONEY or SMALLMONEY value (a CAST to it): written with two places as text."""
+    return type_of(node) in (T.MONEY, T.SMALLMONEY)
+
+
+def money_style(self: Any, style: exp.Expr | None) -> int:
+    """The style of CONVERT(VARCHAR, money, style), checked now so that a saved query runs."""
+    number = 0 if style is None else literal_int(style)
+    if number not in (0, 1, 2):
+        raise ValidationError(f"CONVERT style {self.sql(style)} of a MONEY value is not supported")
+    return number
 
 
 def is_integer(node: exp.Expr) -> bool:

@@ -145,6 +145,10 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
     fraction = common.type_of(value) in common.FRACTIONS or (
         isinstance(value, exp.Literal) and not value.is_string and not value.is_int
     )
+    if target.this in common.TEXTS and common.is_money(value):
+        return _money_text(self, value, 0, common.text_length(target))
+    if target.this in (common.T.MONEY, common.T.SMALLMONEY):  # not PostgreSQL's own money
+        return f"CAST({self.sql(value)} AS NUMERIC(19, 4))"
     if target.this == common.T.BIT:  # bit: 1 / 0, which the answer shows as true / false
         return f"CAST({self.sql(value)} AS BOOLEAN)"
     if target.this in common.TEXTS and source not in ("datetime", "datetime2", "date"):
@@ -161,6 +165,19 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
         style = 0 if source == "datetime" else 121
         return _styled(self, value, style, common.text_length(target), source)
     return PostgresGenerator.cast_sql(self, node)
+
+
+def _money_text(
+    self: PostgresGenerator, value: exp.Expr, style: int, length: int | None
+) -> str:
+    """MONEY as SQL Server writes it: two places (style 0), with thousands separators (1), four
+    places (2); see tsql_numbers.money_text."""
+    rounded = f"ROUND(CAST({self.sql(value)} AS NUMERIC), {4 if style == 2 else 2})"
+    text = (
+        f"TO_CHAR({rounded}, 'FM999,999,999,999,999,990.00')" if style == 1
+        else f"CAST({rounded} AS TEXT)"
+    )  # fmt: skip
+    return f"LEFT({text}, {length or 30})"
 
 
 def _styled(
@@ -203,6 +220,8 @@ def _convert(self: PostgresGenerator, node: exp.Convert) -> str:
         return _parse_styled(self, value, style, target)
     if style is None or target.this not in common.TEXTS:
         return _cast(self, exp.Cast(this=value, to=target, safe=node.args.get("safe")))
+    if common.is_money(value):
+        return _money_text(self, value, common.money_style(self, style), common.text_length(target))
     number = common.literal_int(style)
     if number is None or number not in DATE_STYLES:
         raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")
@@ -415,11 +434,23 @@ def _avg(self: PostgresGenerator, node: exp.Avg) -> str:
     return f"CAST(TRUNC({average}) AS BIGINT)"
 
 
+def _sum(self: PostgresGenerator, node: exp.Sum) -> str:
+    """SUM of integers is an integer in SQL Server; PostgreSQL's SUM(bigint) is NUMERIC, which
+    would make `SUM(Qty) / COUNT(*)` a decimal division. Over a window the cast goes around
+    the whole window expression (see _window)."""
+    total = self.func("SUM", node.this)
+    if not common.is_integer(node.this) or isinstance(node.parent, exp.Window):
+        return total
+    return f"CAST({total} AS BIGINT)"
+
+
 def _window(self: PostgresGenerator, node: exp.Window) -> str:
     rendered = PostgresGenerator.window_sql(self, node)
-    average = node.this
-    if isinstance(average, exp.Avg) and common.is_integer(average.this):
+    inner = node.this
+    if isinstance(inner, exp.Avg) and common.is_integer(inner.this):
         return f"CAST(TRUNC({rendered}) AS BIGINT)"
+    if isinstance(inner, exp.Sum) and common.is_integer(inner.this):
+        return f"CAST({rendered} AS BIGINT)"
     return rendered
 
 
@@ -557,6 +588,7 @@ class CtPostgresGenerator(PostgresGenerator):
         exp.CurrentTimestamp: lambda self, node: "LOCALTIMESTAMP",
         exp.Uuid: lambda self, node: "GEN_RANDOM_UUID()",
         exp.Avg: _avg,
+        exp.Sum: _sum,
         exp.Window: _window,
         exp.DateFromParts: lambda self, node: "MAKE_DATE({})".format(
             ", ".join(f"CAST({self.sql(node.args[k])} AS INT)" for k in ("year", "month", "day"))

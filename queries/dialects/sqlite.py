@@ -75,7 +75,10 @@ def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
             style = exp.Literal.number(0 if source == "datetime" else 121)
             width = exp.Literal.number(length or 8000)
             return self.func("ct_convert", value, style, width, _lit(source))
-        text = _text_of_number(self, value) or f"CAST({self.sql(value)} AS TEXT)"
+        if common.is_money(value):
+            text = self.func("ct_money_text", value, exp.Literal.number(0))
+        else:
+            text = _text_of_number(self, value) or f"CAST({self.sql(value)} AS TEXT)"
         return f"SUBSTR({text}, 1, {length})" if length else text
     if node.args.get("safe") and target.this in common.DATE_KINDS and source in ("text", "unknown"):
         kind = "date" if target.this == common.T.DATE else "datetime"
@@ -102,6 +105,11 @@ def _convert(self: SQLiteGenerator, node: exp.Convert) -> str:
         return self.func("ct_parse_styled", value, style, _lit(kind))
     if style is None or target.this not in common.TEXTS:
         return _cast(self, exp.Cast(this=value, to=target, safe=node.args.get("safe")))
+    if common.is_money(value):
+        money = exp.Literal.number(common.money_style(self, style))
+        text = self.func("ct_money_text", value, money)
+        length = common.text_length(target) or 30
+        return f"SUBSTR({text}, 1, {length})"
     number = common.literal_int(style)
     if number is None or number not in DATE_STYLES:
         raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")

@@ -210,6 +210,7 @@ _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "ct_try_date": (2, _try_date, True),
     "ct_sortkey_cs": (1, _sortkey_cs, True),
     "ct_decimal_text": (2, lambda v, s: numbers.decimal_text(v, int(s)), True),
+    "ct_money_text": (2, lambda v, s: numbers.money_text(v, int(s)), True),
     "ct_nonzero": (1, numbers.nonzero, True),
     "ct_to_number": (3, numbers.read_number, True),
     "ct_try_number": (3, numbers.try_number, True),
