@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from ddl.backends.common import (
     DEEP,
@@ -87,6 +87,21 @@ def sqlite_engine(path: Path, *, attach_as_customtables: bool = False) -> Engine
         max_overflow=24,
         pool_timeout=60,
     )
+    _install_begin(engine)
+    return engine
+
+
+def staging_engine() -> Engine:
+    """An engine on one in-memory connection whose `customtables` schema is in memory too: a
+    new tenant file's first rows are written there, into a copy of the template, before the
+    file exists (ddl/tenant_files.py). One connection: callers take turns."""
+
+    def connect() -> sqlite3.Connection:
+        conn = _connect(":memory:", None)
+        conn.execute(f"ATTACH DATABASE ':memory:' AS {ALIAS}")
+        return conn
+
+    engine = sa.create_engine("sqlite://", creator=connect, poolclass=StaticPool)
     _install_begin(engine)
     return engine
 
