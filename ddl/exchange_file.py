@@ -1,4 +1,5 @@
-"""The export file of SPEC §4 (`customtables/v1`): writing it, and reading it back incrementally.
+"""The export file of SPEC §4 (`customtables/v1`): its header, and reading it back incrementally
+(ddl/formats/json_rows.py writes it).
 
 Reading uses ijson's C (yajl) backend so a file of a million rows is never decoded into Python
 objects at once: the header (`Format`, `Table`) is read first, then `Rows` are handed out in
@@ -16,7 +17,6 @@ import ijson
 import msgspec
 
 from ddl.catalog import ColumnDef, TableDef
-from ddl.closing import closing_source
 from ddl.errors import ROW_NUMBERING, RowError, ValidationError
 from ddl.json_shape import shape_message
 
@@ -50,24 +50,6 @@ def file_table(definition: TableDef) -> FileTable:
         KeyColumnLength=definition.key_length,
         Columns=list(definition.columns),
     )
-
-
-def write_file(
-    definition: TableDef, names: list[str], partitions: Iterator[list[list[Any]]]
-) -> Iterator[bytes]:
-    """The file as chunks of bytes, one partition of rows at a time (rows flat, keyed by
-    column name, key included). Closes `partitions` however the consumer stops."""
-    head = encoder.encode({"Format": FORMAT, "Table": file_table(definition)})
-    yield head[:-1] + b',"Rows":['
-    first = True
-    with closing_source(partitions):
-        for partition in partitions:
-            if not partition:
-                continue
-            chunk = encoder.encode([dict(zip(names, values, strict=True)) for values in partition])
-            yield chunk[1:-1] if first else b"," + chunk[1:-1]
-            first = False
-    yield b"]}"
 
 
 _REPEATED = object()  # marks an object that repeated a key (never a valid JSON key)

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from ddl import catalog, collation, keyset, time_limit
 from ddl.access import Caller, require_read
 from ddl.backends import Backend
-from ddl.closing import closing_source
 from ddl.errors import InvalidValue, NotFound, QueryTimeout, RowNotFound, ValidationError
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
+from ddl.row_stream import RowStream
 from ddl.space import TenantSpace
 from ddl.types import INT64_MAX, BadValue, TypeId, key_from_text
 
@@ -228,7 +228,7 @@ class Page:
 
     table: PreparedTable
     order: tuple[tuple[PreparedColumn, bool], ...]
-    partitions: Iterator[list[list[Any]]]
+    partitions: RowStream[list[list[Any]]]
     next_after: tuple[Any, ...] | None = None
     total: int | None = None
 
@@ -242,9 +242,9 @@ def stream_rows(
     skip: int | None = None,
     order_by: OrderBy | Sequence[OrderBy] | None = None,
     where: WhereBuilder | None = None,
-) -> tuple[PreparedTable, Iterator[list[list[Any]]]]:
+) -> tuple[PreparedTable, RowStream[list[list[Any]]]]:
     """Check everything up front (so errors become proper responses), then return the table and
-    an iterator of partitions of JSON-ready rows (every matching row: no keyset paging)."""
+    a stream of partitions of JSON-ready rows (every matching row: no keyset paging)."""
     terms = (order_by,) if isinstance(order_by, OrderBy) else tuple(order_by or ())
     request = ReadRequest(top=top, skip=skip, order_by=terms, where=where)
     page = _read(space, open_table(space, caller, name), request, paged=False)
@@ -360,21 +360,12 @@ def _read(space: TenantSpace, table: PreparedTable, request: ReadRequest, *, pag
         query = base.limit(top) if top is not None else base
     if skip:
         query = query.offset(skip)
-    rows = partitions(space, table, query, seconds)
+    rows = RowStream(partitions(space, table, query, seconds))
     # Run the query now: a database error then becomes a clean 500 instead of a 200 whose
     # body breaks off after the headers have gone out.
     with where_errors(space.backend, filtered):
         first = next(rows, None)
-    return Page(table, order, chain(first, rows), boundary if more else None, total)
-
-
-def chain(
-    first: list[list[Any]] | None, rest: Iterator[list[list[Any]]]
-) -> Iterator[list[list[Any]]]:
-    with closing_source(rest):
-        if first is not None:
-            yield first
-        yield from rest
+    return Page(table, order, rows.after(first), boundary if more else None, total)
 
 
 def rows_query(

@@ -23,6 +23,7 @@ from ddl.cache import LruCache
 from ddl.catalog import TableDef
 from ddl.errors import Conflict, MissingFunction, NotFound, ValidationError
 from ddl.names import check_name, fold
+from ddl.row_stream import Budget
 from ddl.space import TenantSpace
 from queries import answer, deep, params, probe, run, store, stream, v1tables
 from queries.check import Checked, check
@@ -253,21 +254,16 @@ def answer_chunks(
         values = params.bind(
             query.parameters, made.binds, supplied, space.backend.name, from_text=from_text
         )
-        budget = answer.Budget(limits.max_rows, limits.max_bytes, deadline, limits.timeout_seconds)
-        hint = answer.FetchHint()
+        budget = Budget(limits.max_rows, limits.max_bytes, deadline, limits.timeout_seconds)
         rows = stream.batches(
-            space, conn, made.sql, values, budget=budget, hint=hint, tables=made.tables,
+            space, conn, made.sql, values, budget=budget, tables=made.tables,
             positions=made.positions,
         )  # fmt: skip
         try:
-            yield from answer.encode(made.columns, rows, budget, hint)
+            yield from answer.encode(made.columns, rows)  # closes `rows` however it ends
         except MissingFunction as error:
             names = probe.function_names(tree, query.dialect, space.backend.name)
             raise probe.in_users_words(error, names) from None
-        finally:
-            close = getattr(rows, "close", None)
-            if close is not None:
-                close()
 
 
 def execute(

@@ -24,9 +24,9 @@ from ddl.backends import MSSQL, POSTGRESQL, SQLITE, postgresql, sqlite
 from ddl.backends.common import timeout_error
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
+from ddl.row_stream import Budget, FetchHint, RowStream
 from ddl.space import TenantSpace
 from queries import mssql
-from queries.answer import Budget, FetchHint
 
 Batch = Sequence[Sequence[Any]]
 TOO_BIG = "A value in the answer is larger than the answer's size limit"
@@ -128,15 +128,17 @@ def batches(
     params: Mapping[str, Any],
     *,
     budget: Budget,
-    hint: FetchHint,
     tables: Sequence[TableDef],
     positions: Sequence[str] = (),
-) -> Iterator[Batch]:
-    """Row batches of SQL rendered for `space`'s backend, run in `conn` (a run.session)."""
+) -> RowStream[Batch]:
+    """Row batches of SQL rendered for `space`'s backend, run in `conn` (a run.session), as a
+    stream under `budget` whose hint the encoder adjusts to the row size."""
     streamer = _STREAMERS.get(space.backend.name)
     if streamer is None:
         raise ValidationError("Saved queries are not available on this database yet")
-    return streamer(conn, space, sql, params, (budget, hint, list(tables), positions))
+    hint = FetchHint()
+    source = streamer(conn, space, sql, params, (budget, hint, list(tables), positions))
+    return RowStream(source, budget, hint)
 
 
 _Limits = tuple[Budget, FetchHint, list[TableDef], Sequence[str]]

@@ -15,8 +15,8 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from ddl.closing import closing_source
 from ddl.formats.csv_values import NULL, formatter, quote
+from ddl.row_stream import RowStream
 from ddl.types import COLUMN_TYPES, CSV_EMPTY, TypeId, csv_any_column
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -64,12 +64,12 @@ def _fast(adapters: Sequence[Adapt], partition: Sequence[Sequence[Any]]) -> str 
 
 
 def csv_chunks(
-    columns: Sequence[tuple[str, int | None]], partitions: Iterator[Sequence[Sequence[Any]]]
+    columns: Sequence[tuple[str, int | None]], partitions: RowStream[list[list[Any]]]
 ) -> Iterator[bytes]:
     """The header, then one chunk per partition of JSON-ready rows (values in `columns` order).
     `partitions` is closed however the consumer stops (it may hold a database cursor)."""
     adapters = [_adapter(type_id) for _name, type_id in columns]
-    with closing_source(partitions):
+    with partitions:
         yield header_line([name for name, _type_id in columns])
         for partition in partitions:
             if not partition:
