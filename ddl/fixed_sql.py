@@ -10,13 +10,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ddl.cache import LruCache
 from ddl.prepared import CompiledStatement
 from ddl.space import CATALOG_SCHEMA
 
 Build = Callable[[Callable[[sa.Table], sa.Table]], Any]  # a statement (ClauseElement)
 _MAX = 4096  # statements kept (a few per tenant schema)
 _cache: dict[tuple[str, str, str], CompiledStatement] = {}
-_tables: dict[tuple[str, str], sa.Table] = {}
+# A copy of an internal table per tenant schema holds its own MetaData (tens of KB): kept for the
+# schemas in use only, or the server's memory grows with every tenant it has ever written to.
+_tables: LruCache[tuple[str, str], sa.Table] = LruCache(512)
 _lock = threading.Lock()
 
 
@@ -28,12 +31,9 @@ def schema_of(conn: sa.Connection) -> str:
 
 def _in_schema(schema: str) -> Callable[[sa.Table], sa.Table]:
     def table(base: sa.Table) -> sa.Table:
-        key = (schema, base.name)
-        found = _tables.get(key)
-        if found is None:
-            found = base.to_metadata(sa.MetaData(), schema=schema)
-            _tables[key] = found
-        return found
+        return _tables.get_or_make(
+            (schema, base.name), lambda: base.to_metadata(sa.MetaData(), schema=schema)
+        )
 
     return table
 
