@@ -144,12 +144,13 @@ class WebhooksController(Controller):
 def _start(request: Request[object, object, object], last: str | None) -> int | None:
     """The position after which to send: Last-Event-ID (header, or the query parameter for
     clients that cannot set headers); None: from now on."""
-    value = request.headers.get("last-event-id") or last
-    if value is None or not value.strip():
+    value = (request.headers.get("last-event-id") or last or "").strip()
+    if not value:
         return None
-    if not value.strip().isdigit() or len(value.strip()) > 18:
+    # ASCII first: `isdigit` also holds for '²' or '①', which `int` refuses
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise ValidationError("Last-Event-ID must be the id of an event of this stream")
-    return int(value.strip())
+    return int(value)
 
 
 def _frame(event: changes.StoredEvent) -> bytes:
