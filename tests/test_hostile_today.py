@@ -24,3 +24,23 @@ def test_a_last_event_id_of_unicode_digit_signs_is_a_400(
         answer = api.get(f"custom-tables/{products}/changes?StreamSeconds=0", **kwargs)
         assert answer.status_code == 400, answer.text
         assert "Last-Event-ID" in answer.text
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "[::127.0.0.1]",  # IPv4-compatible (deprecated) form of loopback
+        "[2002:7f00:1::1]",  # 6to4 around 127.0.0.1
+        "[2002:a00:1::1]",  # 6to4 around 10.0.0.1
+        "[64:ff9b::7f00:1]",  # NAT64 well-known prefix around 127.0.0.1
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 around the cloud metadata address
+        "[::ffff:0:7f00:1]",  # IPv4-translated (SIIT) loopback
+        "[fec0::1]",  # site-local (deprecated private range)
+    ],
+)
+def test_webhooks_refuse_ipv6_forms_that_carry_a_private_ipv4(api: Api, host: str) -> None:
+    """The guard judged only `::ffff:a.b.c.d` as IPv4; other IPv6 forms that embed an IPv4
+    address (or name a private range Python 3.11 calls global) passed as public."""
+    answer = api.post("webhooks", json={"Url": f"http://{host}:8080/hook"})
+    assert answer.status_code == 400, answer.text
+    assert api.get("webhooks").json() == []
