@@ -44,3 +44,28 @@ def test_webhooks_refuse_ipv6_forms_that_carry_a_private_ipv4(api: Api, host: st
     answer = api.post("webhooks", json={"Url": f"http://{host}:8080/hook"})
     assert answer.status_code == 400, answer.text
     assert api.get("webhooks").json() == []
+
+
+def test_a_table_made_again_does_not_show_the_earlier_tables_events(tenant: TenantCtx) -> None:
+    """The v3 stream follows the name, so a table dropped and made again continued it, and
+    the read check was against the new table only: a reader the earlier table shut out (its
+    ReadRoles) read the earlier table's rows from `LastEventId=0`."""
+    api = tenant.admin
+    secret = {**PRODUCT_CATALOG, "ReadRoles": ["Payroll"], "SaveRoles": ["Payroll"]}
+    assert api.post("custom-tables/Pay", json=secret).status_code == 201
+    clerk = tenant.api("Clerk")
+    row = {"KeyValue": str(uuid.UUID(int=7)),
+           "Columns": [{"ColumnName": "Name", "Value": "salary of the boss"}]}  # fmt: skip
+    wrote = api.put("custom-tables/Pay/rows",
+                    json={"OperationType": "UpsertMany", "UpsertManyModel": [row]})  # fmt: skip
+    assert wrote.status_code == 200, wrote.text
+    assert clerk.get("custom-tables/Pay/changes?StreamSeconds=0").status_code == 403
+    assert api.delete("custom-tables/Pay").status_code == 200
+    assert api.post("custom-tables/Pay", json=PRODUCT_CATALOG).status_code == 201
+
+    for caller in (clerk, api):
+        text = caller.get("custom-tables/Pay/changes?StreamSeconds=0&LastEventId=0").text
+        assert "salary of the boss" not in text
+        assert "rows.created" not in text
+        assert "table.deleted" not in text
+        assert text.count("event: table.created") == 1, text
