@@ -50,9 +50,10 @@ def check_url(text: str) -> httpx.URL:
         raise RefusedTarget(f"Url must be an http or https URL of at most {MAX_URL} characters")
     try:
         url = httpx.URL(text.strip())
-    except (httpx.InvalidURL, ValueError, TypeError):
+        host = url.host  # decoded on access: an A-label such as 'xn--' raises here (IDNAError)
+    except (httpx.InvalidURL, ValueError, TypeError):  # IDNAError is a ValueError
         raise RefusedTarget("Url is not a valid URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not host:
         raise RefusedTarget("Url must be an http or https URL with a host")
     if url.userinfo:
         raise RefusedTarget("Url must not carry a user name or password")

@@ -46,6 +46,16 @@ def test_webhooks_refuse_ipv6_forms_that_carry_a_private_ipv4(api: Api, host: st
     assert api.get("webhooks").json() == []
 
 
+@pytest.mark.parametrize("url", ["http://xn--/", "http://xn--a.example/", "https://a.xn--zz/"])
+def test_a_url_with_a_malformed_idna_label_is_a_400(api: Api, url: str) -> None:
+    """httpx decodes the host's A-labels when `.host` is read, outside the guard's try: a
+    label such as `xn--` raised IDNAError and the webhook POST answered 500."""
+    answer = api.post("webhooks", json={"Url": url})
+    assert answer.status_code == 400, answer.text
+    assert "Url" in answer.json()["Message"]
+    assert api.get("webhooks").json() == []
+
+
 def test_a_table_made_again_does_not_show_the_earlier_tables_events(tenant: TenantCtx) -> None:
     """The v3 stream follows the name, so a table dropped and made again continued it, and
     the read check was against the new table only: a reader the earlier table shut out (its
