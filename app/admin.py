@@ -10,12 +10,21 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter, RawBody
+from sqlalchemy import Connection
 
 from app.auth import TenancyDep
 from app.openapi import body_of
-from app.tenant_admin import created_at, delete_tenant, summaries
-from app.tokens import authenticate_server_admin, issue_token
+from app.tenancy import Tenant
+from app.tenant_admin import delete_tenant, summaries
+from app.tokens import (
+    NewToken,
+    audit_token_created,
+    authenticate_server_admin,
+    prepare_token,
+    store_token,
+)
 from app.v3.bodies import parse
+from ddl.catalog import now_text
 from ddl.errors import ValidationError
 
 FIRST_ADMIN_SCOPES = ("workflows:read", "workflows:write")  # as the default tenant's first token
@@ -69,13 +78,23 @@ class TenantsAdminController(Controller):
         self, body: RawBody, admin: AdminDep, tenancy: TenancyDep
     ) -> Response[TenantCreated]:
         request: CreateTenantRequest = parse(body, _create)
-        tenant = tenancy.create_tenant(request.Name)
-        token = None
-        if request.AdminToken:
-            token = issue_token(
-                tenancy, tenant.name, "admin", ["Admin"], FIRST_ADMIN_SCOPES, actor=admin
-            ).token
-        answer = TenantCreated(tenant.name, created_at(tenancy, tenant), token)
+        created = now_text()
+        first_token: list[NewToken] = []
+
+        def with_admin_token(meta: Connection, space: Connection, tenant: Tenant) -> None:
+            """The tenant's first Admin token and its audit event, in the creation's commit."""
+            new = prepare_token(tenant, "admin", ["Admin"], FIRST_ADMIN_SCOPES)
+            store_token(meta, new)
+            audit_token_created(space, admin, new)
+            first_token.append(new)
+
+        tenant = tenancy.create_tenant(
+            request.Name,
+            created_at=created,
+            with_tenant=with_admin_token if request.AdminToken else None,
+        )
+        token = first_token[0].issued.token if first_token else None
+        answer = TenantCreated(tenant.name, created, token)
         return Response(answer, status_code=201, headers={"Cache-Control": "no-store"})
 
     @get("/", sync_to_thread=True, description="Every tenant with its table and row counts.")
@@ -102,4 +121,3 @@ class TenantsAdminController(Controller):
             raise ValidationError(f"Deleting tenant '{name}' needs ?confirm={name}")
         delete_tenant(tenancy, name)
         return TenantDeleted(Deleted=True)
-

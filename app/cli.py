@@ -182,16 +182,11 @@ def _import(args: argparse.Namespace, tenancy: Tenancy) -> None:
                 space, _cli_caller(), name, source, mode, progress=bar.update
             )
         seconds = time.monotonic() - started
-        bar.finish(
-            f"Imported {bar.done:,} rows into '{result.table.name}' in {seconds:.1f} s "
-            f"(inserted {result.inserted:,}, updated {result.updated:,})"
-        )
-    if bar.enabled and sys.stdout.isatty():
-        return  # the bar's own summary is on the same terminal: don't say it twice
+        bar.finish()  # the bar only: the summary is said once, below, wherever stdout goes
     print(
-        f"Imported into '{result.table.name}': created={result.created} "
-        f"columns_added={result.columns_added} inserted={result.inserted} "
-        f"updated={result.updated} deleted={result.deleted}"
+        f"Imported {bar.done:,} rows into '{result.table.name}' in {seconds:.1f} s: "
+        f"created={result.created} columns_added={result.columns_added} "
+        f"inserted={result.inserted} updated={result.updated} deleted={result.deleted}"
     )
 
 
@@ -234,9 +229,17 @@ def parser() -> argparse.ArgumentParser:
         help="where SQLite data lives (default: $CUSTOMTABLES_DATA_DIR, else ./data)",
     )
     commands = top.add_subparsers(dest="command", required=True)
+    _serve_command(commands)
+    _tenant_commands(commands)
+    _token_commands(commands)
+    _exchange_commands(commands)
+    return top
+
+
+def _serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="run the HTTP server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this host only)")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000; 0 picks a free one")
     serve.add_argument(
         "--workers", type=_positive, default=1, metavar="N", help="worker processes (one port)"
     )
@@ -244,6 +247,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-format", choices=["text", "json"], help="default: text")
     serve.set_defaults(run=_serve)
 
+
+def _tenant_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tenant = commands.add_parser("tenant", help="manage tenants").add_subparsers(
         dest="action", required=True
     )
@@ -257,6 +262,8 @@ def parser() -> argparse.ArgumentParser:
     tenants.add_argument("--json", action="store_true")
     tenants.set_defaults(run=cli_admin.tenant_list)
 
+
+def _token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = commands.add_parser("token", help="manage access tokens").add_subparsers(
         dest="action", required=True
     )
@@ -279,6 +286,8 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=cli_admin.token_list)
 
+
+def _exchange_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser("export", help="export a table to a JSON or CSV file")
     export.add_argument("table")
     export.add_argument("-o", "--output", metavar="FILE", help="the file (default: stdout)")
@@ -293,9 +302,10 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--mode", choices=["upsert", "replace"], default="upsert")
     load.add_argument("--format", choices=FORMATS, help="default: by extension, else json")
     load.add_argument("--key-column", metavar="NAME", help="CSV: the key of a new table")
-    load.add_argument("--types", metavar="SPEC", help="CSV: column types, e.g. Name:6,Price:4")
+    load.add_argument(
+        "--types", metavar="TYPES", help="CSV: column types by id or name, e.g. Name:6,Price:Money"
+    )
     load.set_defaults(run=_import)
-    return top
 
 
 def _positive(text: str) -> int:
@@ -324,6 +334,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.run(args, tenancy)
     except CustomTablesError as error:
         print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as error:
+        # A file named on the command line (import's source, export's -o): said, not a trace.
+        print(f"error: {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
     finally:
         if args.command != "serve":

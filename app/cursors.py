@@ -14,7 +14,6 @@ import binascii
 import hashlib
 import hmac
 import secrets
-import threading
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -23,6 +22,7 @@ import msgspec
 import sqlalchemy as sa
 
 from app.metadata import secrets as secrets_table
+from ddl.cache import LruCache
 from ddl.catalog import now_text
 from ddl.errors import ValidationError
 
@@ -31,8 +31,7 @@ _KEY_ROW = "cursor"
 _VERSION = 1
 _encoder = msgspec.json.Encoder(decimal_format="number")
 _decoder = msgspec.json.Decoder(tuple[int, str, list[Any]], float_hook=Decimal)
-_keys: dict[str, bytes] = {}
-_keys_lock = threading.Lock()
+_keys: LruCache[str, bytes] = LruCache(64)  # metadata database url → its cursor key
 
 
 def _b64(data: bytes) -> str:
@@ -56,9 +55,7 @@ def stored_key(engine: sa.Engine) -> bytes:
             with conn.begin():
                 made = secrets.token_hex(32)
                 conn.execute(
-                    secrets_table.insert().values(
-                        name=_KEY_ROW, value=made, created_at=now_text()
-                    )
+                    secrets_table.insert().values(name=_KEY_ROW, value=made, created_at=now_text())
                 )
             return bytes.fromhex(made)
         except sa.exc.IntegrityError:  # another process stored one first: use that one
@@ -70,14 +67,7 @@ def signing_key(configured: str, engine: sa.Engine) -> bytes:
     """The setting when given, else the stored key (read once per process and database)."""
     if configured:
         return hashlib.sha256(configured.encode()).digest()
-    url = str(engine.url)
-    with _keys_lock:
-        key = _keys.get(url)
-    if key is None:
-        key = stored_key(engine)
-        with _keys_lock:
-            _keys[url] = key
-    return key
+    return _keys.get_or_make(str(engine.url), lambda: stored_key(engine))
 
 
 def fingerprint(table_id: str, order: Sequence[tuple[str, bool]], where: str | None) -> str:

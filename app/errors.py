@@ -11,7 +11,9 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from app.head import client_method
 from ddl import errors as domain
+from ddl.json_shape import problem_words, shape_message
 
 log = logging.getLogger("customtables")
 
@@ -123,7 +125,8 @@ def _validation_message(request: Request[Any, Any, Any], exc: ValidationExceptio
     for item in details:
         if isinstance(item, dict):
             key, text = item.get("key"), item.get("message", "")
-            parts.append(f"{_public_name(request, key)}: {text}" if key else str(text))
+            text = problem_words(str(text), nullable=False)  # a query parameter is never null
+            parts.append(f"{_public_name(request, key)}: {text}" if key else text)
     if not parts and isinstance(exc.detail, str) and exc.detail.startswith("Missing required"):
         parts.append(exc.detail.split(" for path ")[0])  # e.g. the KeyValue query parameter
     return "; ".join(parts) or "The request is not valid"
@@ -136,7 +139,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     elif status == 404:
         message = f"No route {request.method} {request.url.path}"
     elif status == 405:
-        message = f"Method {request.method} is not allowed on {request.url.path}"
+        message = f"Method {client_method(request.scope)} is not allowed on {request.url.path}"
     elif status == 413:
         message = "The request body is too large"
     elif status == 429:
@@ -151,7 +154,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
-    log.exception(
+    log.error(  # the handler runs after the except block: the exception is passed in
         "request %s failed: %s %s", request_id, request.method, request.url.path, exc_info=exc
     )
     return error_response(
@@ -163,12 +166,18 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     )
 
 
-def decode_error(exc: msgspec.MsgspecError) -> domain.ValidationError:
-    """A body that is not JSON of the expected shape (msgspec names the path)."""
-    text = str(exc)
-    if isinstance(exc, msgspec.DecodeError):
-        text = f"The body is not valid JSON: {text}"
-    return domain.ValidationError(text)
+def decode_error(exc: msgspec.MsgspecError, body: bytes) -> domain.ValidationError:
+    """A body that is not JSON ("not valid JSON"), or valid JSON of the wrong shape (the field
+    and the type it needs, in plain words). A typed decoder stops at the first wrong shape, even
+    in a text that is not JSON at all (`[1, 2`), so the shape is named only for valid JSON."""
+    if isinstance(exc, msgspec.ValidationError):
+        try:
+            msgspec.json.decode(body)
+        except msgspec.DecodeError as syntax:
+            exc = syntax
+        else:
+            return domain.ValidationError(shape_message(exc))
+    return domain.ValidationError(f"The body is not valid JSON: {exc}")
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

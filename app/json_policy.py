@@ -39,21 +39,20 @@ class Limits:
     max_value_bytes: int = 1024 * 1024
 
 
-_limits = Limits()
+_current: list[Limits] = [Limits()]  # one process-wide setting (a list, so no `global`)
 
 
 def configure(limits: Limits) -> None:
     """Set by create_app from the settings, so body paths without the settings share them."""
-    global _limits
-    _limits = limits
+    _current[0] = limits
 
 
 def limits() -> Limits:
-    return _limits
+    return _current[0]
 
 
 def max_depth() -> int:
-    return _limits.max_depth
+    return _current[0].max_depth
 
 
 class TooDeep(ValidationError):
@@ -183,32 +182,36 @@ def locate(body: bytes, limit: int, longest: int = 1 << 62) -> Location | None:
     for count, match in enumerate(_TOKEN.finditer(body)):
         if count > LOCATE_TOKENS:
             return None
-        token = match.group()
-        if token in (b"[", b"{"):
-            if len(stack) >= limit:
-                break
-            stack.append([token == b"{", None if token == b"{" else 0, None, {}, set()])
-        elif token in (b"]", b"}"):
-            if stack:
-                stack.pop()
-        elif token == b"," and stack:
-            frame = stack[-1]
-            frame[1], frame[2] = (None, None) if frame[0] else (frame[1] + 1, None)
-        elif token == b":" and stack and stack[-1][0]:
-            frame = stack[-1]
-            frame[1] = frame[2]
-            if frame[1] in frame[4]:
-                break
-            frame[4].add(frame[1])
-        elif len(token) > longest:
+        if _found(stack, match.group(), limit, longest):
             break
-        elif token.startswith(b'"') and stack and stack[-1][0]:
-            frame = stack[-1]
-            if frame[1] is None:
-                frame[2] = _string(token)
-            else:
-                frame[3][frame[1]] = _string(token)
     return Location([frame[1] for frame in stack], [frame[3] for frame in stack])
+
+
+def _found(stack: list[list[Any]], token: bytes, limit: int, longest: int) -> bool:
+    """Apply one token to the frame stack of `locate`; True when the place is reached."""
+    frame = stack[-1] if stack else None
+    if token in (b"[", b"{"):
+        if len(stack) >= limit:
+            return True
+        stack.append([token == b"{", None if token == b"{" else 0, None, {}, set()])
+    elif token in (b"]", b"}"):
+        if stack:
+            stack.pop()
+    elif token == b"," and frame is not None:
+        frame[1], frame[2] = (None, None) if frame[0] else (frame[1] + 1, None)
+    elif token == b":" and frame is not None and frame[0]:
+        frame[1] = frame[2]
+        if frame[1] in frame[4]:
+            return True
+        frame[4].add(frame[1])
+    elif len(token) > longest:
+        return True
+    elif token.startswith(b'"') and frame is not None and frame[0]:
+        if frame[1] is None:
+            frame[2] = _string(token)
+        else:
+            frame[3][frame[1]] = _string(token)
+    return False
 
 
 def _string(token: bytes) -> str:
@@ -289,13 +292,14 @@ def _where(location: Location | None, describe: Describe | None) -> str:
 def check(body: bytes, describe: Describe | None = None, limit: int | None = None) -> None:
     """Apply the policy to a whole body: depth first (before any decoding), then duplicates."""
     limit = max_depth() if limit is None else limit
-    scanner = DepthScanner(limit, measure=len(body) > _limits.max_value_bytes)
+    longest = limits().max_value_bytes
+    scanner = DepthScanner(limit, measure=len(body) > longest)
     try:
         scanner.feed(body)
     except TooDeep:
         raise TooDeep(limit, _where(locate(body, limit), describe)) from None
-    if scanner.longest > _limits.max_value_bytes:
-        where = _where(locate(body, limit, _limits.max_value_bytes), describe)
-        raise TooLarge(_limits.max_value_bytes, where)
+    if scanner.longest > longest:
+        where = _where(locate(body, limit, longest), describe)
+        raise TooLarge(longest, where)
     if scanner.keys:
         check_duplicates(body, scanner.keys, describe)

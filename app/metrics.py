@@ -9,7 +9,6 @@ worker's files (prometheus-client's multiprocess mode).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +23,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as _multiprocess
+
+from ddl.row_stream import RowStream
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 QUERY_RUN_ROUTE = "/api/v3/queries/{name}/execute"  # as Litestar writes the template
@@ -65,11 +66,9 @@ def rows_written(count: int) -> None:
     ROWS_WRITTEN.inc(count)
 
 
-def counting_reads(partitions: Iterable[list[Any]]) -> Iterator[list[Any]]:
+def counting_reads(partitions: RowStream[list[list[Any]]]) -> RowStream[list[list[Any]]]:
     """Pass row partitions through, counting the rows as they are streamed."""
-    for partition in partitions:
-        ROWS_READ.inc(len(partition))
-        yield partition
+    return partitions.passing(before=lambda partition: ROWS_READ.inc(len(partition)))
 
 
 def watch_engine(engine: sa.Engine) -> None:

@@ -41,10 +41,10 @@ class ProgressBar:
         self.stream.write(f"\r{text}  {rate:,.0f} rows/s ")
         self.stream.flush()
 
-    def finish(self, message: str) -> None:
-        """Draw the final state and a summary line (on a terminal only)."""
+    def finish(self, message: str = "") -> None:
+        """Draw the final state and end its line, then `message` if any (on a terminal only)."""
         if not self.enabled:
             return
         self._draw(time.monotonic())
-        self.stream.write(f"\n{message}\n")
+        self.stream.write(f"\n{message}\n" if message else "\n")
         self.stream.flush()

@@ -43,6 +43,11 @@ class Tenant:
     schema_name: str
 
 
+# What a tenant's creation also writes, in its transaction(s): (metadata connection, the new
+# space's connection, the tenant); on a server database both are the same connection.
+TenantCreation = Callable[[sa.Connection, sa.Connection, Tenant], None] | None
+
+
 def schema_for(name: str) -> str:
     return CATALOG_SCHEMA if name == DEFAULT_TENANT else f"{CATALOG_SCHEMA}_{name}"
 
@@ -191,34 +196,91 @@ class Tenancy:
         with self.meta.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(tenants)).scalar_one() > 0
 
-    def create_tenant(self, name: str) -> Tenant:
-        """Create the tenant's physical space (schema or file, with its catalog) and its row.
-        On a server the schema, its tables, its collation and the row commit together; on
-        SQLite the file is made first (from a template), so a failure leaves at worst a file
-        no tenant points at."""
+    def create_tenant(
+        self, name: str, *, created_at: str | None = None, with_tenant: TenantCreation = None
+    ) -> Tenant:
+        """Create the tenant's physical space (schema or file, with its catalog) and its row,
+        and run `with_tenant(meta_conn, space_conn, tenant)` (e.g. its first token and that
+        token's audit event) in the same transaction(s), so a failure leaves no tenant.
+        On a server it is ONE transaction on one connection: schema, tables, collation, row
+        and whatever `with_tenant` writes commit together (one round trip for the DDL, one
+        commit). On SQLite the file is written whole, its first rows in it, inside the
+        metadata transaction, and removed if that fails (`_create_file`)."""
         check_tenant_name(name)
-        if self.find_tenant(name) is not None:
-            raise Conflict(f"Tenant '{name}' already exists")
         tenant = Tenant(str(uuid.uuid4()), name, schema_for(name))
         row = tenants.insert().values(
-            id=tenant.id, name=name, schema_name=tenant.schema_name, created_at=now_text()
+            id=tenant.id,
+            name=name,
+            schema_name=tenant.schema_name,
+            created_at=created_at or now_text(),
         )
+        try:
+            self._create(tenant, row, with_tenant)
+        except (Conflict, sa.exc.IntegrityError, sa.exc.ProgrammingError) as error:
+            self.forget(tenant)  # a space opened for it (SQLite) belongs to no tenant
+            if isinstance(error, Conflict):
+                raise
+            if self.find_tenant(name) is not None:  # a concurrent request made it first
+                raise Conflict(f"Tenant '{name}' already exists") from None
+            raise
+        self._by_id[tenant.id] = tenant  # its first request needs no look-up
+        return tenant
+
+    def _create(self, tenant: Tenant, row: sa.Insert, with_tenant: TenantCreation) -> None:
+        """The space, the row and `with_tenant`'s writes (see `create_tenant`)."""
         if not self.backend.schema_per_tenant:
-            tenant_files.place_new(self.tenant_file(name))  # else: an existing file, upgraded
-            self.space(tenant)
+            if self.tenant_file(tenant.name).exists():
+                self._create_on_existing_file(tenant, row, with_tenant)
+            else:
+                self._create_file(tenant, row, with_tenant)
+        else:
             with self.meta.connect() as conn:
+                conn.execution_options(
+                    ct_write=True, schema_translate_map={CATALOG_SCHEMA: tenant.schema_name}
+                )
+                with conn.begin():
+                    _refuse_existing(conn, tenant.name)  # on the same connection: no checkout
+                    self._make_schema(conn, tenant.schema_name)
+                    conn.execute(row)
+                    if with_tenant is not None:
+                        with_tenant(conn, conn, tenant)
+
+    def _create_file(self, tenant: Tenant, row: sa.Insert, with_tenant: TenantCreation) -> None:
+        """SQLite: the tenant's first rows go into an in-memory copy of the template, which is
+        written (fsynced, linked) while the metadata transaction is open; that commit makes
+        the tenant. A failure before it removes the file again; no engine opens the file."""
+        path = self.tenant_file(tenant.name)
+        placed = False
+        try:
+            with tenant_files.staged_space() as staged, self.meta.connect() as conn:
                 conn.execution_options(ct_write=True)
                 with conn.begin():
+                    _refuse_existing(conn, tenant.name)  # under the write lock: no race
                     conn.execute(row)
-            return tenant
-        with self.meta.connect() as conn:
-            conn.execution_options(
-                ct_write=True, schema_translate_map={CATALOG_SCHEMA: tenant.schema_name}
-            )
+                    if with_tenant is not None:
+                        with_tenant(conn, staged.conn, tenant)
+                    placed = tenant_files.place_new(path, staged.image())
+                    if not placed:  # another process made this file meanwhile
+                        raise Conflict(f"Tenant '{tenant.name}' is being created")
+        except BaseException:
+            if placed:
+                tenant_files.remove(path)
+            raise
+
+    def _create_on_existing_file(
+        self, tenant: Tenant, row: sa.Insert, with_tenant: TenantCreation
+    ) -> None:
+        """SQLite, a file no tenant points at (left by a failed creation of an earlier release):
+        opened and upgraded; its transaction stays open while the metadata one commits."""
+        if self.find_tenant(tenant.name) is not None:  # the usual case: the tenant exists
+            raise Conflict(f"Tenant '{tenant.name}' already exists")
+        with self.space(tenant).write() as space_conn, self.meta.connect() as conn:
+            conn.execution_options(ct_write=True)
             with conn.begin():
-                self._make_schema(conn, tenant.schema_name)
+                _refuse_existing(conn, tenant.name)
                 conn.execute(row)
-        return tenant
+                if with_tenant is not None:
+                    with_tenant(conn, space_conn, tenant)
 
     def _make_schema(self, conn: sa.Connection, schema: str) -> None:
         """A tenant schema with its internal tables; one left by an earlier release's failed
@@ -230,6 +292,13 @@ class Tenancy:
         conn.execute(self.backend.create_schema(schema))
         create_internal_tables(conn)
         collation.install(conn, schema)
+
+
+def _refuse_existing(conn: sa.Connection, name: str) -> None:
+    """Conflict when a tenant of that name exists (a concurrent creation that commits later
+    fails on the unique name instead, and `create_tenant` answers Conflict too)."""
+    if conn.execute(sa.select(tenants.c.id).where(tenants.c.name == name)).first() is not None:
+        raise Conflict(f"Tenant '{name}' already exists")
 
 
 def _forget_grants(space: TenantSpace) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.metadata import tenants, tokens, webhook_tenants
 from app.tenancy import Tenancy, Tenant
-from ddl import catalog, schema
+from ddl import catalog, schema, tenant_files
 from ddl.errors import ValidationError
 from ddl.names import check_tenant_name
 
@@ -42,14 +42,6 @@ def summaries(tenancy: Tenancy) -> list[TenantSummary]:
     return [summary(tenancy, tenant, created) for tenant, created in all_tenants(tenancy)]
 
 
-def created_at(tenancy: Tenancy, tenant: Tenant) -> str:
-    with tenancy.meta.connect() as conn:
-        return str(
-            conn.execute(sa.select(tenants.c.created_at).where(tenants.c.id == tenant.id))
-            .scalar_one()
-        )
-
-
 def delete_tenant(tenancy: Tenancy, name: str) -> None:
     """Delete a tenant: its tokens, its row, and its whole space (tables, catalog, saved
     queries, audit log). On a server database it is one transaction (DROP SCHEMA … CASCADE
@@ -71,7 +63,5 @@ def delete_tenant(tenancy: Tenancy, name: str) -> None:
             conn.execute(webhook_tenants.delete().where(webhook_tenants.c.tenant_id == tenant.id))
             conn.execute(tenants.delete().where(tenants.c.id == tenant.id))
     if not backend.schema_per_tenant:
-        base = tenancy.tenant_file(tenant.name)
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            base.with_name(base.name + suffix).unlink(missing_ok=True)
+        tenant_files.remove(tenancy.tenant_file(tenant.name))
     tenancy.forget(tenant)  # a request may have reopened it meanwhile

@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections import namedtuple
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from app.metadata import tenants, tokens
 from app.tenancy import Tenancy, Tenant
-from ddl import audit
+from ddl import audit, driver_sql
 from ddl.access import Caller
 from ddl.catalog import now_text
 from ddl.errors import Forbidden, NotAuthenticated, NotFound, ValidationError
@@ -94,6 +95,83 @@ def _expiry(expires_in_days: float | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@dataclass(frozen=True, slots=True)
+class NewToken:
+    """A token checked and ready to store: its answer (with the secret) and its row's values.
+    Split from storing it so a tenant's creation can store its first token in its own
+    transaction (one commit for tenant, schema, token and audit event)."""
+
+    issued: IssuedToken
+    tenant_id: str | None
+    token_hash: str
+    server_admin: bool
+
+
+def prepare_token(
+    tenant: Tenant | None,
+    user: str,
+    roles: Sequence[str],
+    scopes: Sequence[str] = (),
+    expires_in_days: float | None = None,
+    *,
+    require_grant: bool = False,
+) -> NewToken:
+    """Check a token request and make its secret; nothing is written. `tenant` None makes a
+    server-admin token."""
+    if not user.strip():
+        raise ValidationError("A token needs a user name")
+    unknown = set(scopes) - SCOPES
+    if unknown:
+        raise ValidationError(f"Unknown scope(s) {sorted(unknown)}; known: {sorted(SCOPES)}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = _expiry(expires_in_days)
+    if require_grant and not roles and not scopes:  # SPEC §9 (the CLI and the HTTP API)
+        raise ValidationError("A token needs at least one role or scope")
+    issued = IssuedToken(
+        str(uuid.uuid4()),
+        token,
+        tenant.name if tenant else None,
+        user.strip(),
+        list(dict.fromkeys(roles)),
+        sorted(set(scopes)),
+        now_text(),
+        expires,
+    )
+    return NewToken(issued, tenant.id if tenant else None, _hash(token), tenant is None)
+
+
+def store_token(conn: sa.Connection, new: NewToken) -> None:
+    """Insert the token's row (never the secret, only its hash) in the caller's transaction."""
+    issued = new.issued
+    conn.execute(
+        tokens.insert().values(
+            id=issued.id,
+            tenant_id=new.tenant_id,
+            user_name=issued.user,
+            token_hash=new.token_hash,
+            prefix=issued.token[:10],
+            roles=msgspec.json.encode(issued.roles).decode(),
+            scopes=msgspec.json.encode(issued.scopes).decode(),
+            created_at=issued.created_at,
+            expires_at=issued.expires_at,
+            server_admin=new.server_admin,
+        )
+    )
+
+
+def audit_token_created(conn: sa.Connection, actor: str, new: NewToken) -> None:
+    """The tenant's audit event for a new token, in the caller's transaction on its space."""
+    issued = new.issued
+    values = {
+        "user_name": issued.user,
+        "prefix": issued.token[:10],
+        "roles": issued.roles,
+        "scopes": issued.scopes,
+        "expires_at": issued.expires_at,
+    }
+    _record(conn, actor, audit.TOKEN_CREATED, issued.id, values)
+
+
 def issue_token(
     tenancy: Tenancy,
     tenant_name: str | None,
@@ -109,53 +187,15 @@ def issue_token(
     """Create a token (a tenant's, or with `server_admin` one that belongs to no tenant) and
     return it with its id; the tenant's audit log records who made it."""
     tenant = None if server_admin else tenancy.get_tenant(str(tenant_name))
-    if not user.strip():
-        raise ValidationError("A token needs a user name")
-    unknown = set(scopes) - SCOPES
-    if unknown:
-        raise ValidationError(f"Unknown scope(s) {sorted(unknown)}; known: {sorted(SCOPES)}")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = _expiry(expires_in_days)
-    if require_grant and not roles and not scopes:  # SPEC §9 (the CLI and the HTTP API)
-        raise ValidationError("A token needs at least one role or scope")
-    token_id = str(uuid.uuid4())
-    created = now_text()
-    values = {
-        "user_name": user.strip(),
-        "prefix": token[:10],
-        "roles": list(dict.fromkeys(roles)),
-        "scopes": sorted(set(scopes)),
-        "expires_at": expires,
-    }
+    new = prepare_token(tenant, user, roles, scopes, expires_in_days, require_grant=require_grant)
     with tenancy.meta.connect() as conn:
         conn.execution_options(ct_write=True)
         with conn.begin():
-            conn.execute(
-                tokens.insert().values(
-                    id=token_id,
-                    tenant_id=tenant.id if tenant else None,
-                    user_name=values["user_name"],
-                    token_hash=_hash(token),
-                    prefix=values["prefix"],
-                    roles=msgspec.json.encode(values["roles"]).decode(),
-                    scopes=msgspec.json.encode(values["scopes"]).decode(),
-                    created_at=created,
-                    expires_at=expires,
-                    server_admin=server_admin,
-                )
-            )
+            store_token(conn, new)
     if tenant is not None:
-        _audit(tenancy, tenant, actor, audit.TOKEN_CREATED, token_id, values)
-    return IssuedToken(
-        token_id,
-        token,
-        tenant.name if tenant else None,
-        str(values["user_name"]),
-        list(values["roles"]),  # type: ignore[call-overload]
-        list(values["scopes"]),  # type: ignore[call-overload]
-        created,
-        expires,
-    )
+        with tenancy.space(tenant).write() as conn:
+            audit_token_created(conn, actor, new)
+    return new.issued
 
 
 def _audit(
@@ -164,11 +204,19 @@ def _audit(
     actor: str,
     action: str,
     token_id: str,
-    values: dict[str, object],
+    values: Mapping[str, object],
 ) -> None:
     """Tokens live in the metadata database and the audit log in the tenant's space, so no one
-    transaction holds both: the event is written in its own transaction right after the token
-    change commits (never the token or its hash, only its id, prefix, user and grants)."""
+    transaction holds both (except at a tenant's creation): the event is written in its own
+    transaction right after the token change commits."""
+    with tenancy.space(tenant).write() as conn:
+        _record(conn, actor, action, token_id, values)
+
+
+def _record(
+    conn: sa.Connection, actor: str, action: str, token_id: str, values: Mapping[str, object]
+) -> None:
+    """One token event (never the token or its hash, only its id, prefix, user and grants)."""
     details = {
         "UserName": values.get("user_name"),
         "Prefix": values.get("prefix"),
@@ -176,16 +224,15 @@ def _audit(
         "Scopes": values.get("scopes"),
         "ExpiresAt": values.get("expires_at"),
     }
-    with tenancy.space(tenant).write() as conn:
-        audit.record(
-            conn,
-            actor,
-            action,
-            audit.TOKEN,
-            resource_id=token_id,
-            resource_name=str(values.get("user_name") or ""),
-            details=details,
-        )
+    audit.record(
+        conn,
+        actor,
+        action,
+        audit.TOKEN,
+        resource_id=token_id,
+        resource_name=str(values.get("user_name") or ""),
+        details=details,
+    )
 
 
 def revoke_token(
@@ -226,13 +273,31 @@ def revoke_token(
 LAST_USED_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may be: one write a minute
 
 
-def _live_row(tenancy: Tenancy, token: str | None) -> sa.Row[Any]:
+TokenRow = namedtuple("TokenRow", [column.name for column in tokens.c])  # type: ignore[misc]
+
+
+def _token_row(tenancy: Tenancy, digest: str) -> Any:
+    """The row of a token hash, read anew on every request (one index probe), so a revocation
+    or expiry made by any process counts at once."""
+    with tenancy.meta.connect() as conn:
+        # one statement needs no transaction: on a server, BEGIN and the rollback on return
+        # to the pool were two more round trips than the read itself
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        row = driver_sql.fetch_one(
+            conn,
+            "token_by_hash",
+            lambda: sa.select(tokens).where(tokens.c.token_hash == sa.bindparam("digest")),
+            {"digest": digest},
+        )
+    return None if row is None else TokenRow(*row)
+
+
+def _live_row(tenancy: Tenancy, token: str | None) -> Any:
     """The token's row; missing, unknown, revoked and expired all answer 401 alike."""
     if not token:
         raise NotAuthenticated("An access token is required")
     digest = _hash(token)
-    with tenancy.meta.connect() as conn:
-        row = conn.execute(sa.select(tokens).where(tokens.c.token_hash == digest)).first()
+    row = _token_row(tenancy, digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
         raise NotAuthenticated("The access token is not valid")
     if row.expires_at and row.expires_at <= now_text():
@@ -241,7 +306,7 @@ def _live_row(tenancy: Tenancy, token: str | None) -> sa.Row[Any]:
     return row
 
 
-def _record_use(tenancy: Tenancy, row: sa.Row[Any]) -> None:
+def _record_use(tenancy: Tenancy, row: Any) -> None:
     """Note when the token was used, at most once a minute per token (so a busy token costs
     one small write a minute, not one per request); whichever worker comes first writes."""
     stale = (datetime.now(UTC) - LAST_USED_EVERY).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -260,18 +325,31 @@ def _record_use(tenancy: Tenancy, row: sa.Row[Any]) -> None:
             )
 
 
+_principals: dict[tuple[Any, ...], Principal] = {}  # what a token row says, decoded once
+_PRINCIPALS_KEPT = 4096
+
+
 def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
-    """The principal of a tenant's token. A server-admin token reaches no tenant's data: 403."""
+    """The principal of a tenant's token. A server-admin token reaches no tenant's data: 403.
+    The row is checked on every request (_live_row); only its decoding is kept, keyed by every
+    field it comes from, so a changed grant is never served from memory."""
     row = _live_row(tenancy, token)
     if row.server_admin or row.tenant_id is None:
         raise Forbidden("A server-admin token reaches no tenant's data; use a tenant's token")
-    return Principal(
-        token_id=row.id,
-        tenant=tenancy.tenant_by_id(row.tenant_id),
-        user=row.user_name,
-        roles=tuple(msgspec.json.decode(row.roles)),
-        scopes=frozenset(msgspec.json.decode(row.scopes)),
-    )
+    key = (id(tenancy), row.id, row.tenant_id, row.user_name, row.roles, row.scopes)
+    principal = _principals.get(key)
+    if principal is None:
+        principal = Principal(
+            token_id=row.id,
+            tenant=tenancy.tenant_by_id(row.tenant_id),
+            user=row.user_name,
+            roles=tuple(msgspec.json.decode(row.roles)),
+            scopes=frozenset(msgspec.json.decode(row.scopes)),
+        )
+        if len(_principals) >= _PRINCIPALS_KEPT:
+            _principals.clear()
+        _principals[key] = principal
+    return principal
 
 
 def authenticate_server_admin(tenancy: Tenancy, token: str | None) -> str:

@@ -41,7 +41,7 @@ PLAIN_DDL = (
 PLAIN_UPSERT = (
     'INSERT INTO customtables."Plain" ('
     + ", ".join(f'"{c}"' for c in COLUMNS)
-    + ") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (\"Oid\") DO UPDATE SET "
+    + ') VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("Oid") DO UPDATE SET '
     + ", ".join(f'"{c}" = excluded."{c}"' for c in COLUMNS[1:])
 )
 

@@ -40,7 +40,7 @@ TYPES = "Oid:9,Name:6,Price:4,Qty:3,IsActive:0,When:1"
 def generated(rows: int) -> Iterator[tuple[str, str, str, int, str, str]]:
     for i in range(rows):
         price = f"{i % 100_000 // 100}.{i % 100:02d}"
-        yield (str(uuid.UUID(int=i + 1)), f"Product {i}, \"v{i % 7}\"", price, i,
+        yield (str(uuid.UUID(int=i + 1)), f'Product {i}, "v{i % 7}"', price, i,
                "true" if i % 2 == 0 else "false", "2026-01-15T10:00:00Z")  # fmt: skip
 
 

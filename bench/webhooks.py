@@ -110,7 +110,7 @@ def latency(database_url: str, writes: int, per_second: float) -> list[float]:
                 sink.wait_for(writes, timeout=120)
         delays = []
         for got in sink.requests:
-            occurred = datetime.fromisoformat(got.json["OccurredAt"].replace("Z", "+00:00"))
+            occurred = datetime.fromisoformat(got.json["OccurredAt"])
             delays.append((arrivals[got.event_id] - occurred.timestamp()) * 1000)
     return delays
 

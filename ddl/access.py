@@ -42,6 +42,10 @@ def require_read(caller: Caller, table: TableDef) -> None:
         raise Forbidden(f"A read role of custom table '{table.name}' is needed")
 
 
+def may_save(caller: Caller, table: TableDef) -> bool:
+    return caller._allowed(table.save_roles)
+
+
 def require_save(caller: Caller, table: TableDef) -> None:
-    if not caller._allowed(table.save_roles):
+    if not may_save(caller, table):
         raise Forbidden(f"A save role of custom table '{table.name}' is needed")

@@ -8,6 +8,7 @@ other (DESIGN invariant 6) at the cost of one indexed catalog read per request.
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
+from ddl import driver_sql
 from ddl.backends import Backend, backend_for
 from ddl.errors import TableNotFound
 from ddl.names import fold
@@ -109,7 +111,7 @@ def new_definition(
     )
 
 
-def _from_row(row: sa.Row) -> TableDef:
+def _from_row(row: Any) -> TableDef:
     return TableDef(
         id=row.id,
         name=row.name,
@@ -125,7 +127,7 @@ def _from_row(row: sa.Row) -> TableDef:
     )
 
 
-def definition_of(row: sa.Row) -> TableDef:
+def definition_of(row: sa.Row[Any]) -> TableDef:
     """A definition from a row of `catalog_tables` (for callers that select several at once)."""
     return _from_row(row)
 
@@ -147,19 +149,38 @@ def _values(table: TableDef) -> dict[str, object]:
     }
 
 
-def definition_query(backend: Backend, name: str, lock: str | None = None) -> sa.Select[Any]:
+def definition_query(
+    backend: Backend, name: str | sa.BindParameter[str], lock: str | None = None
+) -> sa.Select[Any]:
     """The catalog row of `name` (any case); `lock` "share" (writers: held against DDL until
     commit) or "exclusive" (a schema change). A backend whose writers are serialised needs
     none; each spells its own lock (ddl/backends)."""
-    query = sa.select(catalog_tables).where(catalog_tables.c.name_key == fold(name))
+    wanted = name if isinstance(name, sa.BindParameter) else fold(name)
+    query = sa.select(catalog_tables).where(catalog_tables.c.name_key == wanted)
     if lock is None or backend.serialised_writers:
         return query
     return backend.lock_rows(query, catalog_tables, "share" if lock == "share" else "update")
 
 
+_NAME_KEY = sa.bindparam("name_key", type_=sa.String)
+CatalogRow = namedtuple("CatalogRow", [column.name for column in catalog_tables.c])  # type: ignore[misc]
+
+
+def _definition_row(conn: sa.Connection, name: str, lock: str | None) -> Any:
+    """The catalog row of `name`, read on every request that names a table (the check that
+    sees another process's schema change at once), on the driver's cursor."""
+    row = driver_sql.fetch_one(
+        conn,
+        ("definition", lock),
+        lambda: definition_query(backend_for(conn), _NAME_KEY, lock),
+        {"name_key": fold(name)},
+    )
+    return None if row is None else CatalogRow(*row)
+
+
 def find_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef | None:
     """The definition of `name` (any case), or None. `lock` holds it against concurrent DDL."""
-    row = conn.execute(definition_query(backend_for(conn), name, "share" if lock else None)).first()
+    row = _definition_row(conn, name, "share" if lock else None)
     return _from_row(row) if row else None
 
 

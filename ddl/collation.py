@@ -49,9 +49,7 @@ ICU_DETERMINISTIC = "und-x-icu"  # PostgreSQL's own ICU root collation, for LOWE
 TEXT_TYPES = STRING_TYPES  # the records that say `text` (ddl/types.py)
 
 # ICU root order of ASCII: whitespace, punctuation, symbols, currency, digits, letters.
-_ASCII_ORDER = (
-    "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
-)
+_ASCII_ORDER = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
 _FIRST_WEIGHT = 0x10
 _ASCII_WEIGHTS = {ord(ch): chr(_FIRST_WEIGHT + i) for i, ch in enumerate(_ASCII_ORDER)}
 _ASCII_WEIGHTS.update({ord(ch.upper()): _ASCII_WEIGHTS[ord(ch)] for ch in _ASCII_ORDER[-26:]})
@@ -208,8 +206,8 @@ def install(conn: sa.Connection, schema: str) -> None:
         pass  # created by another process meanwhile
 
 
-_IGNORED_SQL = sa.literal_column("'-'''")  # the SQL literal of IGNORED
-_EMPTY_SQL = sa.literal_column("''")
+_IGNORED_SQL: sa.ColumnClause[str] = sa.literal_column("'-'''")  # the SQL literal of IGNORED
+_EMPTY_SQL: sa.ColumnClause[str] = sa.literal_column("''")
 
 
 class Collated(sa.ColumnElement[Any]):
@@ -232,6 +230,7 @@ class Collated(sa.ColumnElement[Any]):
 @compiles(Collated)
 def _compile_collated(element: Collated, compiler: Any, **kw: Any) -> str:
     return f"{compiler.process(element.inner, **kw)} COLLATE {pg_name(element.schema)}"
+
 
 def is_text(type_id: TypeId) -> bool:
     return type_id in TEXT_TYPES

@@ -19,15 +19,32 @@ class ValidationError(CustomTablesError):
     code = "VALIDATION_ERROR"
 
 
+ROW_NUMBERING = "rows are numbered from 0"
+
+
+def row_message(row: int, text: str) -> str:
+    """`Row 3<text>; rows are numbered from 0`. Rows are numbered as indexes into the list the
+    client sent (what the Python client reports as `.row`), and every such message says so,
+    since a reader counting from 1 would look at the wrong row (docs/decisions.md)."""
+    return f"Row {row}{text}; {ROW_NUMBERING}"
+
+
+class RowError(ValidationError):
+    """One row of a batch or of an import file is wrong; the message starts `Row N` (400)."""
+
+    def __init__(self, row: int, text: str) -> None:
+        super().__init__(row_message(row, text))
+        self.row = row
+
+
 class InvalidValue(ValidationError):
     """One value of a row batch is wrong; names the row index and the column (400)."""
 
     def __init__(self, row: int | None, column: str, expected: str, detail: str = "") -> None:
-        where = f"Row {row}, column '{column}'" if row is not None else f"Column '{column}'"
-        text = f"{where}: expected {expected}"
-        if detail:
-            text += f" ({detail})"
-        super().__init__(text)
+        problem = f"'{column}': expected {expected}" + (f" ({detail})" if detail else "")
+        super().__init__(
+            row_message(row, f", column {problem}") if row is not None else f"Column {problem}"
+        )
         self.row = row
         self.column = column
         self.expected = expected
@@ -92,3 +109,12 @@ class UnsupportedMediaType(CustomTablesError):
     """The body's Content-Type is not one the route reads (415)."""
 
     code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class MissingFunction(ValidationError):
+    """A saved query calls a function the backend does not have; `function` is its name there,
+    which queries/probe.py turns back into the user's spelling (400)."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__(f"Function {function.upper()} is not available on this database")
+        self.function = function

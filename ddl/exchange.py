@@ -20,9 +20,11 @@ from ddl import audit, catalog, reads, rows, schema
 from ddl.access import Caller, require_admin, require_save
 from ddl.catalog import ColumnDef, TableDef
 from ddl.errors import TableNotFound, ValidationError
-from ddl.exchange_file import FileTable, Header, read_header, read_rows, write_file
+from ddl.exchange_file import FileTable, Header, read_header, read_rows
+from ddl.formats.json_rows import export_file
 from ddl.names import check_name
 from ddl.prepared import PreparedTable, prepare
+from ddl.row_stream import RowStream
 from ddl.space import TenantSpace
 
 CHUNK_ROWS = 10_000
@@ -68,24 +70,38 @@ def export_table(
 ) -> tuple[TableDef, Iterator[bytes]]:
     """Check access now (so errors are proper answers), then stream the file in key order
     (only the rows `where` selects, when given)."""
-    table, partitions = reads.stream_rows(space, caller, name, where=where)
+    table, partitions = exported_rows(space, caller, name, progress, where)
     names = [column.name for column in table.ordered]
+    return table.definition, export_file(table.definition, names, partitions)
+
+
+def exported_rows(
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    progress: Progress | None,
+    where: reads.WhereBuilder | None,
+) -> tuple[PreparedTable, RowStream[list[list[Any]]]]:
+    """The table (access checked now) and its rows in key order, counted into `progress`:
+    what every export format writes."""
+    table, partitions = reads.stream_rows(space, caller, name, where=where)
     if progress is not None:
         partitions = counted(partitions, progress)
-    return table.definition, write_file(table.definition, names, partitions)
+    return table, partitions
 
 
-def counted(partitions: Iterator[list[list[Any]]], progress: Progress) -> Iterator[list[list[Any]]]:
+def counted(
+    partitions: RowStream[list[list[Any]]], progress: Progress
+) -> RowStream[list[list[Any]]]:
+    """The same rows, telling `progress` how many were written once each partition is."""
     done = 0
-    try:
-        for partition in partitions:
-            yield partition
-            done += len(partition)
-            progress(done)
-    finally:
-        close = getattr(partitions, "close", None)
-        if close is not None:
-            close()
+
+    def add(partition: list[list[Any]]) -> None:
+        nonlocal done
+        done += len(partition)
+        progress(done)
+
+    return partitions.passing(after=add)
 
 
 # --- import ----------------------------------------------------------------------------------

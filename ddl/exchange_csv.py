@@ -16,7 +16,14 @@ from ddl import catalog, reads, rows, schema
 from ddl.access import Caller
 from ddl.catalog import TableDef
 from ddl.errors import InvalidValue, ValidationError
-from ddl.exchange import CHUNK_ROWS, ImportMode, ImportResult, Progress, counted, run_import
+from ddl.exchange import (
+    CHUNK_ROWS,
+    ImportMode,
+    ImportResult,
+    Progress,
+    exported_rows,
+    run_import,
+)
 from ddl.formats.csv_read import CsvRecords, LineError
 from ddl.formats.csv_types import Inference, TypeChoice, parse_types
 from ddl.formats.csv_values import as_is, parser
@@ -38,9 +45,7 @@ def export_csv(
 ) -> tuple[TableDef, Iterator[bytes]]:
     """Check access now, then stream the table as CSV in key order (key first; only the rows
     `where` selects, when given)."""
-    table, partitions = reads.stream_rows(space, caller, name, where=where)
-    if progress is not None:
-        partitions = counted(partitions, progress)
+    table, partitions = exported_rows(space, caller, name, progress, where)
     return table.definition, csv_chunks(columns_of(table), partitions)
 
 

@@ -1,4 +1,5 @@
-"""The export file of SPEC §4 (`customtables/v1`): writing it, and reading it back incrementally.
+"""The export file of SPEC §4 (`customtables/v1`): its header, and reading it back incrementally
+(ddl/formats/json_rows.py writes it).
 
 Reading uses ijson's C (yajl) backend so a file of a million rows is never decoded into Python
 objects at once: the header (`Format`, `Table`) is read first, then `Rows` are handed out in
@@ -16,7 +17,8 @@ import ijson
 import msgspec
 
 from ddl.catalog import ColumnDef, TableDef
-from ddl.errors import ValidationError
+from ddl.errors import ROW_NUMBERING, RowError, ValidationError
+from ddl.json_shape import shape_message
 
 FORMAT = "customtables/v1"
 
@@ -50,32 +52,10 @@ def file_table(definition: TableDef) -> FileTable:
     )
 
 
-def write_file(
-    definition: TableDef, names: list[str], partitions: Iterator[list[list[Any]]]
-) -> Iterator[bytes]:
-    """The file as chunks of bytes, one partition of rows at a time (rows flat, keyed by
-    column name, key included). Closes `partitions` however the consumer stops."""
-    head = encoder.encode({"Format": FORMAT, "Table": file_table(definition)})
-    yield head[:-1] + b',"Rows":['
-    first = True
-    try:
-        for partition in partitions:
-            if not partition:
-                continue
-            chunk = encoder.encode([dict(zip(names, values, strict=True)) for values in partition])
-            yield chunk[1:-1] if first else b"," + chunk[1:-1]
-            first = False
-    finally:
-        close = getattr(partitions, "close", None)
-        if close is not None:
-            close()
-    yield b"]}"
-
-
 _REPEATED = object()  # marks an object that repeated a key (never a valid JSON key)
 
 
-class _Object(dict[str, Any]):
+class _Object(dict[Any, Any]):
     """A JSON object that remembers a repeated key instead of keeping its last value: ijson's
     C builder calls __setitem__ per key, and raising inside it would be lost in C."""
 
@@ -83,7 +63,7 @@ class _Object(dict[str, Any]):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if key in self:
-            dict.__setitem__(self, _REPEATED, key)  # type: ignore[index]
+            dict.__setitem__(self, _REPEATED, key)
         else:
             dict.__setitem__(self, key, value)
 
@@ -146,7 +126,19 @@ def _table_of(raw: Any) -> FileTable:
     try:
         return msgspec.convert(raw, FileTable)
     except msgspec.ValidationError as error:
-        raise ValidationError(f"The file's Table is not valid: {error}") from None
+        raise ValidationError(shape_message(error, "The file's Table", "Table")) from None
+
+
+def _format_of(kind: str, item: Any) -> str:
+    if kind != "string":
+        raise ValidationError("The file's Format must be a string")
+    return str(item)
+
+
+def _rows_start(kind: str) -> bool:
+    if kind != "start_array":
+        raise ValidationError("The file's Rows must be an array of objects")
+    return True
 
 
 def read_header(source: BinaryIO) -> Header:
@@ -176,15 +168,11 @@ def read_header(source: BinaryIO) -> Header:
             seen.add(value)
             _, kind, item = next(events)
             if value == "Format":
-                if kind != "string":
-                    raise ValidationError("The file's Format must be a string")
-                found_format = item
+                found_format = _format_of(kind, item)
             elif value == "Table":
                 table = _table_of(_build_value(events, kind, item))
             elif value == "Rows":
-                if kind != "start_array":
-                    raise ValidationError("The file's Rows must be an array of objects")
-                has_rows = True
+                has_rows = _rows_start(kind)
                 if table is not None:
                     break  # the rows are read by read_rows
                 _skip_value(events, kind)
@@ -208,9 +196,9 @@ def read_rows(source: BinaryIO, chunk_rows: int) -> Iterator[tuple[int, list[dic
     try:
         for index, row in enumerate(ijson.items(source, "Rows.item", map_type=_Object)):
             if not isinstance(row, dict):
-                raise ValidationError(f"Row {index}: expected an object keyed by column name")
+                raise RowError(index, ": expected an object keyed by column name")
             if _REPEATED in row:  # cells are scalars: a nested object is refused as a value
-                _repeated(row, f"Row {index}")
+                _repeated(row, f"Row {index} ({ROW_NUMBERING})")
             chunk.append(row)
             if len(chunk) >= chunk_rows:
                 yield start, chunk

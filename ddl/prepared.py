@@ -6,16 +6,16 @@ no per-request compilation and no per-value type dispatch.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from ddl.backends import Backend
+from ddl.cache import LruCache
 from ddl.catalog import ColumnDef, TableDef
 from ddl.names import fold
 from ddl.space import TenantSpace
@@ -83,8 +83,11 @@ class PreparedTable:
     def compiled(self, cache_key: Any, build: Callable[[], sa.Executable]) -> CompiledStatement:
         statement = self._statements.get(cache_key)
         if statement is None:
-            compiled = build().compile(dialect=self.space.engine.dialect)
-            order = tuple(compiled.positiontup) if compiled.positional else None
+            clause = build()
+            assert isinstance(clause, sa.ClauseElement)  # every statement built here is DML
+            compiled = clause.compile(dialect=self.space.engine.dialect)
+            assert isinstance(compiled, SQLCompiler)
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
             statement = CompiledStatement(str(compiled), order)
             self._statements[cache_key] = statement
         return statement
@@ -129,29 +132,22 @@ def _build(
     return table, key, columns
 
 
-_cache: OrderedDict[tuple[str, str, str, int], PreparedTable] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 2048
+_cache: LruCache[tuple[str, str, str, int], PreparedTable] = LruCache(2048)
 
 
 def forget_space(space: TenantSpace) -> None:
     """Drop the tables prepared for a space its process closed (app/tenancy.py): each holds
     the space, whose engine and compiled statements would otherwise outlive it."""
-    with _cache_lock:
-        stale = [key for key, found in _cache.items() if found.space.tenant_id == space.tenant_id]
-        for key in stale:
-            del _cache[key]
+    _cache.remove_if(lambda _key, found: found.space.tenant_id == space.tenant_id)
 
 
 def prepare(space: TenantSpace, definition: TableDef, *, cache: bool = True) -> PreparedTable:
     """`cache=False` for a definition not yet committed (one made inside a running transaction):
     if that transaction rolled back, its version number would be reused by another change."""
     cache_key = (str(space.engine.url), space.schema, definition.id, definition.version)
-    with _cache_lock:
-        prepared = _cache.get(cache_key) if cache else None
-        if prepared is not None:
-            _cache.move_to_end(cache_key)
-            return prepared
+    prepared = _cache.get(cache_key) if cache else None
+    if prepared is not None:
+        return prepared
     table, key, columns = _build(definition, space.schema, space.backend)
     prepared = PreparedTable(
         definition=definition,
@@ -164,8 +160,5 @@ def prepare(space: TenantSpace, definition: TableDef, *, cache: bool = True) -> 
     )
     if not cache:
         return prepared
-    with _cache_lock:
-        _cache[cache_key] = prepared
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    _cache.put(cache_key, prepared)
     return prepared

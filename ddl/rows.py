@@ -7,28 +7,31 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import audit, catalog, outbox, reads, time_limit
-from ddl.access import Caller, require_save
+from ddl import audit, catalog, outbox, pg_copy, reads, time_limit
+from ddl.access import Caller, may_save, require_save
+from ddl.backends.common import KEY_BIND, bind_name
 from ddl.backends.tsql_statements import ExistingKeys
 from ddl.catalog import TableDef
-from ddl.errors import InvalidValue, PayloadTooLarge, RowNotFound, ValidationError
+from ddl.errors import (
+    CustomTablesError,
+    InvalidValue,
+    PayloadTooLarge,
+    RowError,
+    RowNotFound,
+    ValidationError,
+)
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
 from ddl.types import BadValue, TypeId, key_from_text, type_name
-from ddl.upsert import (
-    KEY_BIND,
-    bind_name,
-    counting_upsert_statement,
-    update_statement,
-    upsert_statement,
-)
+from ddl.upsert import counting_upsert_statement, update_statement, upsert_statement
 
 IN_CHUNK = 500
 
@@ -89,14 +92,16 @@ def grouped(keys: list[Any], merged: dict[Any, dict[PreparedColumn, Any]]) -> Ba
 def _check_key_model(table: PreparedTable, index: int, row: RowLike) -> None:
     given = row.KeyColumnName
     if given is not None and fold(given) != fold(table.key.name):
-        raise ValidationError(
-            f"Row {index}: KeyColumnName '{given}' is not the key column "
-            f"'{table.key.name}' of custom table '{table.definition.name}'"
+        raise RowError(
+            index,
+            f": KeyColumnName '{given}' is not the key column "
+            f"'{table.key.name}' of custom table '{table.definition.name}'",
         )
     if row.KeyDataTypeId is not None and row.KeyDataTypeId != table.key.type_id:
-        raise ValidationError(
-            f"Row {index}: KeyDataTypeId {row.KeyDataTypeId} does not match the key column's "
-            f"type {int(table.key.type_id)} ({type_name(table.key.type_id)})"
+        raise RowError(
+            index,
+            f": KeyDataTypeId {row.KeyDataTypeId} does not match the key column's "
+            f"type {int(table.key.type_id)} ({type_name(table.key.type_id)})",
         )
 
 
@@ -202,7 +207,7 @@ def validate_flat(table: PreparedTable, start: int, rows: Sequence[dict[str, Any
         values: dict[PreparedColumn, Any] = {}
         raw_key: Any = msgspec.UNSET
         for name, value in row.items():
-            column = lookup.get(name, msgspec.UNSET)  # type: ignore[arg-type]
+            column = lookup.get(name, msgspec.UNSET)
             if column is msgspec.UNSET:
                 column = lookup[name] = table.column(name)
             if column is None:
@@ -294,7 +299,7 @@ def _execute_grouped(
         if not rows:
             continue
         statement = table.compiled(
-            (kind, tuple(c.name for c in columns)), lambda cs=columns: build(table, cs)
+            (kind, tuple(c.name for c in columns)), partial(build, table, columns)
         )
         names = [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
         if statement.order is not None and tuple(names) == statement.order:
@@ -314,6 +319,36 @@ def open_for_write(space: TenantSpace, caller: Caller, name: str) -> PreparedTab
 
 
 _load = open_for_write  # deletes start the same way
+
+# (tenant, schema, folded name) → the definition the last commit of this process locked. The
+# next write decodes against it with no read transaction of its own; commit's locked read then
+# decides (id and version), so a stale one costs a retry, never a wrong write.
+_last_committed: dict[tuple[str, str, str], TableDef] = {}
+_LAST_COMMITTED_KEPT = 4096
+Built = TypeVar("Built")
+
+
+def built_for_write(
+    space: TenantSpace, caller: Caller, name: str, build: Callable[[PreparedTable], Built]
+) -> tuple[PreparedTable, Built]:
+    """Stages 1 and 2: `build` (decode the batch) against the definition this process last
+    committed with when it has one, else against open_for_write's; a batch the remembered one
+    refuses (a column another process added since, say) is judged again on the catalog's."""
+    known = _last_committed.get((space.tenant_id, space.schema, fold(name)))
+    if known is not None and may_save(caller, known):
+        table = prepare(space, known)
+        try:
+            return table, build(table)
+        except CustomTablesError:
+            pass  # decided on the current definition below, which may well agree
+    table = open_for_write(space, caller, name)
+    return table, build(table)
+
+
+def _remember(space: TenantSpace, definition: TableDef) -> None:
+    if len(_last_committed) >= _LAST_COMMITTED_KEPT:
+        _last_committed.clear()
+    _last_committed[(space.tenant_id, space.schema, fold(definition.name))] = definition
 
 
 class DefinitionChanged(Exception):
@@ -350,7 +385,8 @@ def commit(
     seen = table.definition
     with space.write() as conn:
         definition = catalog.get_table(conn, seen.name, lock=True)
-        if definition.version != seen.version:
+        _remember(space, definition)
+        if definition.version != seen.version or definition.id != seen.id:
             raise DefinitionChanged
         require_save(caller, definition)
         return write_batch(conn, prepare(space, definition), operation, batch)
@@ -366,9 +402,11 @@ def write_rows(
 ) -> WriteResult:
     """The stages for rows already decoded (Python callers: benchmarks, tests)."""
     check_batch_size(len(rows), max_rows)
+    generate_keys = operation is not WriteOperation.UPDATE
     for _attempt in range(WRITE_ATTEMPTS):
-        table = open_for_write(space, caller, name)
-        batch = validate_batch(table, rows, operation is not WriteOperation.UPDATE)
+        table, batch = built_for_write(
+            space, caller, name, lambda table: validate_batch(table, rows, generate_keys)
+        )
         try:
             return commit(space, caller, table, operation, batch)
         except DefinitionChanged:
@@ -414,7 +452,7 @@ def _upsert_counting_new_rowids(conn: sa.Connection, table: PreparedTable, batch
     """Upsert on SQLite and return how many rows were new. Under the write lock SQLite gives a
     new row the next rowid above the largest one, so the rows above the largest rowid before
     the write are exactly the inserted ones: two index look-ups instead of a key join."""
-    rowid = sa.literal_column("rowid")
+    rowid: sa.ColumnClause[int] = sa.literal_column("rowid")
     last = table.compiled(
         "max_rowid", lambda: sa.select(sa.func.max(rowid)).select_from(table.table)
     )
@@ -436,20 +474,27 @@ def _upsert_counting_new_rowids(conn: sa.Connection, table: PreparedTable, batch
 
 
 def _upsert_returning_inserted(conn: sa.Connection, table: PreparedTable, batch: Batch) -> int:
-    """Upsert on PostgreSQL and count the rows the database says it inserted (executemany with
-    RETURNING, pipelined by psycopg): exact even while other requests write the same keys."""
+    """Upsert on PostgreSQL and count the rows the database says it inserted: exact even while
+    other requests write the same keys. A large group goes through binary COPY and one set-wise
+    upsert (ddl/pg_copy.py), a small one through executemany with RETURNING, pipelined by
+    psycopg (its statement prepared by the driver once used often enough)."""
     inserted = 0
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for columns, rows in batch.groups.items():
             statement = table.compiled(
                 ("counting_upsert", tuple(c.name for c in columns)),
-                lambda cs=columns: counting_upsert_statement(table, cs),
+                partial(counting_upsert_statement, table, columns),
             )
+            if len(rows) >= pg_copy.COPY_MIN_ROWS:
+                inserted += pg_copy.copy_upsert(cursor, table, columns, rows)
+                continue
             to_params = statement.row_builder(
                 [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
             )
-            cursor.executemany(statement.sql, [to_params(row) for row in rows], returning=True)
+            cursor.executemany(  # psycopg's executemany (DBAPI's has no `returning`)
+                statement.sql, [to_params(row) for row in rows], returning=True  # type: ignore[call-arg]
+            )
             while True:
                 inserted += sum(1 for (new,) in cursor.fetchall() if new)
                 if not cursor.nextset():

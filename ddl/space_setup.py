@@ -12,9 +12,10 @@ tables and the collation there?"), so the upgrade of spaces made by earlier rele
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable, ExecutableDDLElement
 
 from ddl import collation
 from ddl.backends import backend_for
@@ -32,10 +33,13 @@ def internal_table_names() -> frozenset[str]:
 
 
 def _compile(dialect: sa.Dialect) -> tuple[str, ...]:
-    translate = {"schema_translate_map": {CATALOG_SCHEMA: CATALOG_SCHEMA}}
+    translate: dict[str, Any] = {"schema_translate_map": {CATALOG_SCHEMA: CATALOG_SCHEMA}}
     statements: list[str] = []
     for table in internal_metadata.sorted_tables:
-        elements = [CreateTable(table), *(CreateIndex(index) for index in table.indexes)]
+        elements: list[ExecutableDDLElement] = [
+            CreateTable(table),
+            *(CreateIndex(index) for index in table.indexes),
+        ]
         for element in elements:
             compiled = element.compile(
                 dialect=dialect, compile_kwargs={"render_schema_translate": False}, **translate

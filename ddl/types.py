@@ -498,6 +498,10 @@ def _date_out(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
+        # SQLite's own text, as _date_in wrote it ('YYYY-MM-DD HH:MM:SS[.ffffff]'): the ISO
+        # form is the same characters, so no datetime is built for it
+        if value[10:11] == " " and len(value) in (19, 26) and value[13] == value[16] == ":":
+            return f"{value[:10]}T{value[11:]}Z"
         value = datetime.fromisoformat(value)
     elif not isinstance(value, datetime) and isinstance(value, date):
         value = datetime(value.year, value.month, value.day)
@@ -713,10 +717,12 @@ def csv_any_column(column: list[Any]) -> tuple[list[Any], int]:
     out: list[Any] = []
     for value in column:
         if value is True or value is False:
-            value = _CSV_BOOLEAN[value]
+            out.append(_CSV_BOOLEAN[value])
         elif value == "":
-            value, empty = CSV_EMPTY, empty + 1
-        out.append(value)
+            out.append(CSV_EMPTY)
+            empty += 1
+        else:
+            out.append(value)
     return out, empty
 
 
@@ -920,7 +926,7 @@ _RECORDS = (
     _text_type(TypeId.TEXT, "Text", None, "TEXT", planner_kinds=("TEXT",)),
     ColumnType(
         TypeId.UNIQUEIDENTIFIER,
-        "Uniqueidentifier",
+        "UniqueIdentifier",
         sql=lambda _length: sa.Uuid().with_variant(sa.String(36), "sqlite"),
         to_db=_uuid_in,
         wire=_uuid_wire,
@@ -938,11 +944,11 @@ _RECORDS = (
     ),
     _text_type(TypeId.VARCHAR200, "Varchar200", 200, "NVARCHAR(200)", key=True),
     _text_type(
-        TypeId.VARCHAROTHER, "Varcharother", None, "NVARCHAR({length})", key=True, own_length=True
+        TypeId.VARCHAROTHER, "VarcharOther", None, "NVARCHAR({length})", key=True, own_length=True
     ),
     ColumnType(
         TypeId.VARBINARY,
-        "Varbinary",
+        "VarBinary",
         sql=lambda _length: sa.LargeBinary().with_variant(_VARBINARY, "mssql"),
         to_db=_binary_in,
         wire=lambda _backend, _length, longest: Annotated[

@@ -5,6 +5,7 @@ Server); PostgreSQL's counting variant; the single-row UPDATE."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -19,7 +20,7 @@ def counting_upsert_statement(
     """PostgreSQL upsert that says per row whether it inserted (`xmax = 0` on a new row version
     that no transaction has replaced), so concurrent writers get exact Inserted/Updated counts.
     A row setting no columns re-sets its key, so that it is returned too."""
-    values = {table.key.name: sa.bindparam(KEY_BIND)}
+    values: dict[str, sa.BindParameter[Any]] = {table.key.name: sa.bindparam(KEY_BIND)}
     values.update({column.name: sa.bindparam(bind_name(i)) for i, column in enumerate(columns)})
     statement = postgresql.insert(table.table).values(values)
     excluded = statement.excluded

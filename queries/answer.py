@@ -11,46 +11,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
+from ddl.backends.common import timeout_error
 from ddl.errors import QueryTimeout
+from ddl.row_stream import CHUNK_BYTES, Budget, RowStream
 from queries import results
 from queries.plan import OutputColumn
 
-CHUNK_BYTES = 256 * 1024  # what is buffered before it is handed to the client
-FIRST_BATCH = 8  # rows of unknown size: the first fetch stays small (1 MB values, concurrent runs)
-MAX_BATCH = 1000
-
+Batch = Sequence[Sequence[Any]]
 _encoder = msgspec.json.Encoder(decimal_format="number")
 _TAIL = {True: b'],"Truncated":true}', False: b'],"Truncated":false}'}
-
-
-@dataclass(frozen=True, slots=True)
-class Budget:
-    max_rows: int
-    max_bytes: int
-    deadline: float  # time.monotonic() when the run must end
-    timeout: float  # the limit in seconds, for the message
-
-
-@dataclass(slots=True)
-class FetchHint:
-    """How many rows the next fetch should ask for; the encoder adjusts it to the row size."""
-
-    size: int = FIRST_BATCH
-
-    def adapt(self, written: int, rows: int) -> None:
-        average = max(1, written // max(1, rows))
-        self.size = max(1, min(MAX_BATCH, CHUNK_BYTES // average))
-
-
-def timeout_error(seconds: float) -> QueryTimeout:
-    return QueryTimeout(
-        f"The query ran longer than the time limit of {seconds:g} s and was cancelled"
-    )
 
 
 def _head(columns: list[tuple[str, int | None]]) -> bytes:
@@ -89,13 +62,17 @@ class _Writer:
         return chunk
 
 
-def encode(
-    columns: Sequence[OutputColumn],
-    batches: Iterator[Sequence[Sequence[Any]]],
-    budget: Budget,
-    hint: FetchHint,
+def encode(columns: Sequence[OutputColumn], batches: RowStream[Batch]) -> Iterator[bytes]:
+    """The answer's bytes under the stream's budget; `batches` runs the query on its first
+    `next` and fetches after, as many rows as its hint says. Closes `batches` however it ends."""
+    with batches:
+        yield from _encoded(columns, batches, batches.limits())
+
+
+def _encoded(
+    columns: Sequence[OutputColumn], batches: RowStream[Batch], budget: Budget
 ) -> Iterator[bytes]:
-    """The answer's bytes; `batches` runs the query on its first `next` and fetches after."""
+    hint = batches.hint
     batch = next(batches, [])
     described, shape_row = results.shaper(columns, batch)
     writer = _Writer(_head(described), budget)

@@ -22,7 +22,7 @@ NAMESPACES = frozenset({"customtables", "customtable"})
 PARAMETER_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 # Pure functions over the row values: no files, no sleep, no sequences, no system state.
-ALLOWED_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
+ALLOWED_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
     {
         # conditionals and conversions
         exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.Nvl2, exp.Cast, exp.TryCast, exp.Convert,
@@ -55,7 +55,7 @@ ALLOWED_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
 ) | allowed.FUNCTIONS  # fmt: skip
 
 # Every other kind of node a read-only SELECT is made of.
-ALLOWED_NODES: frozenset[type[exp.Expression]] = frozenset(
+ALLOWED_NODES: frozenset[type[exp.Expr]] = frozenset(
     {
         exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery, exp.With, exp.CTE,
         exp.From, exp.Join, exp.Table, exp.TableAlias, exp.Lateral, exp.Values, exp.Tuple,
@@ -100,19 +100,19 @@ _READ_ONLY = "a saved query is one read-only SELECT (WITH and UNION allowed)"
 class Checked:
     """A tree that passed every check, with the tables and parameters it names."""
 
-    tree: exp.Expression
+    tree: exp.Expr
     tables: tuple[str, ...]  # custom tables named, as first spelled in the SQL
     parameters: tuple[str, ...]  # as first spelled in the SQL
 
 
-def _statement_name(node: exp.Expression) -> str:
+def _statement_name(node: exp.Expr) -> str:
     if isinstance(node, exp.Command):
         return str(node.this).upper()
     key = node.key.upper()
     return {"TRUNCATETABLE": "TRUNCATE", "DECLARE": "DECLARE"}.get(key, key)
 
 
-def _root_query(tree: exp.Expression, dialect: str = "tsql") -> exp.Expression:
+def _root_query(tree: exp.Expr, dialect: str = "tsql") -> exp.Expr:
     root = tree
     while isinstance(root, exp.Subquery) and not root.alias:
         root = root.this
@@ -123,7 +123,7 @@ def _root_query(tree: exp.Expression, dialect: str = "tsql") -> exp.Expression:
     return root
 
 
-def written(node: exp.Expression, dialect: str) -> str:
+def written(node: exp.Expr, dialect: str) -> str:
     """A function's or type's name as the user wrote it: the spelling our T-SQL reader
     recorded (queries/dialects/reader.py), else the leading word of the node rendered back in
     the query's own dialect (FORMAT, NEWID, OPENJSON), never a class name of sqlglot's
@@ -134,7 +134,7 @@ def written(node: exp.Expression, dialect: str) -> str:
         return written_name(node)
     try:
         text = node.sql(dialect=dialect)
-    except Exception:  # (a node the dialect cannot render: say what it is)
+    except Exception:  # noqa: BLE001 (sqlglot raises many kinds for a node it cannot render)
         text = ""
     match = _NAME.match(text)
     if match is not None:
@@ -144,16 +144,16 @@ def written(node: exp.Expression, dialect: str) -> str:
     return " ".join(text.split())[:40] or node.key.upper()  # the construct as written (1::oid)
 
 
-def _function_name(node: exp.Expression, dialect: str = "tsql") -> str:
+def _function_name(node: exp.Expr, dialect: str = "tsql") -> str:
     return written(node, dialect)
 
 
-def _check_type(node: exp.Expression, dialect: str) -> None:
+def _check_type(node: exp.Expr, dialect: str) -> None:
     """A DataType of the allow-list; PostgreSQL's `::regclass` parses to an ObjectIdentifier."""
     if not isinstance(node, exp.DataType) or node.this not in ALLOWED_TYPES:
         try:
             name = node.sql(dialect=dialect)
-        except Exception:  # (a type the dialect cannot render)
+        except Exception:  # noqa: BLE001 (a type the dialect cannot render, any kind)
             name = str(node.args.get("kind") or node.name)
         raise ValidationError(
             f"Type {name} is not allowed in a saved query: CAST, CONVERT and TRY_CAST take the "
@@ -161,7 +161,7 @@ def _check_type(node: exp.Expression, dialect: str) -> None:
         )
 
 
-def _check_node(node: exp.Expression, dialect: str = "tsql") -> None:
+def _check_node(node: exp.Expr, dialect: str = "tsql") -> None:
     kind = type(node)
     if kind in ALLOWED_NODES or kind in ALLOWED_FUNCTIONS or kind is exp.ObjectIdentifier:
         return  # an ObjectIdentifier is a type name, refused by _check_type
@@ -228,13 +228,13 @@ def _parameter_name(node: exp.Parameter) -> str:
     inner = node.this
     if isinstance(inner, exp.Parameter):
         raise ValidationError(f"System variables (@@{inner.name}) are not allowed in a saved query")
-    name = inner.name if isinstance(inner, exp.Expression) else str(inner)
+    name = inner.name if isinstance(inner, exp.Expr) else str(inner)
     if PARAMETER_PATTERN.fullmatch(name) is None:
         raise ValidationError(f"Invalid parameter name @{name}")
     return name
 
 
-def check(tree: exp.Expression, dialect: str = "tsql") -> Checked:
+def check(tree: exp.Expr, dialect: str = "tsql") -> Checked:
     """Refuse anything but one read-only SELECT over custom tables; say what was refused, in
     the words of the query's `dialect`."""
     _root_query(tree, dialect)

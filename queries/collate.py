@@ -45,13 +45,13 @@ _TEXT = frozenset(
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 
 
-def _is_text(node: exp.Expression | None) -> bool:
+def _is_text(node: exp.Expr | None) -> bool:
     if isinstance(node, common.TEXT_FUNCTIONS):
         return True
     return node is not None and node.type is not None and node.type.this in _TEXT
 
 
-def _comparable(node: exp.Expression) -> bool:
+def _comparable(node: exp.Expr) -> bool:
     """A value that may meet a text operand: text, a parameter or NULL."""
     return _is_text(node) or isinstance(node, exp.Parameter | exp.Placeholder | exp.Null)
 
@@ -62,7 +62,7 @@ class _Collator:
     def __init__(self, backend: Backend, schema: str) -> None:
         self.backend = backend
         if backend.icu_collation:
-            name: exp.Expression = exp.Dot(
+            name: exp.Expr = exp.Dot(
                 this=exp.to_identifier(schema, quoted=True),
                 expression=exp.to_identifier(collation.COLLATION, quoted=True),
             )
@@ -70,20 +70,27 @@ class _Collator:
             name = exp.to_identifier(collation.SQLITE_COLLATION)
         self.name = name
 
-    def collate(self, node: exp.Expression) -> exp.Expression:
+    def collate(self, node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Collate):
             return node
-        collated = exp.Collate(this=node, expression=self.name.copy())
+        inner = node
+        if self.backend.icu_collation and isinstance(node, exp.Column):
+            # PostgreSQL coerces a VARCHAR(n) column to TEXT under the COLLATE when a function
+            # takes it (`UPPER(c COLLATE x)`), which then no longer matches `GROUP BY c COLLATE
+            # x`: collating the TEXT cast in both places keeps them the same expression.
+            inner = exp.Cast(this=node, to=exp.DataType.build("TEXT"))
+            inner.type = node.type
+        collated = exp.Collate(this=inner, expression=self.name.copy())
         collated.type = node.type  # still text to the later steps
         return collated
 
-    def wrap(self, node: exp.Expression) -> None:
+    def wrap(self, node: exp.Expr) -> None:
         """Replace `node` in its tree by `node COLLATE …`."""
         if isinstance(node, exp.Collate) or isinstance(node.parent, exp.Collate):
             return
         node.replace(self.collate(node.copy()))
 
-    def group(self, node: exp.Expression) -> None:
+    def group(self, node: exp.Expr) -> None:
         """Replace a grouping item by what groups it as the collation does: on PostgreSQL the
         collated item; on SQLite its key (one Python call per row, where grouping under the
         collation would call Python for every comparison)."""
@@ -92,7 +99,7 @@ class _Collator:
         elif not isinstance(node, exp.Collate):
             node.replace(self.sort_key(node.copy()))
 
-    def sort_key(self, node: exp.Expression) -> exp.Expression:
+    def sort_key(self, node: exp.Expr) -> exp.Expr:
         if self.backend.icu_collation:
             stripped = exp.Anonymous(
                 this="TRANSLATE",
@@ -104,7 +111,7 @@ class _Collator:
         key = exp.Anonymous(this=collation.SORT_KEY, expressions=[node])
         return exp.Collate(this=key, expression=exp.to_identifier("BINARY"))
 
-    def lower(self, node: exp.Expression) -> exp.Expression:
+    def lower(self, node: exp.Expr) -> exp.Expr:
         if self.backend.icu_collation:
             inner = node.this if isinstance(node, exp.Collate) else node
             icu = exp.to_identifier(collation.ICU_DETERMINISTIC, quoted=True)
@@ -138,14 +145,14 @@ def collation_kind(name: str) -> str | None:
     return None
 
 
-def user_collation(node: exp.Expression | None) -> str | None:
+def user_collation(node: exp.Expr | None) -> str | None:
     """'binary' / 'case' for a COLLATE the query itself wrote (translated), else None."""
     if isinstance(node, exp.Collate) and node.meta:
         return node.meta.get(_USER_COLLATION)
     return None
 
 
-def _user_collations(tree: exp.Expression, backend: Backend) -> None:
+def _user_collations(tree: exp.Expr, backend: Backend) -> None:
     """Each COLLATE of the query: the default family is dropped (the default collation then
     applies), a binary or case-sensitive one is spelled for the backend and left alone by the
     passes below; any other collation is refused, named as written."""
@@ -168,7 +175,7 @@ def _user_collations(tree: exp.Expression, backend: Backend) -> None:
         node.replace(written)
 
 
-def apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
+def apply(tree: exp.Expr, backend: str, schema: str) -> exp.Expr:
     """Rewrite `tree` for `backend` (one that translates T-SQL and collates text by sort key or
     in ICU); the root may change. A shape this rewrite did not foresee is a 400 naming no
     internals, never a 500."""
@@ -185,7 +192,7 @@ def apply(tree: exp.Expression, backend: str, schema: str) -> exp.Expression:
         ) from None
 
 
-def _apply(tree: exp.Expression, backend: Backend, schema: str) -> exp.Expression:
+def _apply(tree: exp.Expr, backend: Backend, schema: str) -> exp.Expr:
     collator = _Collator(backend, schema)
     if backend.icu_collation:
         tree = _sort_outside(tree)
@@ -200,7 +207,7 @@ def _apply(tree: exp.Expression, backend: Backend, schema: str) -> exp.Expressio
     return tree
 
 
-def _comparisons(tree: exp.Expression, collator: _Collator) -> None:
+def _comparisons(tree: exp.Expr, collator: _Collator) -> None:
     for node in list(tree.find_all(*_COMPARISONS)):
         left, right = node.this, node.expression
         if user_collation(left) or user_collation(right):
@@ -209,8 +216,8 @@ def _comparisons(tree: exp.Expression, collator: _Collator) -> None:
             collator.wrap(left)
         elif _is_text(right) and _comparable(left):
             collator.wrap(right)
-    for node in list(tree.find_all(exp.In, exp.Between)):
-        subject = node.this
+    for ranged in list(tree.find_all(exp.In, exp.Between)):
+        subject = ranged.this
         if _is_text(subject):
             collator.wrap(subject)
     for case in list(tree.find_all(exp.Case)):
@@ -219,7 +226,7 @@ def _comparisons(tree: exp.Expression, collator: _Collator) -> None:
             collator.wrap(subject)
 
 
-def _groupings(tree: exp.Expression, collator: _Collator) -> None:
+def _groupings(tree: exp.Expr, collator: _Collator) -> None:
     """GROUP BY and PARTITION BY text items. PostgreSQL only accepts a SELECT item that is the
     grouped expression itself, so the same expression is collated in the SELECT list, HAVING
     and ORDER BY too; in the SELECT list it is then set back to the default collation, so the
@@ -242,7 +249,7 @@ def _groupings(tree: exp.Expression, collator: _Collator) -> None:
 
 
 def _collate_grouped_uses(
-    select: exp.Select, grouped: list[exp.Expression], collator: _Collator
+    select: exp.Select, grouped: list[exp.Expr], collator: _Collator
 ) -> None:
     for part in ("expressions", "having", "order"):
         value = select.args.get(part)
@@ -260,7 +267,7 @@ def _collate_grouped_uses(
                     _default_collation(wrapped)
 
 
-def _default_collation(node: exp.Expression) -> None:
+def _default_collation(node: exp.Expr) -> None:
     """PostgreSQL: back to the database's collation, so a nondeterministic one does not flow
     on into REPLACE, CHARINDEX (which refuse it) or an outer query."""
     if isinstance(node.parent, exp.Collate) or (
@@ -272,7 +279,7 @@ def _default_collation(node: exp.Expression) -> None:
     node.replace(restored)
 
 
-def _aggregates(tree: exp.Expression, collator: _Collator) -> None:
+def _aggregates(tree: exp.Expr, collator: _Collator) -> None:
     for node in list(tree.find_all(exp.Min, exp.Max)):
         if _is_text(node.this):
             collator.wrap(node.this)
@@ -311,7 +318,7 @@ def _distinct_as_group_by(select: exp.Select, collator: _Collator) -> bool:
     return True
 
 
-def _branches(node: exp.Expression) -> list[exp.Select]:
+def _branches(node: exp.Expr) -> list[exp.Select]:
     while isinstance(node, exp.Subquery):
         node = node.this
     if isinstance(node, exp.SetOperation):
@@ -319,7 +326,7 @@ def _branches(node: exp.Expression) -> list[exp.Select]:
     return [node] if isinstance(node, exp.Select) else []
 
 
-def _deduplicated_outputs(tree: exp.Expression, collator: _Collator) -> None:
+def _deduplicated_outputs(tree: exp.Expr, collator: _Collator) -> None:
     """DISTINCT and UNION compare whole rows: their text columns carry the collation, which
     then also orders a set operation's ORDER BY (it may only name output columns)."""
     for select in list(tree.find_all(exp.Select)):
@@ -334,32 +341,39 @@ def _deduplicated_outputs(tree: exp.Expression, collator: _Collator) -> None:
                 _projections(select, collator)
 
 
-def _projection_for(select: exp.Select, column: exp.Expression) -> exp.Expression | None:
+def _projection_for(select: exp.Select, column: exp.Expr) -> exp.Expr | None:
     """The SELECT item an ORDER BY output name refers to (sqlglot qualifies `ORDER BY 1` and
     `ORDER BY alias` into output names)."""
     if not isinstance(column, exp.Column) or column.table:
         return None
     for projection in select.expressions:
         if isinstance(projection, exp.Alias) and projection.alias == column.name:
-            return projection.this
+            aliased: exp.Expr = projection.this
+            return aliased
     return None
 
 
-def _orderings(tree: exp.Expression, collator: _Collator) -> None:
+def _orderings(tree: exp.Expr, collator: _Collator) -> None:
     for ordered in list(tree.find_all(exp.Ordered)):
         subject = ordered.this
         kind = user_collation(subject)
+        owner = ordered.parent.parent if isinstance(ordered.parent, exp.Order) else None
         if kind is not None:
             if kind == "case" and collator.backend.sortkey_collation:
                 ordered.set("this", exp.Anonymous(this="ct_sortkey_cs", expressions=[subject.this]))
+            elif isinstance(owner, exp.Select) and owner.args.get("distinct") is None:
+                # PostgreSQL takes an output name in ORDER BY only bare: `name COLLATE c`
+                # must name the expression itself
+                target = _projection_for(owner, subject.this)
+                if target is not None:
+                    subject.set("this", target.copy())
             continue
-        owner = ordered.parent.parent if isinstance(ordered.parent, exp.Order) else None
         if isinstance(owner, exp.SetOperation):
             continue  # output names only: their collation orders them (above)
         target = _projection_for(owner, subject) if isinstance(owner, exp.Select) else None
         if not _is_text(subject if target is None else target):
             continue
-        if target is not None:
+        if target is not None and owner is not None:
             if collator.backend.icu_collation and owner.args.get("distinct") is not None:
                 continue  # PostgreSQL: a DISTINCT's ORDER BY may only name its outputs
             subject = target
@@ -369,7 +383,7 @@ def _orderings(tree: exp.Expression, collator: _Collator) -> None:
             _group_by_key(owner, key)
 
 
-def _group_by_key(select: exp.Select, key: exp.Expression) -> None:
+def _group_by_key(select: exp.Select, key: exp.Expr) -> None:
     """PostgreSQL does not see `translate(x COLLATE c)` as a function of the grouped
     `x COLLATE c`; grouping by the key as well changes no group (it is a function of x that
     the collation cannot tell apart) and lets ORDER BY use it."""
@@ -378,7 +392,7 @@ def _group_by_key(select: exp.Select, key: exp.Expression) -> None:
         group.append("expressions", key.copy())
 
 
-def _likes(tree: exp.Expression, collator: _Collator) -> None:
+def _likes(tree: exp.Expr, collator: _Collator) -> None:
     """LIKE as T-SQL reads it (queries/dialects/like.py): case-insensitive unless the subject
     carries a query's own binary or _CS_ collation; accents still count."""
     for node in list(tree.find_all(exp.Like)):
@@ -403,7 +417,7 @@ def _likes(tree: exp.Expression, collator: _Collator) -> None:
 _SORTED = "_ct_sorted"
 
 
-def _sort_outside(root: exp.Expression) -> exp.Expression:
+def _sort_outside(root: exp.Expr) -> exp.Expr:
     """PostgreSQL lets the ORDER BY of a DISTINCT or UNION name only output columns, so the
     collation's key (hyphen and apostrophe ignored) cannot be written there: the query is moved
     into a subquery and sorted (and limited) outside it, where any expression may be used."""
@@ -436,7 +450,7 @@ def _sort_outside(root: exp.Expression) -> exp.Expression:
     return outer
 
 
-def _substring_searches(tree: exp.Expression) -> None:
+def _substring_searches(tree: exp.Expr) -> None:
     """PostgreSQL refuses REPLACE and CHARINDEX (STRPOS) on text whose collation is
     nondeterministic, which a column of a DISTINCT or UNION subquery has: they run in the
     database's collation, as the default collation makes them on SQL Server too (case-sensitive
@@ -446,7 +460,7 @@ def _substring_searches(tree: exp.Expression) -> None:
             if _is_text(argument) and not isinstance(
                 argument, exp.Literal | exp.Parameter | exp.Placeholder
             ):
-                key = argument.arg_key
+                key = str(argument.arg_key)
                 _default_collation(argument)
                 restored = node.args[key]
                 if isinstance(restored, exp.Collate):  # POSITION(a IN b) takes no bare COLLATE

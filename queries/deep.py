@@ -65,27 +65,31 @@ def scan(sql: str, dialect: str) -> None:
 
 
 _lock = threading.Lock()
-_running = 0
-_saved_limit = sys.getrecursionlimit()
 
 
-def _enter() -> None:
-    """Raise the (process-wide) recursion limit while any deep call runs; only those threads
+class _RecursionLimit:
+    """The process-wide recursion limit, raised while any deep call runs; only those threads
     have the stack for it, and nothing else in the server recurses anywhere near as deep."""
-    global _running, _saved_limit
-    with _lock:
-        if _running == 0:
-            _saved_limit = sys.getrecursionlimit()
-            sys.setrecursionlimit(max(_saved_limit, RECURSION_LIMIT))
-        _running += 1
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.saved = sys.getrecursionlimit()
+
+    def enter(self) -> None:
+        with _lock:
+            if self.running == 0:
+                self.saved = sys.getrecursionlimit()
+                sys.setrecursionlimit(max(self.saved, RECURSION_LIMIT))
+            self.running += 1
+
+    def leave(self) -> None:
+        with _lock:
+            self.running -= 1
+            if self.running == 0:
+                sys.setrecursionlimit(self.saved)
 
 
-def _leave() -> None:
-    global _running
-    with _lock:
-        _running -= 1
-        if _running == 0:
-            sys.setrecursionlimit(_saved_limit)
+_limit = _RecursionLimit()
 
 
 def call(function: Callable[..., T], *args: object) -> T:
@@ -99,10 +103,10 @@ def call(function: Callable[..., T], *args: object) -> T:
             outcome["error"] = ValidationError(
                 "The SQL is too deeply nested or too complex to check"
             )
-        except BaseException as error:  # handed to the caller's thread, raised there
+        except BaseException as error:  # noqa: BLE001 (handed to the caller's thread, raised there)
             outcome["error"] = error
 
-    _enter()
+    _limit.enter()
     try:
         with _lock:
             previous = threading.stack_size(STACK_BYTES)
@@ -113,7 +117,7 @@ def call(function: Callable[..., T], *args: object) -> T:
                 threading.stack_size(previous)
         thread.join()
     finally:
-        _leave()
+        _limit.leave()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]

@@ -20,9 +20,11 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlglot import exp
 
+from ddl.backends import MSSQL
+from ddl.backends.common import timeout_error
 from ddl.backends.tsql_statements import TRANSACTION_APPLOCK
 from ddl.catalog import TableDef
-from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
+from ddl.errors import ValidationError
 from ddl.space import TenantSpace
 
 T = TypeVar("T")
@@ -35,7 +37,7 @@ COOKIE = "@ct_cookie"
 # --- the SQL text -----------------------------------------------------------------------------
 
 
-def prepare_tree(tree: exp.Expression) -> None:
+def prepare_tree(tree: exp.Expr) -> None:
     """Comments go (the ODBC driver may read a `?` in one as a parameter marker); a name with a
     `?` in it (only an alias can have one) is refused for the same reason."""
     for node in tree.walk():
@@ -186,7 +188,7 @@ def _revert(raw: Any, cookie: bytes | None) -> bool:
             cursor.execute(revert_statement(cookie))
         finally:
             cursor.close()
-    except Exception:  # any failure means the switch may still hold
+    except Exception:  # noqa: BLE001 (any failure means the switch may still hold)
         return False
     return True
 
@@ -232,74 +234,6 @@ def run_guarded(
 
 # --- errors -----------------------------------------------------------------------------------
 
-REFUSED = (
-    "The database refused the query: a saved query may only read the custom tables of its "
-    "own tenant"
-)
-MISSING = "A table or column this query reads no longer exists; edit the query"
-_TIMEOUT_STATES = frozenset({"HYT00", "HYT01"})
-_LOCK_TIMEOUT = 1222
-_REFUSED_CODES = frozenset({229, 230, 262, 300, 916, 15196, 15199, 15517})  # permissions, REVERT
-_MISSING_CODES = frozenset({207, 208, 4104})
-_REASONS = {
-    8134: "division by zero",
-    8115: "a value is out of range",
-    220: "a value is out of range",
-    232: "a value is out of range",
-    245: "a value cannot be converted to the type it is compared with",
-    8114: "a value cannot be converted to the type it is compared with",
-    8169: "a value cannot be converted to the type it is compared with",
-    241: "a date or time value is not valid",
-    242: "a date or time value is out of range",
-    195: "a function does not exist for these argument types on this database",
-    4121: "a function does not exist for these argument types on this database",
-    8120: "a column must appear in GROUP BY or be used in an aggregate",
-    8127: "an ORDER BY expression is not valid",
-    1033: "an ORDER BY is not valid in a subquery without TOP or OFFSET",
-    512: "a subquery used as a value returned more than one row",
-    530: "a recursive query went deeper than 100 levels",
-    191: "the query is too complex",
-    8623: "the query is too complex",
-}
-_CODE = re.compile(r"\((\d+)\)")
-
-
-def error_state(error: BaseException) -> tuple[str, int | None]:
-    """(SQLSTATE, SQL Server error number) of a pyodbc error: pyodbc puts the state first in
-    `args` and the native number in brackets in the message."""
-    args = getattr(error, "args", ())
-    state = args[0] if args and isinstance(args[0], str) else ""
-    message = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
-    codes = [int(code) for code in _CODE.findall(message) if code != "0"]
-    return state, codes[0] if codes else None
-
-
-def timeout_error(seconds: float) -> QueryTimeout:
-    return QueryTimeout(
-        f"The query ran longer than the time limit of {seconds:g} s and was cancelled"
-    )
-
-
-def domain_error(error: BaseException, seconds: float) -> CustomTablesError:
-    """A driver error as a message of ours (never the driver's text or our SQL)."""
-    state, code = error_state(error)
-    if state in _TIMEOUT_STATES or code == _LOCK_TIMEOUT:
-        return timeout_error(seconds)
-    if code in _REFUSED_CODES or state == "42501":
-        return ValidationError(REFUSED)
-    if code in _MISSING_CODES or state in ("42S02", "42S22"):
-        return ValidationError(MISSING)
-    reason = _REASONS.get(code) if code is not None else None
-    if reason is None and state.startswith("22"):
-        reason = "a value does not fit an operation"
-    suffix = f": {reason}" if reason else " (check types and functions)"
-    return ValidationError(f"The database could not run the query{suffix}")
-
-
-def refused(error: BaseException) -> bool:
-    return error_state(error)[1] in _REFUSED_CODES
-
-
 def execute(
     conn: sa.Connection,
     space: TenantSpace,
@@ -318,15 +252,15 @@ def execute(
             conn.connection.dbapi_connection, user, sql, values, timeout, fetch, conn.invalidate
         )
     except dbapi_error as error:
-        if refused(error):
+        if MSSQL.lost_grant(error):
             forget_grants(space, tables)
-        raise domain_error(error, timeout) from None
+        raise MSSQL.query_error(error, timeout) from None
     except sa.exc.DBAPIError as error:  # from the set-up, through SQLAlchemy
         if error.orig is None:
             raise
-        if refused(error.orig):
+        if MSSQL.lost_grant(error.orig):
             forget_grants(space, tables)
-        raise domain_error(error.orig, timeout) from None
+        raise MSSQL.query_error(error.orig, timeout) from None
     if time.monotonic() - started > timeout:
         raise timeout_error(timeout)
     return result

@@ -18,7 +18,7 @@ _ATOMS = (exp.Literal, exp.Column, exp.Null, exp.Boolean, exp.Paren, exp.Placeho
 # Parents whose parts are separated by keywords or commas, never bound by precedence.
 _CLOSED_PARENTS = (exp.Select, exp.Where, exp.Having, exp.Alias, exp.Anonymous, exp.Cast,
                    exp.Case, exp.If, exp.Coalesce, exp.Ordered, exp.Group)  # fmt: skip
-_GROUPS: tuple[tuple[type[exp.Expression], ...], ...] = (
+_GROUPS: tuple[tuple[type[exp.Expr], ...], ...] = (
     (exp.Add, exp.Sub, exp.DPipe),
     (exp.Mul, exp.Div, exp.Mod, exp.IntDiv),
     (exp.And,),
@@ -26,7 +26,7 @@ _GROUPS: tuple[tuple[type[exp.Expression], ...], ...] = (
 )
 
 
-def _same_group(parent: exp.Expression, child: exp.Expression) -> bool:
+def _same_group(parent: exp.Expr, child: exp.Expr) -> bool:
     return any(isinstance(parent, group) and isinstance(child, group) for group in _GROUPS)
 
 
@@ -37,7 +37,7 @@ def _redundant(paren: exp.Paren) -> bool:
     return isinstance(parent, exp.Binary) and paren.arg_key == "this" and _same_group(parent, inner)
 
 
-def strip(tree: exp.Expression) -> exp.Expression:
+def strip(tree: exp.Expr) -> exp.Expr:
     """`tree` without redundant parentheses (changed in place; innermost first)."""
     for paren in reversed(list(tree.find_all(exp.Paren))):
         if _redundant(paren):

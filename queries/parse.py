@@ -60,7 +60,7 @@ def _where(error: ParseError) -> str:
     return f"{what}{near} at line {line}, column {column}"
 
 
-def parse(sql: str, dialect: str) -> exp.Expression:
+def parse(sql: str, dialect: str) -> exp.Expr:
     """Exactly one statement, as a tree; anything else is a 400 saying why."""
     if not isinstance(sql, str) or not sql.strip():
         raise ValidationError("Sql is required")

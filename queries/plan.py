@@ -63,7 +63,7 @@ class Plan:
     tables: tuple[TableDef, ...]  # every custom table the query reads
     limited: bool  # the row limit is inside the SQL
     positions: tuple[str, ...] = ()  # bind names in the order of `?` markers (SQL Server)
-    tree: exp.Expression | None = None  # the translated tree `sql` was rendered from (read-only)
+    tree: exp.Expr | None = None  # the translated tree `sql` was rendered from (read-only)
 
 
 def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
@@ -73,7 +73,7 @@ def _sqlglot_type(type_id: TypeId, length: int | None) -> str:
 def _schema(tables: Mapping[str, TableDef], dialect: str) -> MappingSchema:
     if not tables:  # SELECT 1 AS x: sqlglot refuses a schema with an empty namespace
         return MappingSchema(dialect=dialect)
-    mapping: dict[str, dict[str, dict[str, str]]] = {NAMESPACE: {}}
+    mapping: dict[str, dict[str, dict[str, str]]] = {NAMESPACE: {}}  # NAMESPACE.table.column
     for table in tables.values():
         columns = {fold(table.key_column): _sqlglot_type(table.key_type, table.key_length)}
         for column in table.columns:
@@ -81,7 +81,7 @@ def _schema(tables: Mapping[str, TableDef], dialect: str) -> MappingSchema:
         mapping[NAMESPACE][fold(table.name)] = columns
     # A query that reads no table (SELECT 1 AS x) has an empty schema, which sqlglot refuses
     # in the nested form ("Table must have at least one column").
-    return MappingSchema(mapping if tables else None, dialect=dialect)
+    return MappingSchema(dict(mapping) if tables else None, dialect=dialect)
 
 
 def _physical_type(table: TableDef, column: str) -> tuple[str, TypeId] | None:
@@ -92,7 +92,7 @@ def _physical_type(table: TableDef, column: str) -> tuple[str, TypeId] | None:
     return (found.ColumnName, found.type_id) if found else None
 
 
-def _type_id(node: exp.Expression) -> TypeId | None:
+def _type_id(node: exp.Expr) -> TypeId | None:
     data_type = node.type
     if data_type is None:
         return None
@@ -108,19 +108,19 @@ def _type_id(node: exp.Expression) -> TypeId | None:
     return _TYPE_IDS.get(kind)
 
 
-def _unwrap(tree: exp.Expression) -> exp.Expression:
+def _unwrap(tree: exp.Expr) -> exp.Expr:
     while isinstance(tree, exp.Subquery) and not tree.alias:
         tree = tree.this
     return tree
 
 
-def _is_number(node: exp.Expression, *values: str) -> bool:
+def _is_number(node: exp.Expr, *values: str) -> bool:
     return isinstance(node, exp.Literal) and not node.is_string and node.this in values
 
 
 def _qualify(
-    tree: exp.Expression, schema: MappingSchema, dialect: str, spelled: dict[str, str]
-) -> exp.Expression:
+    tree: exp.Expr, schema: MappingSchema, dialect: str, spelled: dict[str, str]
+) -> exp.Expr:
     try:
         return qualify(
             tree,
@@ -152,7 +152,7 @@ class _Resolved:
 
 
 def _resolve(
-    tree: exp.Expression,
+    tree: exp.Expr,
     tables: Mapping[str, TableDef],
     schema_name: str,
     spelled: Mapping[str, str],
@@ -160,7 +160,7 @@ def _resolve(
     """Physical tables → the tenant schema, columns → their defined spelling, both quoted."""
     resolved = _Resolved({}, {}, set())
     scopes = list(traverse_scope(tree))
-    renames: list[tuple[exp.Expression, str, exp.Identifier]] = []
+    renames: list[tuple[exp.Expr, str, exp.Identifier]] = []
     for scope in scopes:
         physical: dict[str, TableDef] = {}
         for alias, source in scope.sources.items():
@@ -199,17 +199,17 @@ def _resolve(
     return resolved
 
 
-def _fix_booleans(tree: exp.Expression) -> None:
+def _fix_booleans(tree: exp.Expr) -> None:
     """`IsActive = 1` as SQL Server's bit allows: compare a Boolean with TRUE/FALSE instead."""
     boolean = exp.DataType.Type.BOOLEAN
     for node in list(tree.find_all(exp.EQ, exp.NEQ)):
         for side, other in ((node.this, node.expression), (node.expression, node.this)):
             if side.type is not None and side.type.this == boolean and _is_number(other, "0", "1"):
                 other.replace(exp.Boolean(this=other.this == "1"))
-    for node in list(tree.find_all(exp.In)):
-        subject = node.this
+    for listed in list(tree.find_all(exp.In)):
+        subject = listed.this
         if subject.type is not None and subject.type.this == boolean:
-            for item in node.expressions:
+            for item in listed.expressions:
                 if _is_number(item, "0", "1"):
                     item.replace(exp.Boolean(this=item.this == "1"))
 
@@ -225,29 +225,82 @@ _TEXT_TYPES = frozenset(
 )
 
 
-def _is_text(node: exp.Expression) -> bool:
+def _is_text(node: exp.Expr) -> bool:
     return node.type is not None and node.type.this in _TEXT_TYPES
 
 
-def _concatenations(tree: exp.Expression) -> None:
-    """T-SQL joins strings with +; the other backends with ||."""
+def _is_numeric(node: exp.Expr) -> bool:
+    return node.type is not None and node.type.this in exp.DataType.NUMERIC_TYPES
+
+
+def _concatenations(tree: exp.Expr) -> None:
+    """T-SQL joins strings with +; the other backends with ||. A string added to a number is
+    addition, not joining: the number's type has the higher precedence, so SQL Server converts
+    the string to it ('1' + 1 = 2, and 'a' + 1 fails as the conversion does)."""
     for node in list(tree.find_all(exp.Add)):
-        if _is_text(node.this) or _is_text(node.expression):
-            node.replace(exp.DPipe(this=node.this, expression=node.expression))
+        left, right = node.this, node.expression
+        for text, number in ((left, right), (right, left)):
+            if _is_text(text) and _is_numeric(number):
+                converted = exp.Cast(this=text.copy(), to=number.type.copy())
+                converted.type = number.type.copy()
+                text.replace(converted)
+                break
+        else:
+            if _is_text(left) or _is_text(right):
+                node.replace(exp.DPipe(this=left, expression=right))
 
 
-def _uuid_literals(tree: exp.Expression, resolved: _Resolved) -> None:
+_PADDED = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+
+
+def _strip_trailing_blanks(node: exp.Expr) -> None:
+    if isinstance(node, exp.Literal) and node.is_string and node.this.endswith(" "):
+        stripped = exp.Literal.string(node.this.rstrip(" "))
+        stripped.type = node.type
+        node.replace(stripped)
+
+
+def _padded_literals(tree: exp.Expr) -> None:
+    """SQL Server compares text as if the shorter side were padded with blanks ('abc' =
+    'abc   '), and LIKE ignores the trailing blanks of the text it matches (not the pattern's):
+    a string literal there loses its trailing blanks. (A stored value's are not cut: docs
+    decisions, "Trailing blanks".)"""
+    for node in list(tree.find_all(*_PADDED)):
+        left, right = node.this, node.expression
+        if _is_text(left) or _is_text(right):
+            _strip_trailing_blanks(left)
+            _strip_trailing_blanks(right)
+    for listed in list(tree.find_all(exp.In)):
+        if _is_text(listed.this):
+            for item in [listed.this, *listed.expressions]:
+                _strip_trailing_blanks(item)
+    for like in list(tree.find_all(exp.Like)):
+        _strip_trailing_blanks(like.this)
+
+
+def _date_results(tree: exp.Expr) -> None:
+    """DATEADD over a number (`DATEADD(month, DATEDIFF(month, 0, d), 0)`, 0 being 1900-01-01)
+    answers a datetime in SQL Server; the planner leaves its type unknown, and the answer would
+    show SQLite's text instead of a date."""
+    for node in tree.find_all(exp.DateAdd):
+        if node.type is None or node.type.this == exp.DataType.Type.UNKNOWN:
+            node.type = exp.DataType.build("DATETIME")
+            if isinstance(node.parent, exp.Alias):
+                node.parent.type = node.type
+
+
+def _uuid_literals(tree: exp.Expr, resolved: _Resolved) -> None:
     """SQLite keeps UniqueIdentifier as lower-case text: a literal compared with one is read as
     SQL Server and PostgreSQL read it (any case, braces optional)."""
 
-    def fix(literal: exp.Expression) -> None:
+    def fix(literal: exp.Expr) -> None:
         if isinstance(literal, exp.Literal) and literal.is_string:
             text = literal.this.strip()
             if text.startswith("{") and text.endswith("}"):
                 text = text[1:-1]
             literal.replace(exp.Literal.string(text.lower()))
 
-    def is_uuid(node: exp.Expression) -> bool:
+    def is_uuid(node: exp.Expr) -> bool:
         return resolved.column_types.get(id(node)) is TypeId.UNIQUEIDENTIFIER
 
     for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.In)):
@@ -261,17 +314,17 @@ def _uuid_literals(tree: exp.Expression, resolved: _Resolved) -> None:
             fix(node.this)
 
 
-def _outer_selects(root: exp.Expression) -> list[exp.Select]:
+def _outer_selects(root: exp.Expr) -> list[exp.Select]:
     if isinstance(root, exp.SetOperation):
         return [*_outer_selects(_unwrap(root.this)), *_outer_selects(_unwrap(root.expression))]
     return [root] if isinstance(root, exp.Select) else []
 
 
-def _money_as_numbers(root: exp.Expression, resolved: _Resolved) -> None:
+def _money_as_numbers(root: exp.Expr, resolved: _Resolved) -> None:
     """SQLite keeps Money as exact text: compute and compare it as a number everywhere, except
     where the outermost SELECT returns the column itself (the exact text is returned then)."""
     outer = {id(select) for select in _outer_selects(root)}
-    bare: dict[str, exp.Expression] = {}
+    bare: dict[str, exp.Expr] = {}
     for column in list(root.find_all(exp.Column)):
         if resolved.column_types.get(id(column)) is not TypeId.MONEY:
             continue
@@ -295,7 +348,7 @@ def _money_as_numbers(root: exp.Expression, resolved: _Resolved) -> None:
             column.replace(exp.cast(target.copy(), exp.DataType.build("REAL")))
 
 
-def _mark_recursive(tree: exp.Expression) -> None:
+def _mark_recursive(tree: exp.Expr) -> None:
     for with_ in tree.find_all(exp.With):
         for cte in with_.expressions:
             name = fold(cte.alias)
@@ -304,7 +357,7 @@ def _mark_recursive(tree: exp.Expression) -> None:
                 with_.set("recursive", True)
 
 
-def _limit(root: exp.Expression, max_rows: int) -> bool:
+def _limit(root: exp.Expr, max_rows: int) -> bool:
     """Push `max_rows + 1` into the query so the database stops early; False if it cannot."""
     wanted = max_rows + 1
     current = root.args.get("limit")
@@ -323,7 +376,7 @@ def _limit(root: exp.Expression, max_rows: int) -> bool:
 
 
 def _output_columns(
-    root: exp.Expression, resolved: _Resolved, spelled: Mapping[str, str]
+    root: exp.Expr, resolved: _Resolved, spelled: Mapping[str, str]
 ) -> tuple[OutputColumn, ...]:
     first = _outer_selects(root)[0]
     columns: list[OutputColumn] = []
@@ -347,7 +400,7 @@ def _output_columns(
     return tuple(columns)
 
 
-def _parameters(tree: exp.Expression, nonce: str) -> dict[str, str]:
+def _parameters(tree: exp.Expr, nonce: str) -> dict[str, str]:
     binds: dict[str, str] = {}
     for node in list(tree.find_all(exp.Parameter)):
         name = fold(node.this.name)
@@ -356,7 +409,7 @@ def _parameters(tree: exp.Expression, nonce: str) -> dict[str, str]:
     return binds
 
 
-def _render(tree: exp.Expression, backend: str, binds: Mapping[str, str]) -> str:
+def _render(tree: exp.Expr, backend: str, binds: Mapping[str, str]) -> str:
     sql = tree.sql(dialect=dialects.target(backend))
     if backend_for(backend).pyformat_binds and binds:
         # psycopg reads %-placeholders: every other % is doubled; bind names carry a random
@@ -367,7 +420,7 @@ def _render(tree: exp.Expression, backend: str, binds: Mapping[str, str]) -> str
     return sql
 
 
-def spellings(tree: exp.Expression, tables: Mapping[str, TableDef]) -> dict[str, str]:
+def spellings(tree: exp.Expr, tables: Mapping[str, TableDef]) -> dict[str, str]:
     """Folded name → first spelling in the SQL (the user's), else the catalog's."""
     spelled: dict[str, str] = {}
     for identifier in tree.find_all(exp.Identifier):
@@ -380,11 +433,11 @@ def spellings(tree: exp.Expression, tables: Mapping[str, TableDef]) -> dict[str,
     return spelled
 
 
-def _as_stored(tree: exp.Expression, _resolved: Any) -> exp.Expression:
+def _as_stored(tree: exp.Expr, _resolved: Any) -> exp.Expr:
     return tree
 
 
-def _for_sqlite(tree: exp.Expression, resolved: Any) -> exp.Expression:
+def _for_sqlite(tree: exp.Expr, resolved: Any) -> exp.Expr:
     """UUIDs, Money and JSON are text on SQLite: literals and comparisons follow."""
     _uuid_literals(tree, resolved)
     _money_as_numbers(tree, resolved)
@@ -392,12 +445,12 @@ def _for_sqlite(tree: exp.Expression, resolved: Any) -> exp.Expression:
     return tree
 
 
-def _for_postgresql(tree: exp.Expression, resolved: Any) -> exp.Expression:
+def _for_postgresql(tree: exp.Expr, resolved: Any) -> exp.Expr:
     return sqljson.for_postgresql(tree, resolved.json_columns)
 
 
 # How values stored in each backend's own way are read by a translated query, by backend name.
-_STORAGE_STEPS: dict[str, Callable[[exp.Expression, Any], exp.Expression]] = {
+_STORAGE_STEPS: dict[str, Callable[[exp.Expr, Any], exp.Expr]] = {
     SQLITE.name: _for_sqlite,
     POSTGRESQL.name: _for_postgresql,
 }
@@ -439,6 +492,8 @@ def plan(
         mssql.prepare_tree(tree)  # T-SQL runs as written: no translation
     else:
         _fix_booleans(tree)
+        _date_results(tree)
+        _padded_literals(tree)
         _concatenations(tree)
         decimals.annotate(tree)  # DECIMAL(p, s) as SQL Server types arithmetic (§5.1)
     columns = _output_columns(tree, resolved, spelled)
@@ -449,7 +504,7 @@ def plan(
         tree = parens.strip(tree)  # SQLite's parser stops near 100 nested parentheses
     limited = _limit(tree, max_rows)
     binds = _parameters(tree, f"ct{uuid.uuid4().hex[:12]}_")
-    sql, positions = _render(tree, backend, binds), ()
+    sql, positions = _render(tree, backend, binds), tuple[str, ...]()
     if not translated:
         sql, positions = mssql.positional(sql, binds)  # pyodbc binds `?` by position
     return Plan(

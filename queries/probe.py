@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlglot import exp
 
 from ddl.backends import POSTGRESQL, SQLITE, backend_for, postgresql, sqlite
-from ddl.errors import CustomTablesError, ValidationError
+from ddl.errors import CustomTablesError, MissingFunction, ValidationError
 from ddl.space import TenantSpace
 from queries import run
 from queries.check import Checked, written
@@ -28,7 +28,6 @@ from queries.plan import Plan
 
 PROBE_SECONDS = 5.0
 _LEADING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-_PG_REFUSE = frozenset({"42883", "42501", "42P01", "42703", "54001"})
 
 
 def function_names(checked: Checked, dialect: str, backend: str) -> dict[str, str]:
@@ -38,7 +37,7 @@ def function_names(checked: Checked, dialect: str, backend: str) -> dict[str, st
     for node in checked.tree.find_all(exp.Func):
         try:
             found = _LEADING.match(node.sql(dialect=target))
-        except Exception:  # (a function the target cannot render at all)
+        except Exception:  # noqa: BLE001 (a function the target cannot render, any kind)
             found = None
         if found is not None:
             names.setdefault(found.group(1).lower(), written(node, dialect))
@@ -47,7 +46,7 @@ def function_names(checked: Checked, dialect: str, backend: str) -> dict[str, st
 
 def in_users_words(error: CustomTablesError, names: Mapping[str, str]) -> CustomTablesError:
     """A missing-function error naming the function as written in the query."""
-    if isinstance(error, run.MissingFunction):
+    if isinstance(error, MissingFunction):
         spelled = names.get(error.function.lower(), error.function.upper())
         return ValidationError(f"Function {spelled} is not available on this database")
     return error
@@ -60,7 +59,7 @@ def _sqlite(conn: sa.Connection, _space: TenantSpace, made: Plan) -> None:
         with sqlite.read_only_guard(raw, time.monotonic() + PROBE_SECONDS):
             raw.execute(f"EXPLAIN {made.sql}", dict.fromkeys(made.binds.values())).close()
     except sqlite3.Error as error:
-        raise run.sqlite_error(error, PROBE_SECONDS) from None
+        raise SQLITE.query_error(error, PROBE_SECONDS) from None
 
 
 def _postgres(conn: sa.Connection, space: TenantSpace, made: Plan) -> None:
@@ -73,12 +72,12 @@ def _postgres(conn: sa.Connection, space: TenantSpace, made: Plan) -> None:
         with raw.cursor() as cursor:
             cursor.execute(f"EXPLAIN {made.sql}", values)
     except psycopg.Error as error:
-        if error.sqlstate in _PG_REFUSE:
-            raise run.postgres_error(error, PROBE_SECONDS) from None
+        if POSTGRESQL.probe_reports(error):
+            raise POSTGRESQL.query_error(error, PROBE_SECONDS) from None
     except sa.exc.DBAPIError as error:
         orig = error.orig
-        if isinstance(orig, psycopg.Error) and orig.sqlstate in _PG_REFUSE:
-            raise run.postgres_error(orig, PROBE_SECONDS) from None
+        if isinstance(orig, psycopg.Error) and POSTGRESQL.probe_reports(orig):
+            raise POSTGRESQL.query_error(orig, PROBE_SECONDS) from None
 
 
 def probe(space: TenantSpace, checked: Checked, dialect: str, made: Plan) -> None:

@@ -8,9 +8,7 @@ added or a table re-created by any process is seen by the next run (DESIGN invar
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -21,9 +19,11 @@ import sqlalchemy as sa
 
 from ddl import audit, catalog
 from ddl.access import Caller, require_admin, require_read
+from ddl.cache import LruCache
 from ddl.catalog import TableDef
-from ddl.errors import Conflict, NotFound, ValidationError
+from ddl.errors import Conflict, MissingFunction, NotFound, ValidationError
 from ddl.names import check_name, fold
+from ddl.row_stream import Budget
 from ddl.space import TenantSpace
 from queries import answer, deep, params, probe, run, store, stream, v1tables
 from queries.check import Checked, check
@@ -76,8 +76,7 @@ def checked(sql: str, dialect: str) -> Checked:
     return deep.call(lambda: check(parse(sql, dialect), dialect))
 
 
-_plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
-_plans_lock = threading.Lock()
+_plans: LruCache[tuple[Any, ...], Plan] = LruCache(_PLAN_CACHE_SIZE)
 
 
 def load_tables(conn: sa.Connection, names: Sequence[str]) -> dict[str, TableDef]:
@@ -86,10 +85,10 @@ def load_tables(conn: sa.Connection, names: Sequence[str]) -> dict[str, TableDef
     table looks just the same)."""
     wanted = {fold(name): name for name in names}
     found: dict[str, TableDef] = {}
-    if wanted:
-        table = catalog.catalog_tables
-        query = sa.select(table).where(table.c.name_key.in_(sorted(wanted)))
-        found = {row.name_key: catalog.definition_of(row) for row in conn.execute(query)}
+    for key in sorted(wanted):  # one indexed read each, on the driver (ddl/driver_sql.py)
+        definition = catalog.find_table(conn, key)
+        if definition is not None:
+            found[key] = definition
     if len(found) < len(wanted):  # the rest may be v1 tables, named by their sqlName
         found.update(v1tables.load(conn, [key for key in wanted if key not in found]))
     for key, name in wanted.items():
@@ -108,11 +107,9 @@ def compile_query(
     tables = load_tables(conn, tree.tables)
     versions = tuple((name, t.id, t.version) for name, t in sorted(tables.items()))
     key = (sql, dialect, space.backend.name, space.schema, versions, max_rows)
-    with _plans_lock:
-        found = _plans.get(key)
-        if found is not None:
-            _plans.move_to_end(key)
-            return tree, found
+    found = _plans.get(key)
+    if found is not None:
+        return tree, found
     made = deep.call(
         lambda: plan(
             tree,
@@ -123,10 +120,7 @@ def compile_query(
             max_rows=max_rows,
         )
     )
-    with _plans_lock:
-        _plans[key] = made
-        while len(_plans) > _PLAN_CACHE_SIZE:
-            _plans.popitem(last=False)
+    _plans.put(key, made)
     return tree, made
 
 
@@ -260,21 +254,16 @@ def answer_chunks(
         values = params.bind(
             query.parameters, made.binds, supplied, space.backend.name, from_text=from_text
         )
-        budget = answer.Budget(limits.max_rows, limits.max_bytes, deadline, limits.timeout_seconds)
-        hint = answer.FetchHint()
+        budget = Budget(limits.max_rows, limits.max_bytes, deadline, limits.timeout_seconds)
         rows = stream.batches(
-            space, conn, made.sql, values, budget=budget, hint=hint, tables=made.tables,
+            space, conn, made.sql, values, budget=budget, tables=made.tables,
             positions=made.positions,
         )  # fmt: skip
         try:
-            yield from answer.encode(made.columns, rows, budget, hint)
-        except run.MissingFunction as error:
+            yield from answer.encode(made.columns, rows)  # closes `rows` however it ends
+        except MissingFunction as error:
             names = probe.function_names(tree, query.dialect, space.backend.name)
             raise probe.in_users_words(error, names) from None
-        finally:
-            close = getattr(rows, "close", None)
-            if close is not None:
-                close()
 
 
 def execute(

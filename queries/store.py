@@ -4,6 +4,7 @@ never sees another's queries and a definition commits with its audit event."""
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
+from ddl import driver_sql
 from ddl.backends import backend_for
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
@@ -64,7 +66,7 @@ def new_query(
     return SavedQuery(str(uuid.uuid4()), name, namespace, sql, dialect, parameters, 1, stamp, stamp)
 
 
-def _from_row(row: sa.Row) -> SavedQuery:
+def _from_row(row: Any) -> SavedQuery:
     return SavedQuery(
         id=row.id,
         name=row.name,
@@ -93,14 +95,24 @@ def _values(query: SavedQuery) -> dict[str, object]:
     }
 
 
-def find(conn: sa.Connection, name: str, *, lock: bool = False) -> SavedQuery | None:
-    """The query called `name` (any case), or None; `lock` holds it until commit."""
-    statement = sa.select(saved_queries).where(saved_queries.c.name_key == fold(name))
+_QueryRow = namedtuple("_QueryRow", [column.name for column in saved_queries.c])  # type: ignore[misc]
+
+
+def _by_name(conn: sa.Connection, lock: bool) -> sa.Select[Any]:
+    statement = sa.select(saved_queries).where(saved_queries.c.name_key == sa.bindparam("key"))
     backend = backend_for(conn)
     if lock and not backend.serialised_writers:
         statement = backend.lock_rows(statement, saved_queries, "update")
-    row = conn.execute(statement).first()
-    return _from_row(row) if row else None
+    return statement
+
+
+def find(conn: sa.Connection, name: str, *, lock: bool = False) -> SavedQuery | None:
+    """The query called `name` (any case), or None; `lock` holds it until commit. Read on
+    every run (the driver's cursor, ddl/driver_sql.py), so an edit elsewhere counts at once."""
+    row = driver_sql.fetch_one(
+        conn, ("saved_query", lock), lambda: _by_name(conn, lock), {"key": fold(name)}
+    )
+    return _from_row(_QueryRow(*row)) if row else None
 
 
 def list_all(conn: sa.Connection) -> list[SavedQuery]:

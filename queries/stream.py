@@ -21,11 +21,12 @@ import psycopg
 import sqlalchemy as sa
 
 from ddl.backends import MSSQL, POSTGRESQL, SQLITE, postgresql, sqlite
+from ddl.backends.common import timeout_error
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
+from ddl.row_stream import Budget, FetchHint, RowStream
 from ddl.space import TenantSpace
-from queries import mssql, run
-from queries.answer import Budget, FetchHint, timeout_error
+from queries import mssql
 
 Batch = Sequence[Sequence[Any]]
 TOO_BIG = "A value in the answer is larger than the answer's size limit"
@@ -78,7 +79,7 @@ def _sqlite(
     except sqlite3.Error as error:
         if "too big" in str(error).lower():
             raise ValidationError(TOO_BIG) from None
-        raise run.sqlite_error(error, budget.timeout) from None
+        raise SQLITE.query_error(error, budget.timeout) from None
 
 
 def _postgres(
@@ -96,22 +97,27 @@ def _postgres(
         assert isinstance(raw, psycopg.Connection)
         with raw.cursor(name="ct_saved_query") as cursor:  # server-side: FETCH n at a time
             cursor.execute(_size_guarded(sql, budget.max_bytes), dict(params) if params else None)
+            first = True  # the guard's statement_timeout was set a moment ago
             while True:
-                raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}")
-                rows = cursor.fetchmany(hint.size)
-                if not rows:
+                if not first:
+                    raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}")
+                first = False
+                wanted = hint.size
+                rows = cursor.fetchmany(wanted)
+                if rows:
+                    yield rows
+                if len(rows) < wanted:  # the cursor is exhausted: no FETCH to learn it again
                     return
-                yield rows
     except psycopg.Error as error:
         if _TOO_BIG_MARK in (error.diag.message_primary or ""):
             raise ValidationError(TOO_BIG) from None
-        if error.sqlstate in ("42501", "42P01"):
+        if POSTGRESQL.lost_grant(error):
             for table in tables:
                 postgresql.forget_grant(space, table.id)
-        raise run.postgres_error(error, budget.timeout) from None
+        raise POSTGRESQL.query_error(error, budget.timeout) from None
     except sa.exc.DBAPIError as error:
         if isinstance(error.orig, psycopg.Error):
-            raise run.postgres_error(error.orig, budget.timeout) from None
+            raise POSTGRESQL.query_error(error.orig, budget.timeout) from None
         raise
 
 
@@ -122,15 +128,17 @@ def batches(
     params: Mapping[str, Any],
     *,
     budget: Budget,
-    hint: FetchHint,
     tables: Sequence[TableDef],
     positions: Sequence[str] = (),
-) -> Iterator[Batch]:
-    """Row batches of SQL rendered for `space`'s backend, run in `conn` (a run.session)."""
+) -> RowStream[Batch]:
+    """Row batches of SQL rendered for `space`'s backend, run in `conn` (a run.session), as a
+    stream under `budget` whose hint the encoder adjusts to the row size."""
     streamer = _STREAMERS.get(space.backend.name)
     if streamer is None:
         raise ValidationError("Saved queries are not available on this database yet")
-    return streamer(conn, space, sql, params, (budget, hint, list(tables), positions))
+    hint = FetchHint()
+    source = streamer(conn, space, sql, params, (budget, hint, list(tables), positions))
+    return RowStream(source, budget, hint)
 
 
 _Limits = tuple[Budget, FetchHint, list[TableDef], Sequence[str]]

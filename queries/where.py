@@ -12,8 +12,6 @@ no comment and no `;` (each refused with its position in the text).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +25,7 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from ddl.backends import backend_for
+from ddl.cache import LruCache
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
 from ddl.names import fold
@@ -45,7 +44,7 @@ INT64_LIMIT = 2**63  # a larger integer literal is a decimal, as in T-SQL
 _READER = reader("tsql")  # our T-SQL reader: FORMAT, DATENAME, names as written
 _CACHE_SIZE = 512
 
-_NOT_IN_A_CONDITION: frozenset[type[exp.Expression]] = frozenset(
+_NOT_IN_A_CONDITION: frozenset[type[exp.Expr]] = frozenset(
     {
         exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery, exp.With, exp.CTE,
         exp.From, exp.Join, exp.Table, exp.TableAlias, exp.Lateral, exp.Values, exp.Where,
@@ -60,7 +59,7 @@ _NOT_IN_A_CONDITION: frozenset[type[exp.Expression]] = frozenset(
         exp.NthValue, exp.PercentRank, exp.CumeDist,
     }
 )  # fmt: skip
-ALLOWED: frozenset[type[exp.Expression]] = (
+ALLOWED: frozenset[type[exp.Expr]] = (
     ALLOWED_NODES | ALLOWED_FUNCTIONS | {exp.National}
 ) - _NOT_IN_A_CONDITION
 # A condition's top node: something true or false, not a bare value.
@@ -133,7 +132,7 @@ def _tokens(text: str) -> list[Token]:
     return tokens
 
 
-def _parse(text: str) -> exp.Expression:
+def _parse(text: str) -> exp.Expr:
     try:
         tree = sqlglot.parse_one(
             text, read=_READER, into=exp.Condition, error_level=ErrorLevel.RAISE
@@ -162,12 +161,12 @@ def _first_token(tokens: list[Token], *texts: str) -> Token | None:
     return next((t for t in tokens if t.text.upper() in wanted), None)
 
 
-def _node_name(node: exp.Expression) -> str:
+def _node_name(node: exp.Expr) -> str:
     """The name as the user wrote it (the reader records it), never sqlglot's own."""
     return written(node, _READER)
 
 
-def _check_node(node: exp.Expression, text: str, tokens: list[Token]) -> None:
+def _check_node(node: exp.Expr, text: str, tokens: list[Token]) -> None:
     kind = type(node)
     if kind in ALLOWED:
         return
@@ -217,7 +216,7 @@ _T_SQL_TYPES = frozenset(
 )  # fmt: skip
 
 
-def _check_types(tree: exp.Expression, text: str, tokens: list[Token]) -> None:
+def _check_types(tree: exp.Expr, text: str, tokens: list[Token]) -> None:
     """CAST/CONVERT targets are T-SQL data types only (no regclass, oid, …: SPEC §5)."""
     for node in tree.find_all(exp.DataType):
         if node.this not in _T_SQL_TYPES:
@@ -229,7 +228,7 @@ def _check_types(tree: exp.Expression, text: str, tokens: list[Token]) -> None:
             )
 
 
-def _check_columns(tree: exp.Expression, table: TableDef, text: str, tokens: list[Token]) -> None:
+def _check_columns(tree: exp.Expr, table: TableDef, text: str, tokens: list[Token]) -> None:
     known = {fold(table.key_column)} | {fold(c.ColumnName) for c in table.columns}
     for column in tree.find_all(exp.Column):
         if column.table:
@@ -247,7 +246,7 @@ def _check_columns(tree: exp.Expression, table: TableDef, text: str, tokens: lis
             )
 
 
-def parse_where(text: str, table: TableDef) -> exp.Expression:
+def parse_where(text: str, table: TableDef) -> exp.Expr:
     """The checked condition tree; a 400 with the position for anything refused."""
     if not text.strip():
         raise ValidationError("Where is empty: leave it out to read every row")
@@ -272,11 +271,12 @@ def parse_where(text: str, table: TableDef) -> exp.Expression:
     return tree
 
 
-def _is_value_literal(node: exp.Expression) -> bool:
+def _is_value_literal(node: exp.Expr) -> bool:
     """A literal standing for a value (bound), not for syntax (kept: it passed the parser)."""
     parent, arg = node.parent, node.arg_key
     while isinstance(parent, exp.Paren | exp.Neg):
-        parent, arg = parent.parent, parent.arg_key
+        arg = parent.arg_key
+        parent = parent.parent
     if parent is None or isinstance(parent, _KEEP_LITERALS_UNDER):
         return False
     if isinstance(parent, exp.Func) and not isinstance(parent, exp.Anonymous):
@@ -290,7 +290,7 @@ _VALUE_FUNCTIONS = (
 )  # fmt: skip
 
 
-def _bind_value(literal: exp.Expression, backend: str) -> Any:
+def _bind_value(literal: exp.Expr, backend: str) -> Any:
     if isinstance(literal, exp.Literal) and literal.is_string:
         return literal.name
     number = literal.name
@@ -311,7 +311,7 @@ _DATE_TYPES = frozenset(
 _DATE_FORMATS = ("%Y%m%d", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")
 
 
-def _compared_with_date(literal: exp.Expression) -> bool:
+def _compared_with_date(literal: exp.Expr) -> bool:
     """True when the literal is compared with a Date column (=, <, BETWEEN, IN …)."""
     parent = literal.parent
     while isinstance(parent, exp.Paren | exp.Tuple):
@@ -343,7 +343,7 @@ def _date_literal(text: str) -> datetime:
     raise ValidationError(f"Where: {text!r} is not a date (use 'yyyy-mm-dd' or ISO-8601)")
 
 
-def _bind_literals(condition: exp.Expression, backend: str) -> list[tuple[str, Any]]:
+def _bind_literals(condition: exp.Expr, backend: str) -> list[tuple[str, Any]]:
     values: list[tuple[str, Any]] = []
     for node in list(condition.find_all(exp.Literal)):
         if not _is_value_literal(node):
@@ -358,7 +358,7 @@ def _bind_literals(condition: exp.Expression, backend: str) -> list[tuple[str, A
     return values
 
 
-def _render(condition: exp.Expression, backend: str) -> str:
+def _render(condition: exp.Expr, backend: str) -> str:
     """SQL for the backend with `:name` binds (SQLAlchemy's text form on every backend)."""
     for column in condition.find_all(exp.Column):
         column.set("table", None)  # one table: the rows query names it once, unaliased
@@ -370,7 +370,7 @@ def _render(condition: exp.Expression, backend: str) -> str:
     return sql
 
 
-def _wrapped(condition: exp.Expression, table: TableDef) -> Checked:
+def _wrapped(condition: exp.Expr, table: TableDef) -> Checked:
     key = exp.column(exp.to_identifier(table.key_column, quoted=True))
     source = exp.Table(
         this=exp.to_identifier(table.name, quoted=True), db=exp.to_identifier(NAMESPACE)
@@ -396,24 +396,18 @@ def _compile(text: str, table: TableDef, backend: str, schema: str) -> CompiledW
     return CompiledWhere(text, _render(translated, backend), tuple(values))
 
 
-_cache: OrderedDict[tuple[Any, ...], CompiledWhere] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: LruCache[tuple[Any, ...], CompiledWhere] = LruCache(_CACHE_SIZE)
 
 
 def compile_where(text: str, table: TableDef, *, backend: str, schema: str) -> CompiledWhere:
     """The condition for this table version and backend, cached (sqlglot is slow-ish)."""
     key = (text, table.id, table.version, backend, schema)
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
+    found = _cache.get(key)
+    if found is not None:
+        return found
     try:
         compiled = _compile(text, table, backend, schema)
     except RecursionError:
         raise ValidationError("Where is nested too deeply") from None
-    with _cache_lock:
-        _cache[key] = compiled
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    _cache.put(key, compiled)
     return compiled

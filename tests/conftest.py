@@ -38,6 +38,43 @@ if MSSQL_ADMIN_URL:
     BACKENDS.append("mssql")
 
 
+# --- parallel runs (pytest-xdist, `-n` in pyproject's addopts) --------------------------------
+# `--dist loadgroup` spreads tests one by one over the workers, except those marked with an
+# `xdist_group`, which one worker runs in order. Two kinds of module are grouped here, by file:
+# - modules whose module-scoped fixture starts a live server or a browser (one start per module
+#   instead of one per worker that happens to get one of its tests);
+# - "timing": modules that measure wall time, time limits or thread-pool fairness against a real
+#   server, run one after another so they never compete with each other for the 2 cores.
+XDIST_GROUPS = {
+    "tests/studio/test_studio.py": "studio",
+    "tests/studio/test_studio_webhooks.py": "studio",
+    "tests/test_schemathesis.py": "schemathesis",
+    "tests/test_hostile_live.py": "hostile_live",
+    "tests/test_client.py": "client",
+    "tests/test_client_rows_api.py": "client_rows_api",
+    "tests/test_tsql_reports.py": "tsql_reports",
+    "tests/test_fairness.py": "timing",
+    "tests/test_shutdown.py": "timing",
+    "tests/test_workers.py": "timing",
+    "tests/test_queries_limits.py": "timing",
+    "tests/test_disconnect.py": "timing",
+    "tests/test_import_crash.py": "timing",
+    "tests/test_processes.py": "timing",
+    "tests/test_memory_wide_rows.py": "timing",
+    "tests/test_tenants_scale.py": "timing",
+    "tests/test_webhooks_live.py": "timing",
+    "tests/test_serve_socket.py": "timing",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        group = XDIST_GROUPS.get(item.path.relative_to(root).as_posix())
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @dataclass
 class Backend:
     name: str

@@ -43,7 +43,7 @@ def server_env(data_dir: Path, database_url: str = "", **extra: str) -> dict[str
 @contextmanager
 def live_server(
     env: dict[str, str],
-    timeout: float = 30.0,
+    timeout: float = 120.0,  # a start on a loaded CI machine (xdist workers, other jobs) is slow
     cwd: Path | None = None,
     args: Sequence[str] = (),
 ) -> Iterator[LiveServer]:

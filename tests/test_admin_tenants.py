@@ -5,11 +5,23 @@ there and a server-admin token reaches no tenant's data; the CLI's `tenant delet
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import sqlalchemy as sa
 
-from app.tokens import issue_token
+from app.metadata import tokens
+from app.tenancy import Tenant, schema_for
+from app.tokens import (
+    audit_token_created,
+    issue_token,
+    prepare_token,
+    store_token,
+)
+from ddl import audit
+from ddl.errors import Conflict
 from tests.conftest import Api, TenantCtx
 
 BASE = "/api/admin/tenants"
@@ -110,3 +122,93 @@ def test_bad_names_in_delete(root: Api) -> None:
     for name in ("Bad-Name", "x" * 100):
         answer = root.delete(f"{BASE}/{name}", params={"confirm": name})
         assert answer.status_code == 400, answer.text
+
+
+def test_first_admin_token_is_audited_in_the_creation(root: Api) -> None:
+    """The tenant, its first Admin token and that token's audit event commit together: the
+    event is there at once, naming the server administrator who asked."""
+    name = _name()
+    answer = root.post(BASE, json={"Name": name, "AdminToken": True}).json()
+    admin = Api(root.client, answer["AdminToken"])
+    events = admin.get("audit-logs").json()
+    assert [(e["Action"], e["User"]) for e in events] == [("token.created", "root")], events
+    listed = admin.get("access-tokens").json()
+    assert [(t["User"], t["Roles"]) for t in listed] == [("admin", ["Admin"])], listed
+
+
+def test_new_space_holds_its_first_event(root: Api, tenant: TenantCtx) -> None:
+    """The new tenant's space holds its first audit event as stored data. SQLite: the file,
+    written whole from an in-memory image, is a sound WAL-mode database; PostgreSQL: the
+    schema's audit table has the row."""
+    name = _name()
+    assert root.post(BASE, json={"Name": name, "AdminToken": True}).status_code == 201
+    tenancy = tenant.tenancy
+    if tenancy.backend.schema_per_tenant:
+        with tenancy.meta.connect() as conn:
+            table = f'"{schema_for(name)}"._ct_audit'
+            actions = conn.exec_driver_sql(f"SELECT action FROM {table}").all()
+        assert [tuple(a) for a in actions] == [("token.created",)]
+        return
+    conn = sqlite3.connect(tenancy.tenant_file(name))
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT action FROM _ct_audit").fetchall() == [("token.created",)]
+    finally:
+        conn.close()
+
+
+def test_failed_creation_leaves_no_tenant(root: Api, tenant: TenantCtx) -> None:
+    """A creation whose work fails inside its transaction (here the first token stored twice:
+    the database refuses the duplicate key) leaves no tenant row, no token, no schema and no
+    audit event; the name can then be created normally."""
+    tenancy = tenant.tenancy
+    name = _name()
+    count_tokens = sa.select(sa.func.count()).select_from(tokens)
+    with tenancy.meta.connect() as conn:
+        tokens_before = conn.execute(count_tokens).scalar_one()
+
+    def token_twice(meta: sa.Connection, space: sa.Connection, made: Tenant) -> None:
+        new = prepare_token(made, "admin", ["Admin"])
+        audit_token_created(space, "root", new)
+        store_token(meta, new)
+        store_token(meta, new)
+
+    with pytest.raises(sa.exc.IntegrityError):
+        tenancy.create_tenant(name, with_tenant=token_twice)
+    assert tenancy.find_tenant(name) is None
+    assert name not in [t["Name"] for t in root.get(BASE).json()]
+    with tenancy.meta.connect() as conn:
+        assert conn.execute(count_tokens).scalar_one() == tokens_before
+        if tenancy.backend.schema_per_tenant:
+            assert not sa.inspect(conn).has_schema(schema_for(name))
+    if not tenancy.backend.schema_per_tenant:
+        assert not tenancy.tenant_file(name).exists()
+    answer = root.post(BASE, json={"Name": name, "AdminToken": True})
+    assert answer.status_code == 201, answer.text
+    admin = Api(root.client, answer.json()["AdminToken"])
+    assert len(admin.get("audit-logs").json()) == 1  # nothing of the failed attempt
+    assert admin.post("custom-tables/T", json=TABLE).status_code == 201
+
+
+def test_concurrent_creations_of_one_name(tenant: TenantCtx) -> None:
+    """Clients creating the same tenant at once (the bench creates in parallel): one wins,
+    the others get Conflict (409), never a server error; the winner's space works."""
+    tenancy = tenant.tenancy
+    name = _name()
+
+    def create(_: int) -> str:
+        try:
+            tenancy.create_tenant(name)
+        except Conflict:
+            return "conflict"
+        return "created"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(create, range(4)))
+    assert outcomes == ["conflict", "conflict", "conflict", "created"]
+    made = tenancy.get_tenant(name)
+    with tenancy.space(made).write() as conn:
+        audit.record(conn, "u", "x", audit.TOKEN)
+    with tenancy.space(made).read() as conn:
+        assert len(audit.list_events(conn)) == 1

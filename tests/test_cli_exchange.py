@@ -90,7 +90,10 @@ def test_a_bad_file_imports_nothing(tenant: TenantCtx, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("cli_env")
 def test_progress_bar_on_a_terminal(
-    tenant: TenantCtx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tenant: TenantCtx,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     source = tmp_path / "products.json"
     source.write_text(json.dumps(product_file(25_000)))
@@ -100,10 +103,30 @@ def test_progress_bar_on_a_terminal(
     drawn = terminal.getvalue()
     assert "25,000 / 25,000 rows" in drawn
     assert "rows/s" in drawn
-    assert "Imported 25,000 rows into 'ProductCatalog'" in drawn
+    # The summary is said once: on stdout, not again under the bar (issue 17).
+    printed = capsys.readouterr().out
+    assert "Imported" not in drawn
+    assert printed.count("Imported") == 1
+    assert "Imported 25,000 rows into 'ProductCatalog' in " in printed
+    assert "inserted=25000" in printed
 
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
     target = tmp_path / "out.json"
     assert run("export", "ProductCatalog", "-o", str(target), "--tenant", tenant.name) == 0
     assert "25,000 / 25,000 rows" in terminal.getvalue()
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_file_that_cannot_be_opened_is_named_without_a_trace(
+    tenant: TenantCtx, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.json"
+    assert run("import", str(missing), "--tenant", tenant.name) == 2
+    err = capsys.readouterr().err
+    assert f"error: {missing}: No such file or directory" in err
+    assert "Traceback" not in err
+    tenant.admin.put("custom-tables/ProductCatalog/import", json=product_file(3))
+    target = tmp_path / "no-such-dir" / "out.json"
+    assert run("export", "ProductCatalog", "-o", str(target), "--tenant", tenant.name) == 2
+    assert "No such file or directory" in capsys.readouterr().err

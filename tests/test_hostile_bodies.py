@@ -43,21 +43,22 @@ def _row_body(value: str, model: str = "UpsertManyModel") -> str:
     return f'{{"OperationType":"UpsertMany","{model}":[{row}]}}'
 
 
+ROW0 = "row 0 (rows are numbered from 0)"  # how a write body's place is named
 WRITES = [
-    pytest.param(_row_body(nested(1000)), ("nested deeper than 32", "row 0, column 'Name'"),
+    pytest.param(_row_body(nested(1000)), ("nested deeper than 32", ROW0 + ", column 'Name'"),
                  id="value-1000-deep"),
-    pytest.param(_row_body(nested(40)), ("nested deeper than 32", "row 0, column 'Name'"),
+    pytest.param(_row_body(nested(40)), ("nested deeper than 32", ROW0 + ", column 'Name'"),
                  id="value-40-deep"),
     pytest.param(nested(30000), ("nested deeper than 32",), id="body-30000-deep"),
     pytest.param(_row_body('"' + "x" * (1024 * 1024 + 1) + '"'),
-                 ("larger than 1048576 bytes", "row 0, column 'Name'"), id="value-too-large"),
+                 ("larger than 1048576 bytes", ROW0 + ", column 'Name'"), id="value-too-large"),
     pytest.param('{"OperationType":"UpsertMany","OperationType":"Update","UpsertManyModel":[]}',
                  ("repeats a key", "OperationType"), id="duplicate-operation"),
     pytest.param('{"OperationType":"UpsertMany","UpsertManyModel":[{"KeyValue":2,"KeyValue":3,'
-                 '"Columns":[]}]}', ("repeats a key", "row 0, KeyValue"), id="duplicate-key"),
+                 '"Columns":[]}]}', ("repeats a key", ROW0 + ", KeyValue"), id="duplicate-key"),
     pytest.param('{"OperationType":"UpsertMany","UpsertManyModel":[{"KeyValue":2,"Columns":'
                  '[{"ColumnName":"Name","Value":"x","Value":"y"}]}]}',
-                 ("repeats a key", "row 0, column 'Name'"), id="duplicate-value"),
+                 ("repeats a key", ROW0 + ", column 'Name'"), id="duplicate-value"),
 ]  # fmt: skip
 
 

@@ -18,6 +18,7 @@ import pytest
 from litestar.testing import TestClient
 
 from app.main import create_app
+from ddl.backends import common as messages
 from ddl.errors import ValidationError
 from ddl.space import TenantSpace
 from queries import run, stream
@@ -184,7 +185,7 @@ def test_deep_case_runs_or_is_refused_in_words(
     _assert_clean(saved, _foreign_names(secret, backend), sql)
     if backend.name == "sqlite":
         assert saved.status_code == 400, saved.text
-        assert saved.json()["Message"] == run.DEEP
+        assert saved.json()["Message"] == messages.DEEP
         return
     assert saved.status_code == 201, saved.text
     assert api.get("queries/DeepCase/execute").json()["Rows"] == [{"x": 1}]
@@ -235,7 +236,7 @@ def test_the_database_is_a_second_wall(
         ]
     for sql in probes:
         # Refused, or (to_regclass) no name at all: never the other tenant's table.
-        assert _outcome(space, sql) in (run.REFUSED, run.MISSING, [(None,)]), sql
+        assert _outcome(space, sql) in (messages.REFUSED, messages.MISSING, [(None,)]), sql
 
 
 def _outcome(space: TenantSpace, sql: str) -> Any:

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from app.errors import STATUS
-from ddl.backends import server_engine
+from ddl.backends import MSSQL, server_engine
+from ddl.backends import common as messages
 from ddl.backends.tsql_statements import TRANSACTION_APPLOCK
 from ddl.catalog import TableDef
 from ddl.errors import QueryTimeout, ValidationError
@@ -461,7 +462,7 @@ def test_a_refused_read_is_a_400_and_grants_are_made_again(
     raw = StandInConnection(fail=lambda sql: DENIED if sql == made.sql else None)
     with pytest.raises(ValidationError) as refused:
         execute(space, raw, made, {})
-    assert refused.value.message == run.REFUSED
+    assert refused.value.message == messages.REFUSED
     assert "ProductCatalog" not in refused.value.message  # no driver text goes back
     assert not space.backend.grants.has(str(space.engine.url), SCHEMA, CATALOG.id)
 
@@ -496,8 +497,9 @@ def test_a_failed_switch_never_runs_the_query(space: TenantSpace, reader_ready: 
         (OdbcError("22012", "[22012] [SQL Server]Divide by zero error encountered. (8134)"),
          "The database could not run the query: division by zero"),
         (OdbcError("42S22", "[42S22] [SQL Server]Invalid column name 'Gone'. (207)"),
-         run.MISSING),
-        (OdbcError("42S02", "[42S02] [SQL Server]Invalid object name 'x'. (208)"), run.MISSING),
+         messages.MISSING),
+        (OdbcError("42S02", "[42S02] [SQL Server]Invalid object name 'x'. (208)"),
+         messages.MISSING),
         (OdbcError("22018", "[22018] [SQL Server]Conversion failed when converting. (245)"),
          "The database could not run the query: a value cannot be converted to the type it is "
          "compared with"),
@@ -509,7 +511,7 @@ def test_a_failed_switch_never_runs_the_query(space: TenantSpace, reader_ready: 
     ],
 )  # fmt: skip
 def test_driver_errors_become_our_messages(error: OdbcError, expected: str) -> None:
-    assert mssql.domain_error(error, 5).message == expected
+    assert MSSQL.query_error(error, 5).message == expected
 
 
 def test_unique_bind_names_per_plan() -> None:

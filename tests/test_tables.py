@@ -377,7 +377,11 @@ def test_bad_set_roles(
     assert api.get(f"custom-tables/{products}").json() == definition
 
 
-@pytest.mark.parametrize("definition_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize(
+    "definition_id",
+    [str(uuid.uuid4()), "not-a-uuid"],
+    ids=["unknown-uuid", "not-a-uuid"],  # fixed ids: every xdist worker collects the same tests
+)
 def test_set_roles_of_a_missing_definition_is_404(api: Api, definition_id: str) -> None:
     response = api.put(f"custom-table-definitions/{definition_id}", json={"ReadRoles": []})
     assert_error(response, 404, f"Custom table definition '{definition_id}' does not exist")

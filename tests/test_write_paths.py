@@ -306,5 +306,5 @@ def test_a_deeply_nested_money_value_gets_the_depth_answer(
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400, response.text
-    assert "row 0, column 'M'" in response.json()["Message"]
+    assert "row 0 (rows are numbered from 0), column 'M'" in response.json()["Message"]
     assert _rows(api, everything) == []

@@ -10,9 +10,10 @@ from tests.conftest import Api
 _names = itertools.count()
 
 
-def save(api: Api, sql: str) -> Any:
+def save(api: Api, sql: str, **extra: Any) -> Any:
     name = f"Q{next(_names)}"
-    return name, api.post("queries", json={"Name": name, "Namespace": "CustomTable", "Sql": sql})
+    body = {"Name": name, "Namespace": "CustomTable", "Sql": sql, **extra}
+    return name, api.post("queries", json=body)
 
 
 def answer(api: Api, sql: str, **params: Any) -> list[dict[str, Any]]:

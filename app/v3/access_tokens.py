@@ -85,8 +85,9 @@ class AccessTokensController(Controller):
     ) -> list[AccessTokenOut]:
         _admin(principal, "list access tokens")
         return [
-            AccessTokenOut(t.id, t.user, t.roles, t.scopes, t.created_at, t.expires_at,
-                           t.last_used_at)
+            AccessTokenOut(
+                t.id, t.user, t.roles, t.scopes, t.created_at, t.expires_at, t.last_used_at
+            )
             for t in list_tokens(tenancy, principal.tenant.id)
         ]
 

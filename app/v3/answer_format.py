@@ -19,6 +19,7 @@ from litestar.response import Stream
 from app.streaming import closing_stream
 from ddl.errors import ValidationError
 from ddl.formats.csv_write import csv_chunks
+from ddl.row_stream import RowStream
 
 CSV = "text/csv"
 JSON = "application/json"
@@ -133,5 +134,5 @@ def query_csv(result: Any) -> Stream:
         for start in range(0, len(result.rows), 1000):
             yield [[row.get(name) for name in names] for row in result.rows[start : start + 1000]]
 
-    chunks = csv_chunks(result.columns, partitions())
+    chunks = csv_chunks(result.columns, RowStream(partitions()))
     return csv_response(chunks, headers={"X-Truncated": "true" if result.truncated else "false"})

@@ -26,4 +26,4 @@ def parse(
     try:
         return decoder.decode(body)
     except msgspec.MsgspecError as exc:
-        raise decode_error(exc) from None
+        raise decode_error(exc, body) from None

@@ -43,7 +43,7 @@ def _is_csv(format: str | None, media_type: str) -> bool:
     """`Format` when given, else the body's (or the multipart file's) media type."""
     if format is not None and format.strip():
         return answer_format.wants_csv(format, None)
-    return media_type.split(";")[0].strip().lower() == answer_format.CSV
+    return media_type.split(";", maxsplit=1)[0].strip().lower() == answer_format.CSV
 
 
 EXPORTED = {

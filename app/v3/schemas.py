@@ -109,20 +109,6 @@ class DropResult(msgspec.Struct):
     Dropped: bool
 
 
-class ColumnValueOut(msgspec.Struct, gc=False):
-    ColumnName: str
-    ColumnDataTypeId: int
-    Value: Any
-
-
-class RowOut(msgspec.Struct, gc=False):
-    TableName: str
-    KeyValue: Any
-    KeyColumnName: str
-    KeyDataTypeId: int
-    Columns: list[ColumnValueOut]
-
-
 encoder = msgspec.json.Encoder(decimal_format="number")
 
 

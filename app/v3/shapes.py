@@ -7,10 +7,13 @@ from typing import Any
 
 from litestar import Response
 
-from app.v3.schemas import ColumnValueOut, RowOut, TableDefinition, encoder
+from app.v3.schemas import TableDefinition, encoder
 from ddl.catalog import TableDef
 from ddl.errors import ValidationError
+from ddl.formats import json_rows as json_rows_format
+from ddl.formats.json_rows import ColumnValueOut, RowOut
 from ddl.prepared import PreparedTable
+from ddl.row_stream import RowStream
 
 
 def json_response(value: Any, status: int = 200) -> Response[Any]:
@@ -48,58 +51,30 @@ def row_out(table: PreparedTable, values: list[Any]) -> RowOut:
     )
 
 
-def _row_shaper(table: PreparedTable, flat: bool) -> Any:
-    if flat:
-        names = [column.name for column in table.ordered]
-        return lambda values: dict(zip(names, values, strict=True))
-    name, key_name, key_type = table.definition.name, table.key.name, int(table.key.type_id)
-    specs = [(column.name, int(column.type_id)) for column in table.ordered[1:]]
-
-    def shape(values: list[Any]) -> RowOut:
-        return RowOut(
-            name,
-            values[0],
-            key_name,
-            key_type,
-            [
-                ColumnValueOut(column, type_id, value)
-                for (column, type_id), value in zip(specs, values[1:], strict=True)
-            ],
-        )
-
-    return shape
-
-
 def json_rows(
-    table: PreparedTable, partitions: Iterator[list[list[Any]]], flat: bool
+    table: PreparedTable, partitions: RowStream[list[list[Any]]], flat: bool
 ) -> Iterator[bytes]:
-    """A JSON array, written a partition at a time."""
-    shape = _row_shaper(table, flat)
-    yield b"["
-    first = True
-    try:
-        for partition in partitions:
-            if not partition:
-                continue
-            chunk = encoder.encode([shape(values) for values in partition])[1:-1]
-            yield chunk if first else b"," + chunk
-            first = False
-    finally:
-        close = getattr(partitions, "close", None)
-        if close:
-            close()
-    yield b"]"
+    """A JSON array, written a partition at a time (ddl/formats/json_rows.py)."""
+    names = [column.name for column in table.ordered]
+    shape = json_rows_format.flat_shape(names) if flat else json_rows_format.source_shape(table)
+    return json_rows_format.json_array(partitions, shape)
 
 
-RowsOutput = Callable[[PreparedTable, Iterator[list[list[Any]]]], Iterator[bytes]]
+RowsOutput = Callable[[PreparedTable, RowStream[list[list[Any]]]], Iterator[bytes]]
+
+
+# The JSON answers of `rows` and `rows/values` by `Format` (CSV is chosen by `Format=csv` or the
+# Accept header: app/v3/answer_format.py). A new answer format is a writer in ddl/formats and
+# one entry here; the route accepts every name listed.
+ROWS_FORMATS: dict[str, tuple[RowsOutput, str]] = {
+    "flat": ((lambda table, rows: json_rows(table, rows, True)), json_rows_format.MEDIA_TYPE),
+    "rows": ((lambda table, rows: json_rows(table, rows, False)), json_rows_format.MEDIA_TYPE),
+}
 
 
 def rows_format(name: str | None) -> tuple[RowsOutput, str]:
-    """The writer and media type of a rows answer by `Format` (the source's shape by default;
-    a new format is one more entry here)."""
-    wanted = (name or "rows").strip().lower()
-    if wanted == "flat":
-        return (lambda table, partitions: json_rows(table, partitions, True)), "application/json"
-    if wanted == "rows":
-        return (lambda table, partitions: json_rows(table, partitions, False)), "application/json"
-    raise ValidationError("Format must be 'flat' or left out")
+    """The writer and media type of a rows answer by `Format` (the source's shape by default)."""
+    found = ROWS_FORMATS.get((name or "rows").strip().lower())
+    if found is None:
+        raise ValidationError("Format must be 'flat' or left out")
+    return found

@@ -21,13 +21,11 @@ from app.v3 import answer_format, paging, shapes, writes
 from app.v3.bodies import parse
 from app.v3.params import TableName
 from app.v3.schemas import (
-    ColumnValueOut,
     CreateTableRequest,
     DeleteRowsRequest,
     DeleteRowsResult,
     DropResult,
     RolesRequest,
-    RowOut,
     TableDefinition,
     WriteRowsRequest,
     WriteRowsResult,
@@ -36,6 +34,7 @@ from app.v3.schemas import (
 from ddl import catalog, reads, rows, schema
 from ddl.exchange_csv import columns_of
 from ddl.formats.csv_write import csv_chunks
+from ddl.formats.json_rows import ColumnValueOut, RowOut
 from ddl.space import TenantSpace
 
 _create = decoder(CreateTableRequest)
@@ -231,7 +230,9 @@ class CustomTablesController(Controller):
             bool, QueryParameter(name="Count", description="true: add X-Total-Count")
         ] = False,
     ) -> Stream:
-        csv = answer_format.wants_csv(format, request.headers.get("accept"), ("flat", "rows"))
+        csv = answer_format.wants_csv(
+            format, request.headers.get("accept"), tuple(shapes.ROWS_FORMATS)
+        )
         query = paging.RowsQuery(top, skip, order_by, where, after, count, format)
 
         def answer() -> tuple[Iterator[bytes], str, dict[str, str]]:

@@ -20,7 +20,7 @@ from app.v3.bodies import parse
 from app.v3.schemas import DeleteRowsRequest, WriteRowsRequest, decoder
 from ddl import rows
 from ddl.access import Caller
-from ddl.errors import ValidationError
+from ddl.errors import ROW_NUMBERING, ValidationError
 from ddl.prepared import PreparedTable
 from ddl.space import TenantSpace
 from ddl.typed import UNSET, TypedRows, typed_batch, typed_rows
@@ -134,13 +134,14 @@ def row_location(where: json_policy.Location) -> str:
         row, rest = path[1], 2
     else:
         return where.text()
+    label = f"row {row} ({ROW_NUMBERING})"
     if path[rest : rest + 1] == ["Columns"] and len(path) > rest + 1:
         frame = rest + 2  # the column object, which names its column
         name = where.siblings[frame].get("ColumnName") if len(where.siblings) > frame else None
-        return f"row {row}, column '{name}'" if name else f"row {row}, column {path[rest + 1]}"
+        return f"{label}, column '{name}'" if name else f"{label}, column {path[rest + 1]}"
     if path[rest : rest + 1] == ["KeyValue"]:
-        return f"row {row}, KeyValue"
-    return f"row {row} ({where.text()})"
+        return f"{label}, KeyValue"
+    return f"{label}, at {where.text()}"
 
 
 def _canonical(
@@ -190,8 +191,9 @@ def write(
     """The three stages in order; a definition changed by another request between decoding and
     the commit (a column added) means decoding again against the new one."""
     for _attempt in range(rows.WRITE_ATTEMPTS):
-        table = rows.open_for_write(space, caller, name)
-        kind, batch = decode_batch(table, body, max_rows)
+        table, (kind, batch) = rows.built_for_write(
+            space, caller, name, lambda table: decode_batch(table, body, max_rows)
+        )
         try:
             return rows.commit(space, caller, table, kind, batch)
         except rows.DefinitionChanged:

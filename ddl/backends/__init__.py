@@ -16,38 +16,73 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from ddl.backends import mssql, postgresql, sqlite
-from ddl.backends.common import GrantCache, RowLock
+from ddl.backends.common import GrantCache, RowLock, ping_after_idle
+from ddl.errors import CustomTablesError
 
 
 class Backend(Protocol):
     """One database backend. Class attributes say how it stores and sorts values; methods build
-    the statements and take the locks whose spelling differs."""
+    the statements and take the locks whose spelling differs. The attributes are read-only
+    properties here, so a backend class may set them as plain class attributes."""
 
-    name: str  # SQLAlchemy's dialect name: keys per-backend registries, never compared
-    sqlglot_dialect: str  # the sqlglot dialect saved queries are rendered in
-    serialised_writers: bool  # one writer at a time: no row locks needed
-    translates_tsql: bool  # saved queries are translated from T-SQL (False: run as written)
-    dates_as_text: bool  # dates stored as exact ISO text
-    money_as_text: bool  # Money stored as exact decimal text
-    booleans_as_int: bool  # booleans bound as 0/1
-    native_uuid: bool  # UUIDs bound as uuid.UUID
-    binds_decimal: bool  # the driver binds decimal.Decimal
-    nulls_sort_high: bool  # NULL sorts last ascending unless told (NULLS FIRST needed)
-    icu_collation: bool  # text compares in a per-schema ICU collation
-    sortkey_collation: bool  # text sorts through the ct_sortkey function
-    counting_upsert: str | None  # how an upsert counts its inserts (ddl/rows.py), None: probe
-    key_probe: str  # how existing keys are counted in one statement (ddl/rows.py)
-    read_only_options: dict[str, Any]  # execution options making a transaction read-only
-    dynamic_typing: bool  # a value's type is its own, not its column's (numbers meet numbers)
-    lateral_joins: bool  # LATERAL / correlated joins are understood
-    python_functions: bool  # saved queries may call the ct_ Python functions (connect hooks)
-    pyformat_binds: bool  # the driver reads %(name)s: a literal % must be doubled
-    colon_binds: bool  # sqlglot renders binds as :name for this backend already
-    schema_per_tenant: bool  # a tenant is a schema of one database (else a file of its own)
-    drops_tenants: bool  # deleting a tenant is supported
-    batched_ddl: bool  # several DDL statements go in one round trip (a new tenant's schema)
+    # SQLAlchemy's dialect name: keys per-backend registries, never compared
+    @property
+    def name(self) -> str: ...
+    @property
+    def sqlglot_dialect(self) -> str: ...  # the sqlglot dialect saved queries are rendered in
+    @property
+    def serialised_writers(self) -> bool: ...  # one writer at a time: no row locks needed
+    # saved queries are translated from T-SQL (False: run as written)
+    @property
+    def translates_tsql(self) -> bool: ...
+    @property
+    def dates_as_text(self) -> bool: ...  # dates stored as exact ISO text
+    @property
+    def money_as_text(self) -> bool: ...  # Money stored as exact decimal text
+    @property
+    def booleans_as_int(self) -> bool: ...  # booleans bound as 0/1
+    @property
+    def native_uuid(self) -> bool: ...  # UUIDs bound as uuid.UUID
+    @property
+    def binds_decimal(self) -> bool: ...  # the driver binds decimal.Decimal
+    # NULL sorts last ascending unless told (NULLS FIRST needed)
+    @property
+    def nulls_sort_high(self) -> bool: ...
+    @property
+    def icu_collation(self) -> bool: ...  # text compares in a per-schema ICU collation
+    @property
+    def sortkey_collation(self) -> bool: ...  # text sorts through the ct_sortkey function
+    # how an upsert counts its inserts (ddl/rows.py), None: probe
+    @property
+    def counting_upsert(self) -> str | None: ...
+    @property
+    def key_probe(self) -> str: ...  # how existing keys are counted in one statement (ddl/rows.py)
+    # execution options making a transaction read-only
+    @property
+    def read_only_options(self) -> dict[str, Any]: ...
+    # a value's type is its own, not its column's (numbers meet numbers)
+    @property
+    def dynamic_typing(self) -> bool: ...
+    @property
+    def lateral_joins(self) -> bool: ...  # LATERAL / correlated joins are understood
+    # saved queries may call the ct_ Python functions (connect hooks)
+    @property
+    def python_functions(self) -> bool: ...
+    @property
+    def pyformat_binds(self) -> bool: ...  # the driver reads %(name)s: a literal % must be doubled
+    @property
+    def colon_binds(self) -> bool: ...  # sqlglot renders binds as :name for this backend already
+    # a tenant is a schema of one database (else a file of its own)
+    @property
+    def schema_per_tenant(self) -> bool: ...
+    @property
+    def drops_tenants(self) -> bool: ...  # deleting a tenant is supported
+    # several DDL statements go in one round trip (a new tenant's schema)
+    @property
+    def batched_ddl(self) -> bool: ...
 
-    grants: GrantCache  # saved-query reader grants this process made
+    @property
+    def grants(self) -> GrantCache: ...  # saved-query reader grants this process made
 
     def engine_options(self) -> dict[str, Any]: ...
     def space_probe(self, schema: str) -> tuple[str, dict[str, Any]] | None: ...
@@ -60,6 +95,9 @@ class Backend(Protocol):
     def time_limited(self, conn: sa.Connection, seconds: float) -> AbstractContextManager[None]: ...
     def is_timeout(self, error: sa.exc.DBAPIError) -> bool: ...
     def upsert(self, table: sa.Table, key: str, columns: Sequence[str]) -> sa.Executable: ...
+    def query_error(self, error: BaseException, seconds: float) -> CustomTablesError: ...
+    def lost_grant(self, error: BaseException) -> bool: ...
+    def probe_reports(self, error: BaseException) -> bool: ...
 
 
 SQLITE: Backend = sqlite.BACKEND
@@ -74,7 +112,7 @@ def backend_for(target: sa.Engine | sa.Connection | Dialect | str) -> Backend:
     if isinstance(target, str):
         name = target.split(":", 1)[0].split("+", 1)[0]
     else:
-        name = getattr(target, "dialect", target).name
+        name = (target if isinstance(target, Dialect) else target.dialect).name
     backend = _BACKENDS.get(name)
     if backend is None:
         raise ValueError(f"Unsupported database backend: {name}")
@@ -83,7 +121,11 @@ def backend_for(target: sa.Engine | sa.Connection | Dialect | str) -> Backend:
 
 def server_engine(url: str, **kwargs: Any) -> sa.Engine:
     """An engine on a server database: one for the whole database, every tenant a schema."""
-    return sa.create_engine(url, **{**backend_for(url).engine_options(), **kwargs})
+    options = {**backend_for(url).engine_options(), **kwargs}
+    engine = sa.create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        ping_after_idle(engine)
+    return engine
 
 
 __all__ = [

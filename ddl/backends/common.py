@@ -8,11 +8,14 @@ where it differs, so adding a backend means reading one short class.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
+
+from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
 
 # How a read holds catalog rows until commit, strongest last:
 # "key_share" keeps a row from being deleted or re-keyed (PostgreSQL FOR KEY SHARE),
@@ -26,6 +29,35 @@ KEY_BIND = "_k"  # user names cannot start with "_", so binds never clash
 def bind_name(index: int) -> str:
     """The bind of the index-th listed column in an upsert or update statement."""
     return f"_c{index}"
+
+
+# What a saved query's database error tells the client, on every backend (SPEC 10: never the
+# driver's text or our SQL).
+REFUSED = (
+    "The database refused the query: a saved query may only read the custom tables of its "
+    "own tenant"
+)
+MISSING = "A table or column this query reads no longer exists; edit the query"
+DEEP = "The query is nested too deeply for this database (SQLite parses about 100 levels)"
+MAXRECURSION_MESSAGE = (
+    "The statement terminated: the maximum recursion {limit} has been exhausted before "
+    "statement completion (raise it with OPTION (MAXRECURSION n), 0 for no limit)"
+)
+
+
+def timeout_error(seconds: float) -> QueryTimeout:
+    return QueryTimeout(
+        f"The query ran longer than the time limit of {seconds:g} s and was cancelled"
+    )
+
+
+def could_not_run(reason: str | None, sqlstate: str = "") -> ValidationError:
+    """The database failed the query for `reason` (a phrase of ours), else for the standard
+    SQLSTATE class 22 (data exception) a value does not fit, else for no known reason."""
+    if reason is None and sqlstate.startswith("22"):
+        reason = "a value does not fit an operation"
+    suffix = f": {reason}" if reason else " (check types and functions)"
+    return ValidationError(f"The database could not run the query{suffix}")
 
 
 class BackendBase:
@@ -65,7 +97,8 @@ class BackendBase:
         return None
 
     def engine_options(self) -> dict[str, Any]:
-        return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+        # no pool_pre_ping: server_engine pings only connections idle a while (ping_after_idle)
+        return {"pool_size": 10, "max_overflow": 20}
 
     def create_schema(self, schema: str) -> sa.Executable:
         return sa.schema.CreateSchema(schema, if_not_exists=True)
@@ -90,6 +123,20 @@ class BackendBase:
 
     def upsert(self, table: sa.Table, key: str, columns: Sequence[str]) -> sa.Executable:
         raise NotImplementedError(f"no upsert statement on {self.name}")
+
+    def query_error(self, error: BaseException, seconds: float) -> CustomTablesError:
+        """A driver error of a saved query's run (time limit `seconds`) as a message of ours."""
+        return could_not_run(None)
+
+    def lost_grant(self, error: BaseException) -> bool:
+        """The database refused a read because a reader grant this process made is gone (a
+        table re-created, a role dropped by hand): the grants are set up again next time."""
+        return False
+
+    def probe_reports(self, error: BaseException) -> bool:
+        """Whether a compile-only probe (EXPLAIN) failing with `error` answers the client now;
+        other failures are left for the run to report."""
+        return True
 
 
 class GrantCache:
@@ -139,7 +186,7 @@ def on_conflict_upsert(
 ) -> sa.Executable:
     """`INSERT … ON CONFLICT (key) DO UPDATE SET <listed columns>` (SQLite, PostgreSQL); with no
     columns listed an existing row is left as it is."""
-    values = {key: sa.bindparam(KEY_BIND)}
+    values: dict[str, sa.BindParameter[Any]] = {key: sa.bindparam(KEY_BIND)}
     values.update({name: sa.bindparam(bind_name(i)) for i, name in enumerate(columns)})
     statement = insert(table).values(values)
     index = [table.c[key]]
@@ -149,3 +196,30 @@ def on_conflict_upsert(
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=index, set_={name: excluded[name] for name in columns}
     )
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_after_idle(engine: sa.Engine) -> None:
+    """Test a pooled server connection before use only when it sat idle a while (or its driver
+    says it broke): one that came back a moment ago is as good as a ping says, and pinging it
+    cost every transaction a round trip. A dead one is replaced before the request uses it."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi: Any, record: Any) -> None:
+        record.info["ct_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("ct_idle_since")
+        broken = getattr(dbapi, "closed", False) or getattr(dbapi, "broken", False)
+        if not broken and since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            if broken or not engine.dialect.do_ping(dbapi):
+                raise sa.exc.DisconnectionError("the connection is gone")
+        except sa.exc.DisconnectionError:
+            raise
+        except Exception as error:  # the driver's own error for a dead connection
+            raise sa.exc.DisconnectionError(str(error)) from error

@@ -4,17 +4,29 @@ named locks as advisory locks, text in a non-deterministic ICU collation per ten
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 
-from ddl.backends.common import BackendBase, RowLock, on_conflict_upsert
+from ddl.backends.common import (
+    MAXRECURSION_MESSAGE,
+    MISSING,
+    REFUSED,
+    BackendBase,
+    RowLock,
+    could_not_run,
+    on_conflict_upsert,
+    timeout_error,
+)
 from ddl.collation import COLLATION
+from ddl.errors import CustomTablesError, MissingFunction, ValidationError
 
 if TYPE_CHECKING:
     from ddl.catalog import TableDef
@@ -28,6 +40,68 @@ FIXED_KEYS = {"customtables-migrate": 724110318, "customtables-bootstrap": 72411
 def _key(resource: str) -> sa.ColumnElement[Any]:
     fixed = FIXED_KEYS.get(resource)
     return sa.literal(fixed) if fixed is not None else sa.func.hashtext(sa.literal(resource))
+
+
+_STATES = {
+    "22012": "Divide by zero error encountered",
+    "22003": "a value is out of range",
+    "22P02": "a value cannot be converted to the type it is compared with",
+    "22007": "a date or time value is not valid",
+    "22008": "a date or time value is out of range",
+    "42883": "a function or operator does not exist for these argument types on this database",
+    "42804": "the types of an expression do not match",
+    "42803": "a column must appear in GROUP BY or be used in an aggregate",
+    "42P10": "an ORDER BY or DISTINCT expression is not valid",
+    "21000": "a subquery used as a value returned more than one row",
+    "54001": "the query is too complex",
+}
+_INPUT = re.compile(r'invalid input syntax for type ([a-z ]+): "(.*)"$', re.DOTALL)
+_SQL_SERVER_TYPES = {"integer": "int", "smallint": "smallint", "bigint": "bigint"}
+
+
+def _conversion(message: str) -> str | None:
+    """SQL Server's message for text it could not read as a number (PostgreSQL's 22P02)."""
+    found = _INPUT.match(message)
+    if found is None:
+        return None
+    kind, value = found.group(1), found.group(2)[:40]
+    if kind in _SQL_SERVER_TYPES:
+        return (
+            f"Conversion failed when converting the varchar value '{value}' to data type "
+            f"{_SQL_SERVER_TYPES[kind]}"
+        )
+    if kind in ("numeric", "double precision", "real"):
+        target = "numeric" if kind == "numeric" else "float"
+        return f"Error converting data type varchar to {target}"
+    return None
+
+
+_FUNCTION = re.compile(r"function ([\w.]+)\(")
+_MAXRECURSION = re.compile(r"ct_maxrecursion:(\d+):")  # raised by queries/dialects/forms.py
+_LOST_GRANT = frozenset({"42501", "42P01"})  # insufficient privilege, undefined table
+# What a probe's EXPLAIN reports at once: refusals, missing names and functions, complexity.
+_PROBE_REPORTS = frozenset({"42883", "42501", "42P01", "42703", "54001"})
+
+
+def _query_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
+    state = error.sqlstate or ""
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return timeout_error(seconds)
+    if state in ("42501", "25006"):  # insufficient privilege, read-only transaction
+        return ValidationError(REFUSED)
+    if state in ("42P01", "42703", "3F000"):  # undefined table, column, schema
+        return ValidationError(MISSING)
+    recursion = _MAXRECURSION.search(str(error))
+    if recursion:
+        limit = int(recursion.group(1))
+        return ValidationError(MAXRECURSION_MESSAGE.format(limit=limit))
+    found = _FUNCTION.search(error.diag.message_primary or "") if state == "42883" else None
+    if found is not None:
+        return MissingFunction(found.group(1).rsplit(".", 1)[-1])
+    reason = _STATES.get(state)
+    if state == "22P02":
+        reason = _conversion(error.diag.message_primary or "") or reason
+    return could_not_run(reason, state)
 
 
 class PostgresBackend(BackendBase):
@@ -89,6 +163,17 @@ class PostgresBackend(BackendBase):
 
     def upsert(self, table: sa.Table, key: str, columns: Sequence[str]) -> sa.Executable:
         return on_conflict_upsert(postgresql.insert, table, key, columns)
+
+    def query_error(self, error: BaseException, seconds: float) -> CustomTablesError:
+        if not isinstance(error, psycopg.Error):
+            return could_not_run(None)
+        return _query_error(error, seconds)
+
+    def lost_grant(self, error: BaseException) -> bool:
+        return getattr(error, "sqlstate", None) in _LOST_GRANT
+
+    def probe_reports(self, error: BaseException) -> bool:
+        return getattr(error, "sqlstate", None) in _PROBE_REPORTS
 
 
 BACKEND = PostgresBackend()

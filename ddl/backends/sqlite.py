@@ -11,6 +11,7 @@ Money) or integers (booleans); text sorts through the `ct_sortkey` function (ddl
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,13 +22,23 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import QueuePool, StaticPool
 
-from ddl.backends.common import BackendBase, on_conflict_upsert
+from ddl.backends.common import (
+    DEEP,
+    MISSING,
+    REFUSED,
+    BackendBase,
+    could_not_run,
+    on_conflict_upsert,
+    timeout_error,
+)
 from ddl.collation import register_sqlite
+from ddl.errors import CustomTablesError, MissingFunction, ValidationError
 
 ALIAS = "customtables"
-PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536")
+# 16 MB of page cache per connection: 64 MB took a 1,000,000-row read to 177 MB resident
+PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-16384")
 PROGRESS_STEPS = 10_000  # virtual-machine steps between two looks at the clock (~1 ms)
 
 ConnectHook = Callable[[sqlite3.Connection], None]
@@ -76,6 +87,21 @@ def sqlite_engine(path: Path, *, attach_as_customtables: bool = False) -> Engine
         max_overflow=24,
         pool_timeout=60,
     )
+    _install_begin(engine)
+    return engine
+
+
+def staging_engine() -> Engine:
+    """An engine on one in-memory connection whose `customtables` schema is in memory too: a
+    new tenant file's first rows are written there, into a copy of the template, before the
+    file exists (ddl/tenant_files.py). One connection: callers take turns."""
+
+    def connect() -> sqlite3.Connection:
+        conn = _connect(":memory:", None)
+        conn.execute(f"ATTACH DATABASE ':memory:' AS {ALIAS}")
+        return conn
+
+    engine = sa.create_engine("sqlite://", creator=connect, poolclass=StaticPool)
     _install_begin(engine)
     return engine
 
@@ -138,6 +164,22 @@ def read_only_guard(raw: sqlite3.Connection, deadline: float) -> Iterator[None]:
         raw.execute("PRAGMA query_only=0")
 
 
+_failures = threading.local()
+
+
+def note_function_failure(message: str) -> None:
+    """Kept by a Python function (queries/dialects/sqlite_functions.py) as it fails: SQLite
+    reports only "user-defined function raised exception", so the reason is kept per thread."""
+    _failures.message = message
+
+
+def function_failure() -> str | None:
+    """The message of the last function that failed on this thread, once."""
+    message: str | None = getattr(_failures, "message", None)
+    _failures.message = None
+    return message
+
+
 class SqliteBackend(BackendBase):
     name: ClassVar[str] = "sqlite"
     sqlglot_dialect: ClassVar[str] = "sqlite"
@@ -178,6 +220,23 @@ class SqliteBackend(BackendBase):
 
     def upsert(self, table: sa.Table, key: str, columns: Sequence[str]) -> sa.Executable:
         return on_conflict_upsert(sqlite.insert, table, key, columns)
+
+    def query_error(self, error: BaseException, seconds: float) -> CustomTablesError:
+        text = str(error).lower()
+        if "interrupted" in text:
+            return timeout_error(seconds)
+        if "not authorized" in text or "prohibited" in text or "readonly" in text:
+            return ValidationError(REFUSED)
+        if "no such table" in text or "no such column" in text:
+            return ValidationError(MISSING)
+        if "user-defined function raised exception" in text or "user-defined aggregate" in text:
+            reason = function_failure() or "a function could not compute its value"
+            return ValidationError(f"The database could not run the query: {reason}")
+        if "parser stack overflow" in text or "too large (maximum depth" in text:
+            return ValidationError(DEEP)
+        if "no such function" in text:
+            return MissingFunction(str(error).rsplit(":", 1)[-1].strip())
+        return could_not_run(None)
 
 
 BACKEND = SqliteBackend()

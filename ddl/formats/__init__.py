@@ -1,6 +1,4 @@
-"""Answer and file formats of rows, apart from the HTTP layer: CSV (RFC 4180) both ways.
-
-The v3 row shape, the flat shape and the JSON export file are still written by
-`app/v3/shapes.py` and `ddl/exchange_file.py`; they are the next to move here (DESIGN.md,
-"one formats module").
+"""Answer and file formats of rows, apart from the HTTP layer: each writer reads a
+`ddl/row_stream.py RowStream` a partition at a time. `json_rows.py`: the v3 source shape, the
+flat shape and the export file; `csv_write.py` / `csv_read.py`: CSV (RFC 4180) both ways.
 """

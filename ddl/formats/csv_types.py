@@ -77,9 +77,9 @@ def parse_types(text: str | None) -> dict[str, TypeChoice]:
 
 # (type, test) of every type a value can be inferred as, the first match winning
 _CHECKS = tuple(
-    (record.id, record.csv_infer[1])
-    for record in sorted(
-        (r for r in COLUMN_TYPES.values() if r.csv_infer), key=lambda r: r.csv_infer[0]
+    (type_id, test)
+    for _rank, type_id, test in sorted(
+        (r.csv_infer[0], r.id, r.csv_infer[1]) for r in COLUMN_TYPES.values() if r.csv_infer
     )
 )
 

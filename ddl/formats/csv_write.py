@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from ddl.formats.csv_values import NULL, formatter, quote
+from ddl.row_stream import RowStream
 from ddl.types import COLUMN_TYPES, CSV_EMPTY, TypeId, csv_any_column
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -32,14 +33,13 @@ def header_line(names: Sequence[str]) -> bytes:
 
 def _slow(columns: Sequence[tuple[str, int | None]], partition: Iterable[Sequence[Any]]) -> str:
     formats = [formatter(type_id) for _name, type_id in columns]
-    out = []
-    for values in partition:
-        out.append(
-            ",".join(
-                NULL if value is None else format_value(value)
-                for format_value, value in zip(formats, values, strict=True)
-            )
+    out = [
+        ",".join(
+            NULL if value is None else format_value(value)
+            for format_value, value in zip(formats, values, strict=True)
         )
+        for values in partition
+    ]
     out.append("")  # the last line ends with CRLF too
     return LINE_END.join(out)
 
@@ -64,19 +64,15 @@ def _fast(adapters: Sequence[Adapt], partition: Sequence[Sequence[Any]]) -> str 
 
 
 def csv_chunks(
-    columns: Sequence[tuple[str, int | None]], partitions: Iterator[Sequence[Sequence[Any]]]
+    columns: Sequence[tuple[str, int | None]], partitions: RowStream[list[list[Any]]]
 ) -> Iterator[bytes]:
     """The header, then one chunk per partition of JSON-ready rows (values in `columns` order).
     `partitions` is closed however the consumer stops (it may hold a database cursor)."""
     adapters = [_adapter(type_id) for _name, type_id in columns]
-    try:
+    with partitions:
         yield header_line([name for name, _type_id in columns])
         for partition in partitions:
             if not partition:
                 continue
             text = _fast(adapters, partition) if len(columns) > 1 else None
             yield (text if text is not None else _slow(columns, partition)).encode()
-    finally:
-        close = getattr(partitions, "close", None)
-        if close is not None:
-            close()

@@ -25,8 +25,8 @@ _JSON_FUNCTIONS = (exp.JSONExtractScalar, exp.JSONExtract)
 _CONTAINERS = ("object", "array")
 
 
-def _segments(path: exp.JSONPath) -> list[exp.Expression] | None:
-    parts: list[exp.Expression] = []
+def _segments(path: exp.JSONPath) -> list[exp.Expr] | None:
+    parts: list[exp.Expr] = []
     for segment in path.expressions:
         if isinstance(segment, exp.JSONPathRoot):
             continue
@@ -39,19 +39,19 @@ def _segments(path: exp.JSONPath) -> list[exp.Expression] | None:
     return parts
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Expression:
+def _call(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _strings(*values: str) -> list[exp.Expression]:
+def _strings(*values: str) -> list[exp.Expr]:
     return [exp.Literal.string(value) for value in values]
 
 
-def _is_value(node: exp.Expression) -> bool:
+def _is_value(node: exp.Expr) -> bool:
     return isinstance(node, exp.JSONExtractScalar)
 
 
-def annotate(tree: exp.Expression) -> None:
+def annotate(tree: exp.Expr) -> None:
     """JSON_VALUE and JSON_QUERY are NVARCHAR(MAX) (sqlglot leaves them UNKNOWN), also as the
     alias of a selected column, so a result column gets DataTypeId 7."""
     text = exp.DataType.build("NVARCHAR(MAX)", dialect="tsql")
@@ -61,7 +61,7 @@ def annotate(tree: exp.Expression) -> None:
             node.parent.type = text
 
 
-def _outer_selects(root: exp.Expression) -> list[exp.Select]:
+def _outer_selects(root: exp.Expr) -> list[exp.Select]:
     while isinstance(root, exp.Subquery) and not root.alias:
         root = root.this
     if isinstance(root, exp.SetOperation):
@@ -69,27 +69,27 @@ def _outer_selects(root: exp.Expression) -> list[exp.Select]:
     return [root] if isinstance(root, exp.Select) else []
 
 
-def _is_number(node: exp.Expression) -> bool:
+def _is_number(node: exp.Expr) -> bool:
     if isinstance(node, exp.Neg):
         node = node.this
     return isinstance(node, exp.Literal) and not node.is_string
 
 
-def _compared_with_numbers(tree: exp.Expression) -> set[int]:
+def _compared_with_numbers(tree: exp.Expr) -> set[int]:
     """JSON_VALUEs compared with a number literal: T-SQL converts the text to a number there."""
     found: set[int] = set()
     for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE):
         for side, other in ((node.this, node.expression), (node.expression, node.this)):
             if _is_value(side) and _is_number(other):
                 found.add(id(side))
-    for node in tree.find_all(exp.In, exp.Between):
-        others = node.expressions or [node.args.get("low"), node.args.get("high")]
-        if _is_value(node.this) and all(o is not None and _is_number(o) for o in others):
-            found.add(id(node.this))
+    for ranged in tree.find_all(exp.In, exp.Between):
+        others = ranged.expressions or [ranged.args.get("low"), ranged.args.get("high")]
+        if _is_value(ranged.this) and all(o is not None and _is_number(o) for o in others):
+            found.add(id(ranged.this))
     return found
 
 
-def for_sqlite(tree: exp.Expression) -> None:
+def for_sqlite(tree: exp.Expr) -> None:
     """JSON_VALUE / JSON_QUERY with SQLite's json_type and json_extract (in place)."""
     returned = {
         id(projection.unalias())
@@ -104,7 +104,7 @@ def for_sqlite(tree: exp.Expression) -> None:
         kind = _call("JSON_TYPE", node.this.copy(), path.copy())
         found = _call("JSON_EXTRACT", node.this.copy(), path.copy())
         if _is_value(node):
-            replacement: exp.Expression = exp.Case(
+            replacement: exp.Expr = exp.Case(
                 this=kind,
                 ifs=[
                     *(exp.If(this=t, true=exp.Null()) for t in _strings(*_CONTAINERS)),
@@ -121,12 +121,12 @@ def for_sqlite(tree: exp.Expression) -> None:
 
 
 def for_postgresql(
-    tree: exp.Expression, json_columns: Collection[int] | None = None
-) -> exp.Expression:
+    tree: exp.Expr, json_columns: Collection[int] | None = None
+) -> exp.Expr:
     """JSON_VALUE / JSON_QUERY for jsonb. `json_columns` are the ids of the column nodes that
     are jsonb; None treats every first argument as jsonb already (the shape of a v1 `data`)."""
 
-    def is_jsonb(node: exp.Expression) -> bool:
+    def is_jsonb(node: exp.Expr) -> bool:
         return json_columns is None or id(node) in json_columns
 
     numeric = _compared_with_numbers(tree)
@@ -149,10 +149,10 @@ def for_postgresql(
         kind = _call("JSONB_TYPEOF", found.copy())
         if _is_value(node):
             if parts:
-                text: exp.Expression = _call("JSONB_EXTRACT_PATH_TEXT", document, *parts)
+                text: exp.Expr = _call("JSONB_EXTRACT_PATH_TEXT", document, *parts)
             else:
                 text = exp.JSONBExtractScalar(this=document, expression=exp.Literal.string("{}"))
-            replacement: exp.Expression = exp.Case(
+            replacement: exp.Expr = exp.Case(
                 this=kind,
                 ifs=[exp.If(this=t, true=exp.Null()) for t in _strings(*_CONTAINERS)],
                 default=text,

@@ -10,6 +10,8 @@ SQL Server gets the T-SQL untranslated.
 
 from __future__ import annotations
 
+from sqlglot.dialects.dialect import Dialect
+
 from ddl.backends import POSTGRESQL, SQLITE
 from queries.dialects.postgres import CtPostgres
 from queries.dialects.reader import CtTsql, reader
@@ -21,6 +23,6 @@ _TARGETS = {SQLITE.name: CtSqlite, POSTGRESQL.name: CtPostgres}
 __all__ = ["CtPostgres", "CtSqlite", "CtTsql", "reader", "target"]
 
 
-def target(backend: str) -> object:
+def target(backend: str) -> str | type[Dialect]:
     """The sqlglot dialect a plan for `backend` is rendered in."""
     return _TARGETS.get(backend, "tsql")

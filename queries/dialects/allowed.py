@@ -6,7 +6,7 @@ from sqlglot import exp
 
 from queries.dialects.reader import TsqlDateName, TsqlFormat
 
-FUNCTIONS: frozenset[type[exp.Expression]] = frozenset(
+FUNCTIONS: frozenset[type[exp.Expr]] = frozenset(
     {
         TsqlFormat,
         TsqlDateName,

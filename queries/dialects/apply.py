@@ -31,11 +31,11 @@ def _inner_names(select: exp.Select) -> set[str]:
     return names
 
 
-def _outer_columns(node: exp.Expression, inner: set[str]) -> list[exp.Column]:
+def _outer_columns(node: exp.Expr, inner: set[str]) -> list[exp.Column]:
     return [c for c in node.find_all(exp.Column) if c.table and c.table not in inner]
 
 
-def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+def _conjuncts(node: exp.Expr | None) -> list[exp.Expr]:
     if node is None:
         return []
     if isinstance(node, exp.And):
@@ -47,11 +47,11 @@ def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
 
 def _split(
     select: exp.Select, inner: set[str]
-) -> tuple[list[tuple[exp.Expression, exp.Column]], list[exp.Expression]]:
+) -> tuple[list[tuple[exp.Expr, exp.Column]], list[exp.Expr]]:
     """(inner expression, outer column) pairs of the correlation, and the other conditions."""
     where = select.args.get("where")
-    pairs: list[tuple[exp.Expression, exp.Column]] = []
-    kept: list[exp.Expression] = []
+    pairs: list[tuple[exp.Expr, exp.Column]] = []
+    kept: list[exp.Expr] = []
     for condition in _conjuncts(where.this if where else None):
         if not _outer_columns(condition, inner):
             kept.append(condition)
@@ -80,7 +80,7 @@ def _check(select: exp.Select, inner: set[str]) -> None:
     ):  # fmt: skip
         raise ValidationError(UNSUPPORTED)
     for key, value in select.args.items():
-        if key != "where" and isinstance(value, exp.Expression | list):
+        if key != "where" and isinstance(value, exp.Expr | list):
             nodes = value if isinstance(value, list) else [value]
             if any(_outer_columns(node, inner) for node in nodes):
                 raise ValidationError(UNSUPPORTED)
@@ -99,7 +99,7 @@ def _decorrelated(lateral: exp.Lateral, order_keys: list[exp.Ordered]) -> exp.Jo
     limit = select.args.get("limit")
     for key in ("limit", "order"):
         body.set(key, None)
-    conditions: list[exp.Expression] = []
+    conditions: list[exp.Expr] = []
     for index, (expression, outer) in enumerate(pairs):
         body.select(exp.alias_(expression.copy(), f"ct_k{index}"), copy=False)
         conditions.append(exp.EQ(this=exp.column(f"ct_k{index}", alias), expression=outer.copy()))
@@ -124,7 +124,7 @@ def _decorrelated(lateral: exp.Lateral, order_keys: list[exp.Ordered]) -> exp.Jo
     return exp.Join(this=source, on=on, side=side)
 
 
-def for_sqlite(tree: exp.Expression, order_keys: object) -> None:
+def for_sqlite(tree: exp.Expr, order_keys: object) -> None:
     """Every APPLY of `tree` as a join; `order_keys(select)` gives usable ORDER BY keys."""
     for lateral in list(tree.find_all(exp.Lateral)):
         join = lateral.parent

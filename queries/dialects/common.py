@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
+
+from ddl.errors import ValidationError
 
 T = exp.DataType.Type
 DATE_KINDS = {
@@ -25,18 +29,19 @@ TEXT_FUNCTIONS = (
 DEFAULT_VARCHAR = 30  # CAST(x AS VARCHAR) without a length, as SQL Server reads it
 
 
-def type_of(node: exp.Expression | None) -> exp.DataType.Type | None:
+def type_of(node: exp.Expr | None) -> exp.DType | None:
     if node is None or node.type is None:
         return None
-    return node.type.this
+    found: exp.DType = node.type.this
+    return found
 
 
-def kind(node: exp.Expression | None) -> str:
+def kind(node: exp.Expr | None) -> str:
     """'date' / 'datetime' / 'datetime2' / 'number' / 'text' / 'unknown'."""
     if isinstance(node, exp.Literal):
         return "text" if node.is_string else "number"
     found = type_of(node)
-    if found in DATE_KINDS:
+    if found is not None and found in DATE_KINDS:
         return DATE_KINDS[found]
     if found in INTEGERS or found in FRACTIONS:
         return "number"
@@ -45,29 +50,43 @@ def kind(node: exp.Expression | None) -> str:
     return "unknown"
 
 
-def is_integer(node: exp.Expression) -> bool:
+def is_money(node: exp.Expr) -> bool:
+    """A MONEY or SMALLMONEY value (a CAST to it): written with two places as text."""
+    return type_of(node) in (T.MONEY, T.SMALLMONEY)
+
+
+def money_style(self: Any, style: exp.Expr | None) -> int:
+    """The style of CONVERT(VARCHAR, money, style), checked now so that a saved query runs."""
+    number = 0 if style is None else literal_int(style)
+    if number not in (0, 1, 2):
+        raise ValidationError(f"CONVERT style {self.sql(style)} of a MONEY value is not supported")
+    return number
+
+
+def is_integer(node: exp.Expr) -> bool:
     if isinstance(node, exp.Literal):
         return not node.is_string and node.is_int
     return type_of(node) in INTEGERS
 
 
-def bare(node: exp.Expression) -> exp.Expression:
+def bare(node: exp.Expr) -> exp.Expr:
     """The user's value under the wrappers sqlglot's T-SQL reader adds (TimeStrToTime, ...)."""
     while isinstance(node, exp.TimeStrToTime | exp.TsOrDsToDate):
         node = node.this
     return node
 
 
-def untext(node: exp.Expression) -> exp.Expression:
+def untext(node: exp.Expr) -> exp.Expr:
     """The value under the CAST(x AS TEXT) sqlglot puts inside LEN / LEFT / RIGHT."""
     if isinstance(node, exp.Cast) and node.to.this == T.TEXT and not node.to.expressions:
-        return node.this
+        inner: exp.Expr = node.this
+        return inner
     return node
 
 
-def unit(node: exp.Expression, key: str = "unit") -> str:
+def unit(node: exp.Expr, key: str = "unit") -> str:
     part = node.args.get(key)
-    return part.name if isinstance(part, exp.Expression) else str(part or "day")
+    return part.name if isinstance(part, exp.Expr) else str(part or "day")
 
 
 def text_length(data_type: exp.DataType) -> int | None:
@@ -82,7 +101,7 @@ def text_length(data_type: exp.DataType) -> int | None:
     return None
 
 
-def literal_int(node: exp.Expression | None, default: int | None = None) -> int | None:
+def literal_int(node: exp.Expr | None, default: int | None = None) -> int | None:
     if isinstance(node, exp.Literal) and not node.is_string and node.is_int:
         return int(node.this)
     if isinstance(node, exp.Neg):

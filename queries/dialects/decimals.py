@@ -11,6 +11,7 @@ shows a DECIMAL column at its scale.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlglot import exp
 
@@ -22,6 +23,7 @@ T = exp.DataType.Type
 _INTEGER_PRECISION = {T.TINYINT: 3, T.SMALLINT: 5, T.INT: 10, T.BIGINT: 19, T.BIT: 1}
 _FLOAT_TYPES = frozenset({T.DOUBLE, T.FLOAT})
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
+_RULES: dict[type[exp.Expr], Callable[[tuple[int, int], tuple[int, int]], tuple[int, int]]]
 _RULES = {exp.Add: rules.add, exp.Sub: rules.add, exp.Mul: rules.multiply,
           exp.Div: rules.divide, exp.Mod: rules.modulo}  # fmt: skip
 _INT_MAX = 2**31 - 1
@@ -30,7 +32,7 @@ _INT_MAX = 2**31 - 1
 Numeric = tuple[str, object] | None
 
 
-def float_literal(node: exp.Expression) -> bool:
+def float_literal(node: exp.Expr) -> bool:
     """`1e0`, `1.5E3`: a float constant in T-SQL (PostgreSQL would read it as numeric)."""
     return isinstance(node, exp.Literal) and not node.is_string and "e" in node.this.lower()
 
@@ -42,7 +44,7 @@ _FLOAT_FUNCTIONS = (
 )  # fmt: skip
 
 
-def is_float(node: exp.Expression) -> bool:
+def is_float(node: exp.Expr) -> bool:
     """A FLOAT value in T-SQL. sqlglot types a decimal constant (`1.50`) as DOUBLE too, and
     everything built from it, so DOUBLE counts only where a FLOAT comes in: a float constant,
     a FLOAT column or cast, a float function, or an operand that is one of these."""
@@ -55,7 +57,7 @@ def is_float(node: exp.Expression) -> bool:
     return any(is_float(child) for child in node.iter_expressions())
 
 
-def precision_of(node: exp.Expression | None) -> tuple[int, int] | None:
+def precision_of(node: exp.Expr | None) -> tuple[int, int] | None:
     """(p, s) of a node this pass typed DECIMAL (or a DECIMAL(p, s) column or cast)."""
     if node is None or node.type is None or node.type.this != T.DECIMAL:
         return None
@@ -70,7 +72,7 @@ def precision_of(node: exp.Expression | None) -> tuple[int, int] | None:
     return (size, 0) if size is not None else None
 
 
-def _classify(node: exp.Expression) -> Numeric:
+def _classify(node: exp.Expr) -> Numeric:
     if isinstance(node, exp.Paren):
         return _classify(node.this)
     if isinstance(node, exp.Neg):
@@ -99,10 +101,14 @@ def _classify(node: exp.Expression) -> Numeric:
 def _as_decimal(numeric: Numeric) -> tuple[int, int]:
     assert numeric is not None
     kind, value = numeric
-    return (int(value), 0) if kind == "int" else value  # type: ignore[return-value,arg-type]
+    if kind == "int":
+        assert isinstance(value, int)
+        return (value, 0)
+    assert isinstance(value, tuple)
+    return (value[0], value[1])
 
 
-def _combine(node: exp.Expression, left: Numeric, right: Numeric) -> Numeric:
+def _combine(node: exp.Expr, left: Numeric, right: Numeric) -> Numeric:
     if left is None or right is None:
         return None
     if "float" in (left[0], right[0]):
@@ -113,31 +119,31 @@ def _combine(node: exp.Expression, left: Numeric, right: Numeric) -> Numeric:
     return ("decimal", rule(_as_decimal(left), _as_decimal(right)))
 
 
-def _set(node: exp.Expression, numeric: Numeric) -> None:
+def _set(node: exp.Expr, numeric: Numeric) -> None:
     if numeric is None or numeric[0] == "int":
         return
     if numeric[0] == "float":
         data_type = exp.DataType.build("DOUBLE")
     else:
-        p, s = numeric[1]  # type: ignore[misc]
+        p, s = _as_decimal(numeric)
         data_type = exp.DataType.build(f"DECIMAL({p}, {s})")
     node.type = data_type
     if isinstance(node.parent, exp.Alias | exp.Paren):
         node.parent.type = data_type
 
 
-def _aggregate(node: exp.Expression) -> None:
+def _aggregate(node: exp.Expr) -> None:
     """SUM of DECIMAL(p, s) is DECIMAL(38, s); AVG is DECIMAL(38, max(s, 6))."""
     inner = _classify(node.this)
     if inner is None or inner[0] != "decimal":
         return
-    _, scale = inner[1]  # type: ignore[misc]
+    _, scale = _as_decimal(inner)
     if isinstance(node, exp.Avg):
         scale = max(scale, rules.MIN_DIVISION_SCALE)
     _set(node, ("decimal", (rules.MAX_PRECISION, scale)))
 
 
-def annotate(tree: exp.Expression) -> None:
+def annotate(tree: exp.Expr) -> None:
     """Type every arithmetic node (innermost first) and SUM / AVG over decimals. A shape this
     pass did not foresee keeps sqlglot's types (the backend's arithmetic), never a 500."""
     try:
@@ -146,7 +152,7 @@ def annotate(tree: exp.Expression) -> None:
         _log.exception("decimal typing skipped")
 
 
-def _annotate(tree: exp.Expression) -> None:
+def _annotate(tree: exp.Expr) -> None:
     nodes = [n for n in tree.walk() if isinstance(n, (*_ARITHMETIC, exp.Sum, exp.Avg))]
     for node in reversed(nodes):  # a pre-order walk reversed: children before parents
         if isinstance(node, exp.Sum | exp.Avg):
@@ -157,5 +163,5 @@ def _annotate(tree: exp.Expression) -> None:
         _set(node, _combine(node, _classify(node.this), _classify(node.expression)))
 
 
-def _numeric_operands(node: exp.Expression) -> bool:
+def _numeric_operands(node: exp.Expr) -> bool:
     return all(common.kind(side) in ("number", "unknown") for side in (node.this, node.expression))

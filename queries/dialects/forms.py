@@ -19,11 +19,11 @@ DEFAULT_MAXRECURSION = 100
 LEVEL = "ct_level"
 
 
-def is_max_recursion(node: exp.Expression) -> bool:
+def is_max_recursion(node: exp.Expr) -> bool:
     return isinstance(node, exp.QueryOption) and node.name.upper() == "MAXRECURSION"
 
 
-def max_recursion(tree: exp.Expression) -> int:
+def max_recursion(tree: exp.Expr) -> int:
     """OPTION (MAXRECURSION n) of the query, else SQL Server's default of 100; 0 = no limit."""
     for option in tree.find_all(exp.QueryOption):
         if option.name.upper() == "MAXRECURSION":
@@ -34,7 +34,7 @@ def max_recursion(tree: exp.Expression) -> int:
     return DEFAULT_MAXRECURSION
 
 
-def after_qualify(tree: exp.Expression, backend: str, recursion: int | None) -> exp.Expression:
+def after_qualify(tree: exp.Expr, backend: str, recursion: int | None) -> exp.Expr:
     """Every rewrite that needs resolved names and types, for `backend` (one that translates
     T-SQL); returns the (possibly new) root."""
     if not backend_for(backend).lateral_joins:
@@ -57,7 +57,7 @@ def after_qualify(tree: exp.Expression, backend: str, recursion: int | None) -> 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
-def _as_date(literal: exp.Expression, kind: str) -> None:
+def _as_date(literal: exp.Expr, kind: str) -> None:
     """A string literal compared with a date, as the text that date is stored as: the date
     alone for a DATE (CAST(x AS DATE), EOMONTH), the date and time otherwise."""
     if isinstance(literal, exp.Literal) and literal.is_string:
@@ -73,25 +73,25 @@ def _as_date(literal: exp.Expression, kind: str) -> None:
         literal.replace(exp.Literal.string(text))
 
 
-def _is_date(node: exp.Expression) -> bool:
+def _is_date(node: exp.Expr) -> bool:
     return common.kind(node) in ("date", "datetime", "datetime2")
 
 
-def _date_literals(tree: exp.Expression) -> None:
+def _date_literals(tree: exp.Expr) -> None:
     """'01/15/2020', '20200115', '2020-01-15' compared with a date mean that instant."""
     for node in list(tree.find_all(*_COMPARISONS)):
         if _is_date(node.this):
             _as_date(node.expression, common.kind(node.this))
         elif _is_date(node.expression):
             _as_date(node.this, common.kind(node.expression))
-    for node in list(tree.find_all(exp.Between)):
-        if _is_date(node.this):
-            _as_date(node.args["low"], common.kind(node.this))
-            _as_date(node.args["high"], common.kind(node.this))
-    for node in list(tree.find_all(exp.In)):
-        if _is_date(node.this):
-            for item in node.expressions:
-                _as_date(item, common.kind(node.this))
+    for between in list(tree.find_all(exp.Between)):
+        if _is_date(between.this):
+            _as_date(between.args["low"], common.kind(between.this))
+            _as_date(between.args["high"], common.kind(between.this))
+    for listed in list(tree.find_all(exp.In)):
+        if _is_date(listed.this):
+            for item in listed.expressions:
+                _as_date(item, common.kind(listed.this))
 
 
 # --- TOP n PERCENT / WITH TIES ----------------------------------------------------------------
@@ -119,7 +119,9 @@ def _order_keys(select: exp.Select) -> list[exp.Ordered]:
 def _top(select: exp.Select) -> exp.Select | None:
     """SELECT TOP n PERCENT / WITH TIES → the same SELECT filtered on ROW_NUMBER / RANK."""
     limit = select.args.get("limit")
-    options = limit.args.get("limit_options") if isinstance(limit, exp.Limit) else None
+    if not isinstance(limit, exp.Limit):
+        return None
+    options = limit.args.get("limit_options")
     if options is None or not (options.args.get("percent") or options.args.get("with_ties")):
         return None
     percent, ties = bool(options.args.get("percent")), bool(options.args.get("with_ties"))
@@ -149,7 +151,7 @@ def _top(select: exp.Select) -> exp.Select | None:
     if percent:  # SQL Server rounds the row count up: (position - 1) * 100 < n * total
         rank = exp.Paren(this=exp.Sub(this=position, expression=exp.Literal.number(1)))
         before = exp.Mul(this=rank, expression=exp.Literal.number(100))
-        condition: exp.Expression = exp.LT(
+        condition: exp.Expr = exp.LT(
             this=before, expression=exp.Mul(this=count, expression=exp.column("ct_total", "ct_top"))
         )
     else:
@@ -171,7 +173,7 @@ def _self_reference(select: exp.Select, name: str) -> str | None:
     return None
 
 
-def _leaves(node: exp.Expression) -> list[exp.Select]:
+def _leaves(node: exp.Expr) -> list[exp.Select]:
     if isinstance(node, exp.Union):
         return [*_leaves(node.this), *_leaves(node.expression)]
     if isinstance(node, exp.Subquery):
@@ -179,7 +181,7 @@ def _leaves(node: exp.Expression) -> list[exp.Select]:
     return [node] if isinstance(node, exp.Select) else []
 
 
-def _next_level(reference: str, backend: str, limit: int) -> exp.Expression:
+def _next_level(reference: str, backend: str, limit: int) -> exp.Expr:
     level = exp.column(LEVEL, reference)
     following = exp.Add(this=level, expression=exp.Literal.number(1))
     if backend_for(backend).python_functions:
@@ -199,7 +201,7 @@ def _next_level(reference: str, backend: str, limit: int) -> exp.Expression:
     )  # fmt: skip
 
 
-def _guard_recursion(tree: exp.Expression, backend: str, limit: int) -> None:
+def _guard_recursion(tree: exp.Expr, backend: str, limit: int) -> None:
     """Each recursive CTE carries its level; a row past `limit` levels fails the query."""
     for with_ in tree.find_all(exp.With):
         if not with_.args.get("recursive"):

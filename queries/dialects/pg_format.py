@@ -34,7 +34,7 @@ def date_pattern(pattern: str) -> str:
         elif len(token) >= 2 and token[0] in "'\"" and token[-1] == token[0]:
             out.append(_quote(token[1:-1]))
         else:
-            out.append(_quote(token[1:] if token.startswith("\\") else token))
+            out.append(_quote(token.removeprefix("\\")))
     return "".join(out)
 
 

@@ -24,8 +24,8 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def before_qualify(
-    tree: exp.Expression, tables: Mapping[str, TableDef], backend: str
-) -> exp.Expression:
+    tree: exp.Expr, tables: Mapping[str, TableDef], backend: str
+) -> exp.Expr:
     if not backend_for(backend).translates_tsql and tree.find(exp.Pivot) is not None:
         # T-SQL runs as written there, but sqlglot cannot resolve names through a PIVOT
         raise ValidationError(
@@ -45,7 +45,7 @@ def before_qualify(
     return tree
 
 
-def _source_columns(source: exp.Expression, tables: Mapping[str, TableDef]) -> list[str]:
+def _source_columns(source: exp.Expr, tables: Mapping[str, TableDef]) -> list[str]:
     if isinstance(source, exp.Subquery):
         select = source.this
         if not isinstance(select, exp.Select) or any(
@@ -62,18 +62,18 @@ def _source_columns(source: exp.Expression, tables: Mapping[str, TableDef]) -> l
     return [definition.key_column, *(c.ColumnName for c in definition.columns)]
 
 
-def _bare_source(source: exp.Expression, alias: str) -> exp.Expression:
+def _bare_source(source: exp.Expr, alias: str) -> exp.Expr:
     copy = source.copy()
     copy.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
     return copy
 
 
-def _alias(pivot: exp.Pivot, source: exp.Expression, default: str) -> str:
+def _alias(pivot: exp.Pivot, source: exp.Expr, default: str) -> str:
     alias = pivot.args.get("alias")
     return alias.name if alias is not None else (source.alias or default)
 
 
-def _value(name: str, backend: str) -> exp.Expression:
+def _value(name: str, backend: str) -> exp.Expr:
     """The IN list's [name] as a value: PostgreSQL casts a quoted literal to the column's type;
     SQLite compares numbers with numbers."""
     if backend_for(backend).dynamic_typing and _NUMBER.fullmatch(name):
@@ -82,8 +82,8 @@ def _value(name: str, backend: str) -> exp.Expression:
 
 
 def _pivot(
-    pivot: exp.Pivot, source: exp.Expression, tables: Mapping[str, TableDef], backend: str
-) -> exp.Expression:
+    pivot: exp.Pivot, source: exp.Expr, tables: Mapping[str, TableDef], backend: str
+) -> exp.Expr:
     aggregate = pivot.expressions[0]
     field = pivot.args["fields"][0]
     if not isinstance(aggregate, exp.AggFunc) or not isinstance(field, exp.In):
@@ -92,7 +92,7 @@ def _pivot(
     spread = field.this
     used = {fold(spread.name)} | {fold(c.name) for c in value.find_all(exp.Column)}
     groups = [c for c in _source_columns(source, tables) if fold(c) not in used]
-    projections: list[exp.Expression] = [exp.column(c, "ct_src") for c in groups]
+    projections: list[exp.Expr] = [exp.column(c, "ct_src") for c in groups]
     for item in field.expressions:
         name = item.name if isinstance(item, exp.Column | exp.Identifier) else item.this
         name = str(name)
@@ -109,7 +109,7 @@ def _pivot(
         this=exp.to_identifier(_alias(pivot, source, "pvt"))))  # fmt: skip
 
 
-def _qualified(value: exp.Expression) -> exp.Expression:
+def _qualified(value: exp.Expr) -> exp.Expr:
     copy = value.copy()
     for column in copy.find_all(exp.Column):
         column.set("table", exp.to_identifier("ct_src"))
@@ -119,8 +119,8 @@ def _qualified(value: exp.Expression) -> exp.Expression:
 
 
 def _unpivot(
-    pivot: exp.Pivot, source: exp.Expression, tables: Mapping[str, TableDef]
-) -> exp.Expression:
+    pivot: exp.Pivot, source: exp.Expr, tables: Mapping[str, TableDef]
+) -> exp.Expr:
     value_name = pivot.expressions[0].name
     field = pivot.args["fields"][0]
     label = field.this.name
@@ -136,7 +136,7 @@ def _unpivot(
             exp.alias_(column.copy(), value_name),
         ).from_(_bare_source(source, "ct_src"))
         branches.append(select.where(exp.Not(this=exp.Is(this=column, expression=exp.Null()))))
-    union: exp.Expression = branches[0]
+    union: exp.Expr = branches[0]
     for branch in branches[1:]:
         union = exp.Union(this=union, expression=branch, distinct=False)
     return exp.Subquery(this=union, alias=exp.TableAlias(

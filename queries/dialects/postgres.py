@@ -35,7 +35,7 @@ _INTERVALS = {
 _SECONDS = {"hour": 3600, "minute": 60, "second": 1}
 
 
-def _ts(self: PostgresGenerator, node: exp.Expression) -> str:
+def _ts(self: PostgresGenerator, node: exp.Expr) -> str:
     """A date argument as a timestamp; a literal is read as SQL Server reads it, here."""
     value = common.bare(node)
     if isinstance(value, exp.Literal) and value.is_string:
@@ -122,7 +122,7 @@ def float_text(sql: str) -> str:
     )
 
 
-def _is_float(node: exp.Expression) -> bool:
+def _is_float(node: exp.Expr) -> bool:
     return decimals.is_float(node)
 
 
@@ -145,6 +145,10 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
     fraction = common.type_of(value) in common.FRACTIONS or (
         isinstance(value, exp.Literal) and not value.is_string and not value.is_int
     )
+    if target.this in common.TEXTS and common.is_money(value):
+        return _money_text(self, value, 0, common.text_length(target))
+    if target.this in (common.T.MONEY, common.T.SMALLMONEY):  # not PostgreSQL's own money
+        return f"CAST({self.sql(value)} AS NUMERIC(19, 4))"
     if target.this == common.T.BIT:  # bit: 1 / 0, which the answer shows as true / false
         return f"CAST({self.sql(value)} AS BOOLEAN)"
     if target.this in common.TEXTS and source not in ("datetime", "datetime2", "date"):
@@ -163,8 +167,21 @@ def _cast(self: PostgresGenerator, node: exp.Cast) -> str:
     return PostgresGenerator.cast_sql(self, node)
 
 
+def _money_text(
+    self: PostgresGenerator, value: exp.Expr, style: int, length: int | None
+) -> str:
+    """MONEY as SQL Server writes it: two places (style 0), with thousands separators (1), four
+    places (2); see tsql_numbers.money_text."""
+    rounded = f"ROUND(CAST({self.sql(value)} AS NUMERIC), {4 if style == 2 else 2})"
+    text = (
+        f"TO_CHAR({rounded}, 'FM999,999,999,999,999,990.00')" if style == 1
+        else f"CAST({rounded} AS TEXT)"
+    )  # fmt: skip
+    return f"LEFT({text}, {length or 30})"
+
+
 def _styled(
-    self: PostgresGenerator, value: exp.Expression, style: int, length: int | None, kind: str
+    self: PostgresGenerator, value: exp.Expr, style: int, length: int | None, kind: str
 ) -> str:
     ts = _ts(self, value)
     fraction = "MS" if kind == "datetime" else "US"
@@ -203,6 +220,8 @@ def _convert(self: PostgresGenerator, node: exp.Convert) -> str:
         return _parse_styled(self, value, style, target)
     if style is None or target.this not in common.TEXTS:
         return _cast(self, exp.Cast(this=value, to=target, safe=node.args.get("safe")))
+    if common.is_money(value):
+        return _money_text(self, value, common.money_style(self, style), common.text_length(target))
     number = common.literal_int(style)
     if number is None or number not in DATE_STYLES:
         raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")
@@ -216,7 +235,7 @@ _STYLE_PATTERNS = {"mdy": "MM{0}DD{0}YYYY", "dmy": "DD{0}MM{0}YYYY", "ymd": "YYY
 
 
 def _parse_styled(
-    self: PostgresGenerator, value: exp.Expression, style: exp.Expression, target: exp.DataType
+    self: PostgresGenerator, value: exp.Expr, style: exp.Expr, target: exp.DataType
 ) -> str:
     """CONVERT(DATETIME, text, style): a literal is read now, a column by TO_TIMESTAMP."""
     number = common.literal_int(style)
@@ -294,7 +313,7 @@ def _dateadd(self: PostgresGenerator, node: exp.DateAdd) -> str:
     return f"({_ts(self, node.this)} + {number} * INTERVAL '{_INTERVALS[kind]}')"
 
 
-def _datepart(self: PostgresGenerator, part: str, node: exp.Expression) -> str:
+def _datepart(self: PostgresGenerator, part: str, node: exp.Expr) -> str:
     kind = part_name(part)
     ts = _ts(self, node)
     simple = {
@@ -336,7 +355,7 @@ def _eomonth(self: PostgresGenerator, node: exp.LastDay) -> str:
     return f"CAST({start} + ({months} + 1) * INTERVAL '1 month' - INTERVAL '1 day' AS DATE)"
 
 
-def _text(self: PostgresGenerator, node: exp.Expression) -> str:
+def _text(self: PostgresGenerator, node: exp.Expr) -> str:
     return f"CAST({self.sql(common.untext(node))} AS TEXT)"
 
 
@@ -415,11 +434,23 @@ def _avg(self: PostgresGenerator, node: exp.Avg) -> str:
     return f"CAST(TRUNC({average}) AS BIGINT)"
 
 
+def _sum(self: PostgresGenerator, node: exp.Sum) -> str:
+    """SUM of integers is an integer in SQL Server; PostgreSQL's SUM(bigint) is NUMERIC, which
+    would make `SUM(Qty) / COUNT(*)` a decimal division. Over a window the cast goes around
+    the whole window expression (see _window)."""
+    total = self.func("SUM", node.this)
+    if not common.is_integer(node.this) or isinstance(node.parent, exp.Window):
+        return total
+    return f"CAST({total} AS BIGINT)"
+
+
 def _window(self: PostgresGenerator, node: exp.Window) -> str:
     rendered = PostgresGenerator.window_sql(self, node)
-    average = node.this
-    if isinstance(average, exp.Avg) and common.is_integer(average.this):
+    inner = node.this
+    if isinstance(inner, exp.Avg) and common.is_integer(inner.this):
         return f"CAST(TRUNC({rendered}) AS BIGINT)"
+    if isinstance(inner, exp.Sum) and common.is_integer(inner.this):
+        return f"CAST({rendered} AS BIGINT)"
     return rendered
 
 
@@ -451,7 +482,7 @@ def _length(self: PostgresGenerator, node: exp.Length) -> str:
     return f"LENGTH(RTRIM({_text(self, node.this)}))"
 
 
-def _scale_of(node: exp.Expression) -> int:
+def _scale_of(node: exp.Expr) -> int:
     decimal = decimals.precision_of(node)
     if decimal is not None:
         return decimal[1]
@@ -478,7 +509,7 @@ def _exact(operator: str, natural: Any) -> Any:
     """+ - *: PostgreSQL's NUMERIC is exact; only a result past 38 digits, whose scale SQL
     Server reduces, is rounded to that scale."""
 
-    def render(self: PostgresGenerator, node: exp.Expression) -> str:
+    def render(self: PostgresGenerator, node: exp.Binary) -> str:
         text = self.binary(node, operator)
         decimal = decimals.precision_of(node)
         if decimal is None or natural(_scale_of(node.this), _scale_of(node.expression)) <= (
@@ -491,7 +522,7 @@ def _exact(operator: str, natural: Any) -> Any:
 
 
 def _concat(function: str) -> Any:
-    def render(self: PostgresGenerator, node: exp.Expression) -> str:
+    def render(self: PostgresGenerator, node: exp.Expr) -> str:
         parts = [
             float_text(self.sql(arg)) if _is_float(arg) else self.sql(arg)
             for arg in node.expressions
@@ -501,7 +532,7 @@ def _concat(function: str) -> Any:
     return render
 
 
-def _str(self: PostgresGenerator, args: list[exp.Expression]) -> str:
+def _str(self: PostgresGenerator, args: list[exp.Expr]) -> str:
     """STR(float[, length[, decimal]]): rounded to `decimal` places (at most 16), right-aligned
     in `length` (10) characters, stars when the integer part does not fit (docs: str-
     transact-sql; fewer places are shown when only they do not fit)."""
@@ -525,7 +556,7 @@ def _str(self: PostgresGenerator, args: list[exp.Expression]) -> str:
 
 
 class CtPostgresGenerator(PostgresGenerator):
-    TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Any]] = {
         **PostgresGenerator.TRANSFORMS,
         exp.Cast: _cast,
         exp.TryCast: _cast,
@@ -557,6 +588,7 @@ class CtPostgresGenerator(PostgresGenerator):
         exp.CurrentTimestamp: lambda self, node: "LOCALTIMESTAMP",
         exp.Uuid: lambda self, node: "GEN_RANDOM_UUID()",
         exp.Avg: _avg,
+        exp.Sum: _sum,
         exp.Window: _window,
         exp.DateFromParts: lambda self, node: "MAKE_DATE({})".format(
             ", ".join(f"CAST({self.sql(node.args[k])} AS INT)" for k in ("year", "month", "day"))

@@ -34,7 +34,7 @@ def _format(args: list[Any]) -> TsqlFormat:
 
 def _datename(args: list[Any]) -> TsqlDateName:
     part = seq_get(args, 0)
-    name = part.name if isinstance(part, exp.Expression) else str(part)
+    name = part.name if isinstance(part, exp.Expr) else str(part)
     return TsqlDateName(this=exp.var(name), expression=seq_get(args, 1))
 
 
@@ -54,12 +54,14 @@ class CtTsql(TSQL):
     Parser = CtTsqlParser
 
 
-def written_name(node: exp.Expression) -> str:
+def written_name(node: exp.Expr) -> str:
     """A function's name as the user wrote it (upper-cased), else sqlglot's name for it."""
     name = node.meta.get("tsql_name") if node.meta else None
     if isinstance(node, exp.Anonymous):
         return str(node.this).upper()
-    return str(name).upper() if name else node.sql_name()
+    if name:
+        return str(name).upper()
+    return node.sql_name() if isinstance(node, exp.Func) else node.key.upper()
 
 
 # What they return, for sqlglot's type annotation (so `DATENAME(...) + ' '` is concatenation).

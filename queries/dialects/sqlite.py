@@ -34,7 +34,7 @@ _NUMBER_TARGETS = {
 }  # fmt: skip
 
 
-def source_name(value: exp.Expression) -> str:
+def source_name(value: exp.Expr) -> str:
     """How SQL Server names the text type of `value` in a conversion message."""
     national = isinstance(value, exp.National) or common.type_of(value) in (
         common.T.NVARCHAR,
@@ -43,7 +43,7 @@ def source_name(value: exp.Expression) -> str:
     return "nvarchar" if national else "varchar"
 
 
-def _read_text(value: exp.Expression, target: str, safe: bool) -> exp.Expression:
+def _read_text(value: exp.Expr, target: str, safe: bool) -> exp.Expr:
     """Text becoming a number is read by SQL Server's rules (SQLite's CAST reads 'x' as 0):
     CAST fails with SQL Server's message, TRY_CAST gives NULL."""
     function = "ct_try_number" if safe else "ct_to_number"
@@ -52,7 +52,7 @@ def _read_text(value: exp.Expression, target: str, safe: bool) -> exp.Expression
     )
 
 
-def _text_of_number(self: SQLiteGenerator, value: exp.Expression) -> str | None:
+def _text_of_number(self: SQLiteGenerator, value: exp.Expr) -> str | None:
     """A FLOAT as SQL Server writes it (6 significant digits), a DECIMAL at its scale."""
     if decimals.is_float(value) and not isinstance(value, exp.Literal):
         return self.func("ct_float_text", value)
@@ -75,7 +75,10 @@ def _cast(self: SQLiteGenerator, node: exp.Cast) -> str:
             style = exp.Literal.number(0 if source == "datetime" else 121)
             width = exp.Literal.number(length or 8000)
             return self.func("ct_convert", value, style, width, _lit(source))
-        text = _text_of_number(self, value) or f"CAST({self.sql(value)} AS TEXT)"
+        if common.is_money(value):
+            text = self.func("ct_money_text", value, exp.Literal.number(0))
+        else:
+            text = _text_of_number(self, value) or f"CAST({self.sql(value)} AS TEXT)"
         return f"SUBSTR({text}, 1, {length})" if length else text
     if node.args.get("safe") and target.this in common.DATE_KINDS and source in ("text", "unknown"):
         kind = "date" if target.this == common.T.DATE else "datetime"
@@ -102,6 +105,11 @@ def _convert(self: SQLiteGenerator, node: exp.Convert) -> str:
         return self.func("ct_parse_styled", value, style, _lit(kind))
     if style is None or target.this not in common.TEXTS:
         return _cast(self, exp.Cast(this=value, to=target, safe=node.args.get("safe")))
+    if common.is_money(value):
+        money = exp.Literal.number(common.money_style(self, style))
+        text = self.func("ct_money_text", value, money)
+        length = common.text_length(target) or 30
+        return f"SUBSTR({text}, 1, {length})"
     number = common.literal_int(style)
     if number is None or number not in DATE_STYLES:
         raise ValidationError(f"CONVERT style {self.sql(style)} is not supported")
@@ -150,7 +158,7 @@ def _part(name: str) -> Transform:
 
 def _eomonth(self: SQLiteGenerator, node: exp.LastDay) -> str:
     inner = node.this
-    months: exp.Expression = exp.Literal.number(0)
+    months: exp.Expr = exp.Literal.number(0)
     if isinstance(inner, exp.DateAdd):
         inner, months = inner.this, inner.expression
     return self.func("ct_eomonth", common.bare(inner), months)
@@ -160,7 +168,7 @@ def _string_agg(self: SQLiteGenerator, node: exp.GroupConcat) -> str:
     value, separator = node.this, node.args.get("separator") or _lit(",")
     if not isinstance(value, exp.Order):
         return self.func("GROUP_CONCAT", value, separator)
-    keys: list[exp.Expression] = []
+    keys: list[exp.Expr] = []
     for ordered in value.expressions:
         keys += [exp.Literal.number(1 if ordered.args.get("desc") else 0), ordered.this]
     return self.func("ct_string_agg", value.this, separator, *keys)
@@ -212,7 +220,7 @@ def _xor(self: SQLiteGenerator, node: exp.BitwiseXor) -> str:
 
 
 def _rename(name: str, *keys: str) -> Transform:
-    def render(self: SQLiteGenerator, node: exp.Expression) -> str:
+    def render(self: SQLiteGenerator, node: exp.Expr) -> str:
         args = [common.untext(node.args[key]) if key == "this" else node.args.get(key)
                 for key in keys]  # fmt: skip
         return self.func(name, *args)
@@ -224,7 +232,7 @@ _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
 _SIMPLE = (exp.Column, exp.Literal, exp.Placeholder, exp.Parameter)
 
 
-def _in_decimal_arithmetic(node: exp.Expression) -> bool:
+def _in_decimal_arithmetic(node: exp.Expr) -> bool:
     """Inside a larger DECIMAL + - * (through parentheses), which rounds the whole at its end."""
     parent = node.parent
     while isinstance(parent, exp.Paren):
@@ -234,7 +242,7 @@ def _in_decimal_arithmetic(node: exp.Expression) -> bool:
     )
 
 
-def _divisor(self: SQLiteGenerator, node: exp.Expression) -> str:
+def _divisor(self: SQLiteGenerator, node: exp.Expr) -> str:
     """The divisor, failing as SQL Server does when it is zero (SQLite answers NULL): a
     non-zero constant as it is, a column or parameter checked in SQL, anything else once."""
     value = node.unnest()
@@ -246,7 +254,7 @@ def _divisor(self: SQLiteGenerator, node: exp.Expression) -> str:
     return self.func("ct_nonzero", node)
 
 
-def _is_simple(node: exp.Expression) -> bool:
+def _is_simple(node: exp.Expr) -> bool:
     value = node.unnest()
     if isinstance(value, exp.Cast):
         value = value.this
@@ -283,7 +291,7 @@ def _arithmetic(operator: str) -> Any:
     operation and a decimal division is done exactly and cut to its scale); a zero divisor
     fails."""
 
-    def render(self: SQLiteGenerator, node: exp.Expression) -> str:
+    def render(self: SQLiteGenerator, node: exp.Binary) -> str:
         decimal = decimals.precision_of(node)
         if isinstance(node, exp.Div) and decimal is not None:
             return _decimal_division(self, node, decimal[1])
@@ -304,19 +312,22 @@ def _arithmetic(operator: str) -> Any:
     return render
 
 
-def _as_written(values: list[exp.Expression]) -> list[exp.Expression]:
+def _as_written(values: list[exp.Expr]) -> list[exp.Expr]:
     """CONCAT's arguments: a decimal literal as written ('1.50'), not as SQLite's REAL would
     print it; a DECIMAL expression at its scale ('10.5000'); a float is written by ct_concat."""
-    written: list[exp.Expression] = []
+    written: list[exp.Expr] = []
     for value in values:
         decimal = decimals.precision_of(value)
         if isinstance(value, exp.Literal) and not value.is_string:
-            value = _lit(value.this)
+            written.append(_lit(value.this))
         elif decimal is not None:
-            value = exp.Anonymous(
-                this="ct_decimal_text", expressions=[value, exp.Literal.number(decimal[1])]
+            written.append(
+                exp.Anonymous(
+                    this="ct_decimal_text", expressions=[value, exp.Literal.number(decimal[1])]
+                )
             )
-        written.append(value)
+        else:
+            written.append(value)
     return written
 
 
@@ -327,7 +338,7 @@ def _charindex(self: SQLiteGenerator, node: exp.StrPosition) -> str:
 
 class CtSqliteGenerator(SQLiteGenerator):
     VALUES_AS_TABLE = False  # (VALUES ...) AS t(x): SELECT ... AS x UNION ALL ..., names kept
-    TRANSFORMS: ClassVar[dict[type[exp.Expression], Any]] = {
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Any]] = {
         **SQLiteGenerator.TRANSFORMS,
         exp.Cast: _cast,
         exp.TryCast: _cast,

@@ -4,7 +4,7 @@ saved-query translation for SQLite (queries/dialects/sqlite.py) calls them by `c
 
 A function that fails (a date SQL Server could not read, a division by zero) raises; SQLite
 then reports only "user-defined function raised exception", so the reason is kept per thread
-and `last_error()` gives run.py a message of ours to return instead.
+and the SQLite backend's `query_error` returns it (ddl/backends/sqlite.py `function_failure`).
 """
 
 from __future__ import annotations
@@ -12,39 +12,27 @@ from __future__ import annotations
 import functools
 import math
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from ddl import collation
+from ddl.backends.common import MAXRECURSION_MESSAGE
+from ddl.backends.sqlite import note_function_failure
 from ddl.errors import CustomTablesError
 from queries.dialects import tsql_dates as dates
 from queries.dialects import tsql_format as fmt
 from queries.dialects import tsql_numbers as numbers
 from queries.dialects import tsql_strings as text
 
-_local = threading.local()
-MAXRECURSION_MESSAGE = (
-    "The statement terminated: the maximum recursion {limit} has been exhausted before "
-    "statement completion (raise it with OPTION (MAXRECURSION n), 0 for no limit)"
-)
-
 
 class FunctionFailed(Exception):
     """Raised inside a function; its message is ours and safe to show."""
 
 
-def last_error() -> str | None:
-    """The message of the last function that failed on this thread, once."""
-    message = getattr(_local, "message", None)
-    _local.message = None
-    return message
-
-
 def _guarded(function: Callable[..., Any], nulls: bool = True) -> Callable[..., Any]:
-    """NULL in → NULL out (as SQL Server's functions), and failures kept for `last_error`."""
+    """NULL in → NULL out (as SQL Server's functions), and failures kept for the error message."""
 
     @functools.wraps(function)
     def call(*args: Any) -> Any:
@@ -53,10 +41,10 @@ def _guarded(function: Callable[..., Any], nulls: bool = True) -> Callable[..., 
         try:
             return function(*args)
         except FunctionFailed as error:
-            _local.message = str(error)
+            note_function_failure(str(error))
             raise
         except (ValueError, ArithmeticError, OverflowError, CustomTablesError) as error:
-            _local.message = _reason(error)
+            note_function_failure(_reason(error))
             raise
 
     return call
@@ -222,6 +210,7 @@ _SCALARS: dict[str, tuple[int, Callable[..., Any], bool]] = {
     "ct_try_date": (2, _try_date, True),
     "ct_sortkey_cs": (1, _sortkey_cs, True),
     "ct_decimal_text": (2, lambda v, s: numbers.decimal_text(v, int(s)), True),
+    "ct_money_text": (2, lambda v, s: numbers.money_text(v, int(s)), True),
     "ct_nonzero": (1, numbers.nonzero, True),
     "ct_to_number": (3, numbers.read_number, True),
     "ct_try_number": (3, numbers.try_number, True),
@@ -288,7 +277,7 @@ class _StringAgg:
         try:
             self._step(value, separator, *keys)
         except FunctionFailed as error:
-            _local.message = str(error)
+            note_function_failure(str(error))
             raise
 
     def _step(self, value: Any, separator: Any, *keys: Any) -> None:

@@ -208,7 +208,7 @@ def _date_token(value: datetime, token: str) -> str:
         return table[token]
     if len(token) >= 2 and token[0] in "'\"" and token[-1] == token[0]:
         return token[1:-1]
-    return token[1:] if token.startswith("\\") else token
+    return token.removeprefix("\\")
 
 
 def format_date(value: datetime | date, pattern: str) -> str:

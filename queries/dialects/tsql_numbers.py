@@ -100,6 +100,17 @@ def decimal_text(value: Any, scale: int) -> str:
     return f"{number:f}"
 
 
+MONEY_STYLES = (0, 1, 2)
+
+
+def money_text(value: Any, style: int) -> str:
+    """A MONEY value as CONVERT(VARCHAR, value, style) writes it: style 0 with two places
+    ('5200.50'), 1 with thousands separators ('5,200.50'), 2 with four places ('5200.5000')."""
+    places = 4 if style == 2 else 2
+    number = _exact(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, _CONTEXT)
+    return f"{number:,f}" if style == 1 else f"{number:f}"
+
+
 def decimal_divide(dividend: Any, divisor: Any, scale: int) -> Any:
     """e1 / e2 for decimals: exact on the operands' digits, cut (not rounded) to the result's
     scale, as SQL Server does (1.67574 / 10000 as DECIMAL(38, 6) is 0.000167)."""
