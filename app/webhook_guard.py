@@ -50,21 +50,42 @@ def check_url(text: str) -> httpx.URL:
         raise RefusedTarget(f"Url must be an http or https URL of at most {MAX_URL} characters")
     try:
         url = httpx.URL(text.strip())
-    except (httpx.InvalidURL, ValueError, TypeError):
+        host = url.host  # decoded on access: an A-label such as 'xn--' raises here (IDNAError)
+    except (httpx.InvalidURL, ValueError, TypeError):  # IDNAError is a ValueError
         raise RefusedTarget("Url is not a valid URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not host:
         raise RefusedTarget("Url must be an http or https URL with a host")
     if url.userinfo:
         raise RefusedTarget("Url must not carry a user name or password")
     return url
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits (IPv4-compatible, SIIT's
+# IPv4-translated, NAT64's well-known prefix): a host or gateway that translates them reaches
+# that IPv4 address, so it is the one judged. Python 3.11 calls them (and the deprecated
+# site-local fec0::/10, and NAT64's local-use prefix, whose embedding varies) global.
+_CARRY_IPV4 = tuple(map(ipaddress.IPv6Network, ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96")))
+_NEVER_PUBLIC = tuple(map(ipaddress.IPv6Network, ("fec0::/10", "64:ff9b:1::/48")))
+
+
+def _as_judged(address: IpAddress) -> IpAddress | None:
+    """The address whose reach decides (an embedded IPv4 one), None when never public."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return address
+    if any(address in network for network in _NEVER_PUBLIC):
+        return None
+    embedded = address.ipv4_mapped or address.sixtofour
+    if embedded is None and any(address in network for network in _CARRY_IPV4):
+        embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return embedded or address
+
+
 def is_public(address: IpAddress) -> bool:
     """True for an address on the public internet (not private, loopback, link-local,
-    multicast, reserved or unspecified; an IPv4-mapped IPv6 address is judged as IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    multicast, reserved or unspecified; an IPv6 form that embeds an IPv4 address (mapped,
+    compatible, translated, 6to4, NAT64) is judged by that IPv4 address)."""
+    judged = _as_judged(address)
+    return judged is not None and judged.is_global and not judged.is_multicast
 
 
 def _addresses(url: httpx.URL) -> list[IpAddress]:

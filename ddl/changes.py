@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ddl.outbox import events
+from ddl.outbox import TABLE_CREATED, events
 from ddl.types import TypeId, output_converter
 
 _encoder = msgspec.json.Encoder(decimal_format="number")
@@ -106,6 +106,16 @@ def after(conn: sa.Connection, stream: str, seq: int, limit: int) -> list[Stored
         .limit(limit)
     )
     return [_stored(row) for row in conn.execute(query)]
+
+
+def born_at(conn: sa.Connection, stream: str) -> int:
+    """The number of the stream's newest `table.created` event (0 when none is kept). A v3
+    stream follows the table's name, so events before it are an earlier table's, which the
+    current table's read roles say nothing about: the change stream starts here at the
+    earliest."""
+    found = conn.execute(sa.select(sa.func.max(events.c.stream_seq)).where(
+        events.c.stream == stream, events.c.event == TABLE_CREATED)).scalar()  # fmt: skip
+    return int(found or 0)
 
 
 def last_seq(conn: sa.Connection, stream: str) -> int:

@@ -144,12 +144,13 @@ class WebhooksController(Controller):
 def _start(request: Request[object, object, object], last: str | None) -> int | None:
     """The position after which to send: Last-Event-ID (header, or the query parameter for
     clients that cannot set headers); None: from now on."""
-    value = request.headers.get("last-event-id") or last
-    if value is None or not value.strip():
+    value = (request.headers.get("last-event-id") or last or "").strip()
+    if not value:
         return None
-    if not value.strip().isdigit() or len(value.strip()) > 18:
+    # ASCII first: `isdigit` also holds for '²' or '①', which `int` refuses
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise ValidationError("Last-Event-ID must be the id of an event of this stream")
-    return int(value.strip())
+    return int(value)
 
 
 def _frame(event: changes.StoredEvent) -> bytes:
@@ -160,8 +161,10 @@ def _frame(event: changes.StoredEvent) -> bytes:
     )
 
 
-async def _events(space: TenantSpace, stream: str, after: int | None, seconds: float
-                  ) -> AsyncIterator[bytes]:  # fmt: skip
+async def _events(space: TenantSpace, stream: str, after: int | None, first: int,
+                  seconds: float) -> AsyncIterator[bytes]:  # fmt: skip
+    """Frames from after `after` (never before `first`, the current table's first event) until
+    `seconds` pass or the table is deleted (a table made again may have other read roles)."""
     def read(position: int) -> list[changes.StoredEvent]:
         with space.read() as conn:
             return changes.after(conn, stream, position, STREAM_BATCH)
@@ -171,6 +174,7 @@ async def _events(space: TenantSpace, stream: str, after: int | None, seconds: f
             return changes.last_seq(conn, stream)
 
     position = after if after is not None else await anyio.to_thread.run_sync(newest)
+    position = max(position, first - 1)
     yield b"retry: 2000\n\n"
     deadline = anyio.current_time() + seconds
     quiet_since = anyio.current_time()
@@ -179,6 +183,8 @@ async def _events(space: TenantSpace, stream: str, after: int | None, seconds: f
         for event in found:
             position = event.stream_seq
             yield _frame(event)
+            if event.event == outbox.TABLE_DELETED:
+                return
         if len(found) == STREAM_BATCH:
             continue
         now = anyio.current_time()
@@ -219,17 +225,18 @@ class ChangesController(Controller):
     ) -> Stream:
         after = _start(request, last_event_id)
 
-        def table() -> TenantSpace:
+        stream = outbox.v3_stream(table_name)
+
+        def table() -> tuple[TenantSpace, int]:
             space = tenancy.space(principal.tenant)
             with space.read() as conn:
                 definition = catalog.get_table(conn, table_name)
-            require_read(principal.caller, definition)
-            return space
+                require_read(principal.caller, definition)
+                return space, changes.born_at(conn, stream)
 
-        space = await anyio.to_thread.run_sync(table)
-        stream = outbox.v3_stream(table_name)
+        space, first = await anyio.to_thread.run_sync(table)
         return Stream(
-            _events(space, stream, after, stream_seconds),
+            _events(space, stream, after, first, stream_seconds),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
