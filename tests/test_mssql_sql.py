@@ -112,6 +112,11 @@ class _NoRows:
         return iter(())
 
 
+def _is_event(sql: str) -> bool:
+    """A statement of the change events: the outbox and the webhook deliveries it fans out to."""
+    return any(name in sql for name in ("_ct_event", "_ct_webhook", "_ct_deliver"))
+
+
 class RecordingConnection:
     """Stands in for a SQLAlchemy Connection to SQL Server: compiles what the engine executes
     with the real mssql dialect and records (sql, parameters); every query finds nothing."""
@@ -133,6 +138,20 @@ class RecordingConnection:
     def exec_driver_sql(self, sql: str, parameters: Any = None) -> _NoRows:
         self.log.append((sql, parameters))
         return _NoRows()
+
+    @property
+    def data_log(self) -> list[tuple[str, Any]]:
+        """The statements on tables and catalog, without the change events (outbox) that every
+        write also records on the same connection."""
+        return [entry for entry in self.log if not _is_event(entry[0])]
+
+    @property
+    def event_log(self) -> list[tuple[str, Any]]:
+        return [entry for entry in self.log if _is_event(entry[0])]
+
+    def get_execution_options(self) -> dict[str, Any]:
+        """What a tenant space's connection carries: its schema in place of the catalog's."""
+        return {"schema_translate_map": {CATALOG_SCHEMA: self.space.schema}}
 
 
 # --- engine and types ---------------------------------------------------------------------------
@@ -329,7 +348,8 @@ def test_batch_upsert_binds_what_pyodbc_needs(space: TenantSpace) -> None:
     result = write_batch(connection, table, WriteOperation.UPSERT_MANY, batch)
     assert (result.inserted, result.updated) == (4, 0)
 
-    (probe, probe_params), *merges = connection.log
+    (probe, probe_params), *merges = connection.data_log
+    assert connection.event_log, "the batch's change event is written on the same connection"
     assert probe == (
         "SELECT count(*) FROM OPENJSON(?) WITH (k NVARCHAR(36) '$') AS j\n"
         f"WHERE EXISTS (SELECT 1 FROM {SCHEMA}.[Product] AS t WHERE t.[Oid] = j.k)"
@@ -462,7 +482,8 @@ def test_catalog_and_audit_statements(space: TenantSpace) -> None:
     catalog.delete_definition(connection, stored)
     audit.record(connection, "admin", "table.created", "table", resource_name="Product")
     audit.list_events(connection, limit=20, offset=40)
-    (lock, lock_params), insert, update, delete, record, events = connection.log
+    (lock, lock_params), insert, update, delete, record, events = connection.data_log
+    assert connection.event_log, "the audited table change is also a change event"
     assert "WITH (XLOCK, HOLDLOCK, ROWLOCK)" in lock
     assert lock_params == {"name_key_1": "product"}
     assert insert[0].startswith(f"INSERT INTO {SCHEMA}._ct_tables (id, name, name_key,")
