@@ -41,6 +41,7 @@ from ddl.space import TenantSpace
 log = logging.getLogger("customtables.webhooks")
 LEASE_MARGIN_SECONDS = 10.0  # a lease lasts twice the attempt's time limit and this much
 PRUNE_SECONDS = 600.0
+RUN_LIMIT = 100  # deliveries of one stream leased, sent in order and recorded together
 _wakers: list[threading.Event] = []
 
 
@@ -153,9 +154,8 @@ class Dispatcher:
             self._pruned = now
 
     def _claim(self, space: TenantSpace, limit: int) -> list[webhooks.Claim]:
-        lease = 2 * self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
         with space.write() as conn:
-            return webhooks.claim_due(conn, self.owner, time.time(), lease, limit)
+            return webhooks.claim_due(conn, self.owner, time.time(), self._lease_seconds(), limit)
 
     def _prune(self, space: TenantSpace, now: float) -> None:
         before = now - outbox.RETENTION.total_seconds()
@@ -166,26 +166,67 @@ class Dispatcher:
     # --- one attempt ----------------------------------------------------------------------
 
     def _attempt(self, space: TenantSpace, claim: webhooks.Claim) -> None:
-        """Deliver `claim`, then the next events of its stream while they are due: ending one
-        attempt and taking the next is one transaction, with no wait for the next poll."""
-        lease = 2 * self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
-        current: webhooks.Claim | None = claim
+        """Deliver `claim`, then the due events that follow it in its stream, in order. They go
+        as runs: a run's leases are taken in one transaction and its attempts recorded in one,
+        so a busy table's events cost the database once per run rather than once per event,
+        and the next run is taken with no wait for the next poll."""
+        lease = self._lease_seconds()
         try:
-            while current is not None and not self._stop.is_set():
-                attempt = self._send(space, current)
-                next_at = self._next_at(current, attempt)
+            deadline = time.time() + lease - LEASE_MARGIN_SECONDS
+            with space.write() as conn:
+                more = webhooks.claim_run(conn, claim, self.owner, time.time(), lease, RUN_LIMIT)
+            run = [claim, *more]
+            while run and not self._stop.is_set():
+                done, unsent = self._send_run(space, run, deadline)
                 with space.write() as conn:
-                    webhooks.finish(conn, current, self.owner, attempt, next_at)
-                    current = (
-                        None if next_at is not None
-                        else webhooks.claim_next(conn, current, self.owner, time.time(), lease)
-                    )  # fmt: skip
+                    webhooks.finish(conn, done, self.owner)
+                    webhooks.release(conn, unsent, self.owner)
+                    deadline = time.time() + lease - LEASE_MARGIN_SECONDS
+                    run = [] if unsent or done[-1].next_at is not None else self._next_run(
+                        conn, done[-1].claim, lease)  # fmt: skip
         except Exception:
             log.exception("webhook delivery %s failed to record", claim.delivery_id)
         finally:
             with self._busy_lock:
                 self._busy -= 1
             self.wake.set()
+
+    def _lease_seconds(self) -> float:
+        return 2 * self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+
+    def _next_run(self, conn: sa.Connection, last: webhooks.Claim, lease: float
+                  ) -> list[webhooks.Claim]:  # fmt: skip
+        now = time.time()
+        head = webhooks.claim_next(conn, last, self.owner, now, lease)
+        if head is None:
+            return []
+        return [head, *webhooks.claim_run(conn, head, self.owner, now, lease, RUN_LIMIT - 1)]
+
+    def _send_run(
+        self, space: TenantSpace, run: list[webhooks.Claim], deadline: float
+    ) -> tuple[list[webhooks.Finished], list[webhooks.Claim]]:
+        """Attempt the run's deliveries in order until one is to be retried (the stream then
+        waits for it), the process stops, or the leases would end before the next attempt
+        could: what was attempted, and the claims left unsent."""
+        with space.read() as conn:
+            hook = webhooks.find_webhook(conn, run[0].webhook_id)
+            stored = changes.find_events(conn, [claim.event_id for claim in run])
+        done: list[webhooks.Finished] = []
+        for index, claim in enumerate(run):
+            late = time.time() + self.settings.webhook_timeout_seconds > deadline
+            if done and (late or self._stop.is_set()):
+                return done, run[index:]
+            event = stored.get(claim.event_id)
+            if hook is None or event is None:
+                gone = "the webhook or its event no longer exists"
+                attempt = self._outcome(claim, None, gone, 0, True)
+            else:
+                attempt = self._send(hook, event, claim)
+            next_at = self._next_at(claim, attempt)
+            done.append(webhooks.Finished(claim, attempt, next_at))
+            if next_at is not None:
+                return done, run[index + 1 :]
+        return done, []
 
     def _next_at(self, claim: webhooks.Claim, attempt: webhooks.Attempt) -> float | None:
         if attempt.outcome != "retrying":
@@ -197,12 +238,9 @@ class Dispatcher:
         return min(settings.webhook_retry_base_seconds * 2 ** (attempt - 1),
                    settings.webhook_retry_cap_seconds)  # fmt: skip
 
-    def _send(self, space: TenantSpace, claim: webhooks.Claim) -> webhooks.Attempt:
-        with space.read() as conn:
-            hook = webhooks.find_webhook(conn, claim.webhook_id)
-            event = changes.find_event(conn, claim.event_id)
-        if hook is None or event is None:
-            return self._outcome(claim, None, "the webhook or its event no longer exists", 0, True)
+    def _send(
+        self, hook: webhooks.Webhook, event: changes.StoredEvent, claim: webhooks.Claim
+    ) -> webhooks.Attempt:
         body = changes.render(event)
         timestamp = str(int(time.time()))
         headers = {

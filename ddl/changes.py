@@ -97,6 +97,12 @@ def find_event(conn: sa.Connection, event_id: str) -> StoredEvent | None:
     return _stored(row) if row else None
 
 
+def find_events(conn: sa.Connection, event_ids: list[str]) -> dict[str, StoredEvent]:
+    """The stored events of `event_ids` that still exist, by id (one query for a run)."""
+    rows = conn.execute(sa.select(events).where(events.c.id.in_(event_ids)))
+    return {row.id: _stored(row) for row in rows}
+
+
 def after(conn: sa.Connection, stream: str, seq: int, limit: int) -> list[StoredEvent]:
     """The stream's events after number `seq`, oldest first."""
     query = (

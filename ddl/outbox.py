@@ -111,7 +111,48 @@ def _next_seq(conn: sa.Connection, stream: str) -> int:
 
 def _insert_event(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
     names = ("id", "stream", "stream_seq", "event", "table_name", "occurred_at", "payload")
+    # (the statement of backends without writable CTEs; see _emit_in_one)
     return table(events).insert().values({name: sa.bindparam(name) for name in names})
+
+
+def _emit_in_one(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
+    """Number, event and deliveries in one statement (writable CTEs): the stream's upsert
+    feeds the event's insert, which feeds the fan-out; answers (number, deliveries made).
+    One round trip instead of three, the outbox's whole cost on a write."""
+    streams, stored = table(event_streams), table(events)
+    numbered = (
+        postgresql.insert(streams)
+        .values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
+        .on_conflict_do_update(
+            index_elements=["stream"],
+            set_={"last_seq": streams.c.last_seq + sa.literal_column("1")},
+        )
+        .returning(streams.c.last_seq)
+        .cte("numbered")
+    )
+    names = ("id", "stream", "event", "table_name", "occurred_at", "payload")
+    made = (
+        stored.insert()
+        .from_select(
+            [*names, "stream_seq"],
+            sa.select(*(sa.bindparam(name) for name in names), numbered.c.last_seq),
+        )
+        .returning(stored.c.stream_seq)
+        .cte("made")
+    )
+    topics = table(webhooks.webhook_topics)
+    chosen = webhooks.fan_out_select(topics.c, made.c.stream_seq).select_from(
+        topics.join(made, sa.true())
+    )
+    fanned = (
+        table(webhooks.deliveries)
+        .insert()
+        .from_select(webhooks.FAN_OUT_COLUMNS, chosen)
+        .returning(table(webhooks.deliveries).c.id)
+        .cte("fanned")
+    )
+    matched = sa.select(sa.func.count()).select_from(fanned).scalar_subquery()
+    return sa.select(made.c.stream_seq, matched)
 
 
 def emit(
@@ -125,21 +166,24 @@ def emit(
     """Insert one event (and a delivery per subscribed webhook); returns its id.
     `kinds` are the kinds a subscriber may have asked for (a mixed upsert is both created
     and updated); by default the event's own."""
-    seq = _next_seq(conn, stream)
     event_id = str(uuid.uuid4())
-    values = {
+    values: dict[str, Any] = {
         "id": event_id,
         "stream": stream,
-        "stream_seq": seq,
         "event": event,
         "table_name": table_name,
         "occurred_at": now_text(),
         "payload": _encoder.encode(payload).decode(),
     }
-    fixed_sql.run(conn, "insert_event", _insert_event, values)
-    matched = webhooks.fan_out(
-        conn, event_id, stream, seq, fold(table_name), kinds or (event,), time.time()
-    )
+    kinds = kinds or (event,)
+    fan = webhooks.fan_out_params(event_id, stream, fold(table_name), kinds, time.time())
+    if backend_for(conn).writable_ctes:
+        seq, matched = fixed_sql.run(conn, "emit", _emit_in_one, {**values, **fan}).one()
+    else:
+        seq = values["stream_seq"] = _next_seq(conn, stream)
+        fixed_sql.run(conn, "insert_event", _insert_event, values)
+        matched = fixed_sql.run(conn, "fan_out", webhooks.fan_out_statement,
+                                {**fan, "stream_seq": seq}).rowcount  # fmt: skip
     if matched:
         conn.info[WAKE_FLAG] = True  # the dispatcher of this process is woken on commit
     if seq % PRUNE_EVERY == 0:

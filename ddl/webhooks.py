@@ -1,9 +1,10 @@
 """Webhook subscriptions and their deliveries, kept in the tenant's space.
 
 A delivery row is made for each matching webhook in the same transaction as the event
-(`fan_out`), so a committed event can never be forgotten by any subscriber. Dispatchers claim
-due deliveries under a lease (`claim_due`): PostgreSQL takes the rows with `FOR UPDATE SKIP
-LOCKED`, SQLite's writers are serialised by BEGIN IMMEDIATE; the lease then keeps every other
+(`fan_out_select`, run by the outbox), so a committed event can never be forgotten by any
+subscriber. Dispatchers claim due deliveries under a lease (`claim_due`, then `claim_run` for
+the ones that follow in the stream): PostgreSQL takes the rows with `FOR UPDATE SKIP LOCKED`,
+SQLite's writers are serialised by BEGIN IMMEDIATE; the lease then keeps every other
 process off an attempt in flight, and a process killed mid-attempt loses its lease when it
 expires. Only the oldest pending delivery of a (webhook, table stream) is ever claimable, so a
 table's events reach each receiver in order.
@@ -19,7 +20,6 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ddl import fixed_sql
 from ddl.backends import backend_for
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
@@ -115,6 +115,17 @@ class Claim:
     attempt: int
     created: float
     stream: str
+    stream_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """An attempt made under `claim`; `next_at` None ends the delivery (delivered or failed),
+    else it is retried then."""
+
+    claim: Claim
+    attempt: Attempt
+    next_at: float | None
 
 
 def _webhook(row: sa.Row[Any]) -> Webhook:
@@ -166,34 +177,45 @@ def delete_webhook(conn: sa.Connection, webhook_id: str) -> bool:
     return bool(conn.execute(webhooks.delete().where(webhooks.c.id == webhook_id)).rowcount)
 
 
-def _fan_out(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
-    topics = table(webhook_topics).c
-    binds = ("event_id", "stream", "stream_seq", "pending", "zero", "now", "now")
-    chosen = (
-        sa.select(topics.webhook_id, *(sa.bindparam(name) for name in binds))
+def fan_out_select(topics: Any, stream_seq: Any) -> sa.Select[Any]:
+    """The deliveries an event makes: one per webhook subscribed to its table (or to every
+    table) and one of its kinds. `topics` are webhook_topics' columns; `stream_seq` the
+    event's number (a bind, or a column of the statement that inserts the event)."""
+    binds = ("event_id", "stream")
+    after = ("pending", "zero", "now", "now")
+    return (
+        sa.select(
+            topics.webhook_id,
+            *(sa.bindparam(name) for name in binds),
+            stream_seq,
+            *(sa.bindparam(name) for name in after),
+        )
         .where(
             topics.table_key.in_([sa.bindparam("table_key"), sa.bindparam("all_tables")]),
             topics.event.in_([sa.bindparam("kind"), sa.bindparam("other_kind")]),
         )
         .distinct()
     )
-    columns = ["webhook_id", "event_id", "stream", "stream_seq", "state", "attempts",
-               "created", "next_at"]  # fmt: skip
-    return table(deliveries).insert().from_select(columns, chosen)
 
 
-def fan_out(
-    conn: sa.Connection, event_id: str, stream: str, stream_seq: int, table_key: str,
-    kinds: Sequence[str], now: float,
-) -> int:  # fmt: skip
-    """One pending delivery per webhook subscribed to this table and one of `kinds` (one or
-    two kinds: a mixed upsert is both created and updated)."""
-    params = {
-        "event_id": event_id, "stream": stream, "stream_seq": stream_seq, "pending": PENDING,
-        "zero": 0, "now": now, "table_key": table_key, "all_tables": ALL_TABLES,
-        "kind": kinds[0], "other_kind": kinds[-1],
+FAN_OUT_COLUMNS = ["webhook_id", "event_id", "stream", "stream_seq", "state", "attempts",
+                   "created", "next_at"]  # fmt: skip
+
+
+def fan_out_params(
+    event_id: str, stream: str, table_key: str, kinds: Sequence[str], now: float
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id, "stream": stream, "pending": PENDING, "zero": 0, "now": now,
+        "table_key": table_key, "all_tables": ALL_TABLES, "kind": kinds[0],
+        "other_kind": kinds[-1],
     }  # fmt: skip
-    return fixed_sql.run(conn, "fan_out", _fan_out, params).rowcount or 0
+
+
+def fan_out_statement(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
+    """One pending delivery per subscribed webhook, for an event already numbered."""
+    chosen = fan_out_select(table(webhook_topics).c, sa.bindparam("stream_seq"))
+    return table(deliveries).insert().from_select(FAN_OUT_COLUMNS, chosen)
 
 
 def _skip_locked(conn: sa.Connection, query: sa.Select[Any], table: Any) -> sa.Select[Any]:
@@ -202,6 +224,11 @@ def _skip_locked(conn: sa.Connection, query: sa.Select[Any], table: Any) -> sa.S
     if backend_for(conn).serialised_writers:
         return query
     return query.with_for_update(skip_locked=True, of=table)
+
+
+def _claim_columns(d: Any) -> list[Any]:
+    """What a Claim is made of, from the columns `d` of deliveries (or an alias of it)."""
+    return [d.id, d.webhook_id, d.event_id, d.attempts, d.created, d.stream, d.stream_seq]
 
 
 def _due_query(now: float, limit: int) -> tuple[sa.Select[Any], Any]:
@@ -218,7 +245,7 @@ def _due_query(now: float, limit: int) -> tuple[sa.Select[Any], Any]:
         .exists()
     )
     query = (
-        sa.select(d.c.id, d.c.webhook_id, d.c.event_id, d.c.attempts, d.c.created, d.c.stream)
+        sa.select(*_claim_columns(d.c))
         .where(
             d.c.state == PENDING,
             d.c.next_at <= now,
@@ -231,23 +258,30 @@ def _due_query(now: float, limit: int) -> tuple[sa.Select[Any], Any]:
     return query, d
 
 
+def _claim(row: Any) -> Claim:
+    return Claim(row.id, row.webhook_id, row.event_id, row.attempts + 1, row.created, row.stream,
+                 row.stream_seq)  # fmt: skip
+
+
+def _lease(conn: sa.Connection, ids: Sequence[int], owner: str, now: float, lease: float) -> int:
+    """Take the lease of deliveries `ids` (re-checked on the rows as they are now: a stale
+    read never takes one); how many were taken."""
+    d = deliveries.c
+    return conn.execute(
+        deliveries.update()
+        .where(
+            d.id.in_(ids),
+            d.state == PENDING,
+            sa.or_(d.lease_until.is_(None), d.lease_until < now),
+        )
+        .values(lease_owner=owner, lease_until=now + lease, attempts=d.attempts + 1)
+    ).rowcount
+
+
 def _take(conn: sa.Connection, rows: Sequence[Any], owner: str, now: float, lease: float
           ) -> list[Claim]:  # fmt: skip
-    claims = []
-    for row in rows:
-        taken = conn.execute(
-            deliveries.update()
-            .where(  # re-checked on the row as it is now: a stale read never takes it
-                deliveries.c.id == row.id,
-                deliveries.c.state == PENDING,
-                sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
-            )
-            .values(lease_owner=owner, lease_until=now + lease, attempts=deliveries.c.attempts + 1)
-        ).rowcount
-        if taken:
-            claims.append(Claim(row.id, row.webhook_id, row.event_id, row.attempts + 1,
-                                row.created, row.stream))  # fmt: skip
-    return claims
+    """Claims of those of `rows` whose lease this dispatcher took."""
+    return [_claim(row) for row in rows if _lease(conn, [row.id], owner, now, lease)]
 
 
 def claim_due(
@@ -259,13 +293,46 @@ def claim_due(
     return _take(conn, rows, owner, now, lease_seconds)
 
 
+def claim_run(
+    conn: sa.Connection, head: Claim, owner: str, now: float, lease_seconds: float, limit: int
+) -> list[Claim]:
+    """Take the lease of the deliveries that follow `head` in its (webhook, stream), up to
+    `limit`: those due and free, in stream order, stopping at the first that is not. One
+    dispatcher then sends a busy stream's events one after another, paying the database once
+    per run rather than once per event; no other can take them meanwhile (each is leased, and
+    only a stream's oldest pending delivery is ever due in `claim_due`)."""
+    d = deliveries.c
+    query = (
+        sa.select(*_claim_columns(d), d.next_at, d.lease_until)
+        .where(
+            d.webhook_id == head.webhook_id,
+            d.stream == head.stream,
+            d.state == PENDING,
+            d.stream_seq > head.stream_seq,
+        )
+        .order_by(d.stream_seq)
+        .limit(limit)
+    )
+    run = []
+    for row in conn.execute(_skip_locked(conn, query, deliveries)):
+        if row.next_at > now or (row.lease_until is not None and row.lease_until >= now):
+            break
+        run.append(row)
+    if not run:
+        return []
+    if _lease(conn, [row.id for row in run], owner, now, lease_seconds) == len(run):
+        return [_claim(row) for row in run]
+    release(conn, [_claim(row) for row in run], owner)  # another took one meanwhile: no run
+    return []
+
+
 def claim_next(conn: sa.Connection, done: Claim, owner: str, now: float, lease_seconds: float
                ) -> Claim | None:  # fmt: skip
     """After `done` ended, take the next due delivery of its (webhook, stream), if any: a
     stream's deliveries then follow each other without waiting for the next poll."""
     d = deliveries.c
     query = (
-        sa.select(d.id, d.webhook_id, d.event_id, d.attempts, d.created, d.stream, d.next_at)
+        sa.select(*_claim_columns(d), d.next_at)
         .where(d.webhook_id == done.webhook_id, d.stream == done.stream, d.state == PENDING)
         .order_by(d.stream_seq)
         .limit(1)
@@ -277,25 +344,45 @@ def claim_next(conn: sa.Connection, done: Claim, owner: str, now: float, lease_s
     return taken[0] if taken else None
 
 
-def finish(
-    conn: sa.Connection, claim: Claim, owner: str, outcome: Attempt, next_at: float | None
-) -> None:
-    """Record an attempt; `next_at` None ends the delivery (delivered or failed)."""
-    state = PENDING if next_at is not None else (
-        DELIVERED if outcome.outcome == DELIVERED else FAILED
+def finish(conn: sa.Connection, done: Sequence[Finished], owner: str) -> None:
+    """Record attempts (one statement each for the deliveries and the log, however many)."""
+    if not done:
+        return
+    d = deliveries.c
+    update = (
+        deliveries.update()
+        .where(d.id == sa.bindparam("delivery_id"), d.lease_owner == owner)
+        .values(
+            state=sa.bindparam("new_state"),
+            next_at=sa.bindparam("new_next_at"),
+            lease_until=None,
+            lease_owner=None,
+        )
     )
+    conn.execute(update, [
+        {"delivery_id": f.claim.delivery_id, "new_next_at": f.next_at or 0.0,
+         "new_state": PENDING if f.next_at is not None
+         else DELIVERED if f.attempt.outcome == DELIVERED else FAILED}
+        for f in done
+    ])  # fmt: skip
+    conn.execute(delivery_attempts.insert(), [
+        {"webhook_id": f.claim.webhook_id, "event_id": f.claim.event_id,
+         "attempt": f.claim.attempt, "status": f.attempt.status, "outcome": f.attempt.outcome,
+         "error": f.attempt.error, "at": f.attempt.at, "duration_ms": f.attempt.duration_ms}
+        for f in done
+    ])  # fmt: skip
+
+
+def release(conn: sa.Connection, claims: Sequence[Claim], owner: str) -> None:
+    """Give back leases taken but not attempted (the claim's attempt was not made)."""
+    if not claims:
+        return
+    d = deliveries.c
     conn.execute(
         deliveries.update()
-        .where(deliveries.c.id == claim.delivery_id, deliveries.c.lease_owner == owner)
-        .values(state=state, next_at=next_at or 0.0, lease_until=None, lease_owner=None)
+        .where(d.id.in_([c.delivery_id for c in claims]), d.lease_owner == owner)
+        .values(lease_until=None, lease_owner=None, attempts=d.attempts - 1)
     )
-    conn.execute(
-        delivery_attempts.insert().values(
-            webhook_id=claim.webhook_id, event_id=claim.event_id, attempt=claim.attempt,
-            status=outcome.status, outcome=outcome.outcome, error=outcome.error,
-            at=outcome.at, duration_ms=outcome.duration_ms,
-        )
-    )  # fmt: skip
 
 
 def recent_attempts(conn: sa.Connection, webhook_id: str, limit: int) -> list[Attempt]:

@@ -10,6 +10,7 @@ addresses is tested on the suite's ordinary app, whose settings are the defaults
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -207,6 +208,32 @@ def test_events_in_order_per_table_and_filtered(hook_tenant: TenantCtx, sink: Re
     assert events[6]["All"] is True
     assert events[6]["Deleted"] == 4
     assert "Rows" not in events[6]
+
+
+def test_a_backlog_goes_in_order_and_a_failure_holds_the_rest(
+    hook_tenant: TenantCtx, sink: Receiver
+) -> None:
+    """Events that pile up behind a slow delivery are leased and sent as one run: in stream
+    order, and when one of them is to be retried, the rest of the run waits for it."""
+    api = hook_tenant.admin
+    table = _table(api)
+    hook = _subscribe(api, sink.url, Tables=[table])
+    first_answer = threading.Event()
+    sink.before_answer = lambda _record: first_answer.wait(5)  # the 1st holds the stream
+    sink.statuses = [200, 200, 500, 200]  # the 3rd request fails once
+    for i in range(10):
+        assert _upsert(api, table, _rows(1, i)).status_code == 200
+    first_answer.set()
+
+    sink.wait_for(11)
+    names = [r.json["Rows"][0]["Values"]["Name"] for r in sink.requests]
+    assert names == ["item 0", "item 1", "item 2", *(f"item {i}" for i in range(2, 10))]
+    assert [r.status for r in sink.requests[:4]] == [200, 200, 500, 200]
+    assert all(verify(hook["Secret"], r.headers, r.body) for r in sink.requests)
+    log = _log(api, hook["Id"], 11)
+    assert len(log) == 11
+    assert sorted(d["Outcome"] for d in log) == ["delivered"] * 10 + ["retrying"]
+    assert len({d["EventId"] for d in log}) == 10
 
 
 def test_change_stream_resumes_after_last_event_id(hook_tenant: TenantCtx) -> None:

@@ -80,6 +80,9 @@ class Backend(Protocol):
     # several DDL statements go in one round trip (a new tenant's schema)
     @property
     def batched_ddl(self) -> bool: ...
+    # INSERT/UPDATE … RETURNING in a WITH clause: several writes in one statement (the outbox)
+    @property
+    def writable_ctes(self) -> bool: ...
 
     @property
     def grants(self) -> GrantCache: ...  # saved-query reader grants this process made

@@ -86,6 +86,7 @@ class BackendBase:
     schema_per_tenant: ClassVar[bool] = True
     drops_tenants: ClassVar[bool] = True
     batched_ddl: ClassVar[bool] = False
+    writable_ctes: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.grants = GrantCache()  # the saved-query reader's grants made by this process

@@ -114,6 +114,7 @@ class PostgresBackend(BackendBase):
     key_probe = "array"
     pyformat_binds = True
     batched_ddl = True
+    writable_ctes = True
     # BEGIN READ ONLY; SQLAlchemy resets the connection when it returns to the pool.
     read_only_options: ClassVar[dict[str, Any]] = {"postgresql_readonly": True}
 
