@@ -40,9 +40,9 @@ class TooManyHeavy(RateLimited):
 
 
 class Slot:
-    """One admitted heavy request; `release` is idempotent and thread-safe."""
+    """One admitted request; `release` is idempotent and thread-safe."""
 
-    def __init__(self, heavy: Heavy, tenant: str) -> None:
+    def __init__(self, heavy: TenantShare, tenant: str) -> None:
         self._heavy = heavy
         self._tenant = tenant
         self._held = True
@@ -59,14 +59,31 @@ class Slot:
                 del self._heavy.running[self._tenant]
 
 
-class Heavy:
+class TenantShare:
+    """How many requests of one kind each tenant has in progress, at most `per_tenant`: one
+    more is refused at once with `refusal` (a 429)."""
+
+    def __init__(self, per_tenant: int, refusal: Callable[[int], RateLimited]) -> None:
+        self.per_tenant = max(1, per_tenant)
+        self.refusal = refusal
+        self.lock = threading.Lock()
+        self.running: dict[str, int] = {}
+
+    def admit(self, tenant: str) -> Slot:
+        with self.lock:
+            running = self.running.get(tenant, 0)
+            if running >= self.per_tenant:
+                raise self.refusal(self.per_tenant)
+            self.running[tenant] = running + 1
+        return Slot(self, tenant)
+
+
+class Heavy(TenantShare):
     """The per-tenant admission counts and the heavy-work thread limiter of one app."""
 
     def __init__(self, per_tenant: int, threads: int) -> None:
-        self.per_tenant = max(1, per_tenant)
+        super().__init__(per_tenant, TooManyHeavy)
         self.threads = max(1, threads)
-        self.lock = threading.Lock()
-        self.running: dict[str, int] = {}
         self._limiter: anyio.CapacityLimiter | None = None
 
     @property
@@ -74,14 +91,6 @@ class Heavy:
         if self._limiter is None:  # made on first use: it belongs to the running event loop
             self._limiter = anyio.CapacityLimiter(self.threads)
         return self._limiter
-
-    def admit(self, tenant: str) -> Slot:
-        with self.lock:
-            running = self.running.get(tenant, 0)
-            if running >= self.per_tenant:
-                raise TooManyHeavy(self.per_tenant)
-            self.running[tenant] = running + 1
-        return Slot(self, tenant)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(function, *args, limiter=self.limiter)

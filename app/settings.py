@@ -57,6 +57,7 @@ class Settings:
     webhook_poll_seconds: float = 1.0  # how often the dispatcher looks for due deliveries
     webhook_concurrency: int = 8  # delivery attempts in flight per process
     max_webhooks: int = 20  # per tenant
+    max_change_streams: int = 10  # change streams (SSE) a tenant may hold open per process
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -101,6 +102,7 @@ class Settings:
             "webhook_poll_seconds": _float("WEBHOOK_POLL_SECONDS", 1.0),
             "webhook_concurrency": _int("WEBHOOK_CONCURRENCY", 8),
             "max_webhooks": _int("MAX_WEBHOOKS", 20),
+            "max_change_streams": _int("MAX_CHANGE_STREAMS", 10),
         }
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known})

@@ -4,6 +4,7 @@ ddl/outbox.py and ddl/changes.py."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -16,17 +17,52 @@ from litestar.response import Stream
 
 from app import webhook_admin
 from app.auth import PrincipalDep, TenancyDep
+from app.heavy import Slot, TenantShare
 from app.openapi import body_of
 from app.v3.bodies import parse
 from app.v3.params import TableName
 from ddl import catalog, changes, outbox, webhooks
 from ddl.access import require_read
-from ddl.errors import ValidationError
+from ddl.errors import RateLimited, ValidationError
 from ddl.space import TenantSpace
 
 STREAM_BATCH = 200
 HEARTBEAT_SECONDS = 15.0
 POLL_SECONDS = 0.5
+RETRY_STREAM_SECONDS = 5
+
+
+class TooManyStreams(RateLimited):
+    """429: the tenant holds its share of open change streams. Each open stream reads the
+    database twice a second, so without a share one tenant's thousand streams would take the
+    threads every other tenant's requests run in."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"This tenant already has {limit} change streams open in this server process "
+            f"(CUSTOMTABLES_MAX_CHANGE_STREAMS); close one or retry after "
+            f"{RETRY_STREAM_SECONDS} seconds"
+        )
+        self.headers = {"Retry-After": str(RETRY_STREAM_SECONDS)}
+
+
+def stream_share(request: Request[object, object, object]) -> TenantShare:
+    """The app's count of open change streams per tenant, made on first use."""
+    state = request.app.state
+    found = getattr(state, "change_streams", None)
+    if found is None:
+        limit = state.settings.max_change_streams
+        found = state.change_streams = TenantShare(limit, TooManyStreams)
+    return found
+
+
+async def _holding(slot: Slot, frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`frames`, with the tenant's stream slot given back when they end or the client left."""
+    try:
+        async for frame in frames:
+            yield frame
+    finally:
+        slot.release()
 
 
 class CreateWebhookRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -205,12 +241,15 @@ class ChangesController(Controller):
 
     @get(
         "/{table_name:str}/changes",
+        opt={"errors": (429,)},
         description=(
             "The table's change events as Server-Sent Events (`text/event-stream`; read role). "
             "Each frame's `id` is the event's number in the table's stream; send it back as "
             "`Last-Event-ID` (header or query) to resume after it. Without it the stream "
             "starts with the next change. The answer ends after `StreamSeconds` (default "
-            "300; 0: send what is there and end); clients reconnect with Last-Event-ID."
+            "300; 0: send what is there and end); clients reconnect with Last-Event-ID. "
+            "A tenant may hold `CUSTOMTABLES_MAX_CHANGE_STREAMS` streams open per server "
+            "process (default 10); one more is refused with 429 and `Retry-After`."
         ),
         media_type="text/event-stream",
     )
@@ -235,8 +274,11 @@ class ChangesController(Controller):
                 return space, changes.born_at(conn, stream)
 
         space, first = await anyio.to_thread.run_sync(table)
+        slot = stream_share(request).admit(principal.tenant.id)
+        frames = _holding(slot, _events(space, stream, after, first, stream_seconds))
+        weakref.finalize(frames, slot.release)  # also when the answer never started
         return Stream(
-            _events(space, stream, after, first, stream_seconds),
+            frames,
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
