@@ -175,4 +175,3 @@ async def admitted_stream(
         slot.release()
         raise
     return Stream(_drive(heavy, ahead, chunks), **options)
-
