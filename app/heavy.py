@@ -114,14 +114,44 @@ def holding(slot: Slot, chunks: Iterator[bytes]) -> Iterator[bytes]:
         slot.release()
 
 
-async def _drive(heavy: Heavy, first: bytes, rest: Iterator[bytes]) -> AsyncIterator[bytes]:
+PREFETCH_BYTES = 64 * 1024  # what the first hop reads ahead: most answers end within it
+
+
+class _Started:
+    """What the first hop produced: the chunks read ahead (at least one), whether the
+    producer ended within them, and an error it raised after the first chunk (raised again
+    where the stream reaches it, as if it had been read there)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        first = next(chunks, None)  # an error here is the answer's status
+        self.ahead = [b"" if first is None else first]
+        self.ended = first is None
+        self.error: BaseException | None = None
+        size = len(self.ahead[0])
+        try:
+            while not self.ended and size < PREFETCH_BYTES:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    self.ended = True
+                else:
+                    self.ahead.append(chunk)
+                    size += len(chunk)
+        except Exception as error:  # noqa: BLE001 (kept for the stream to raise in order)
+            self.error = error
+            self.ended = True
+
+
+async def _drive(heavy: Heavy, started: _Started, rest: Iterator[bytes]) -> AsyncIterator[bytes]:
     try:
-        yield first
-        while (chunk := await heavy.run(next, rest, None)) is not None:
+        for chunk in started.ahead:
+            yield chunk
+        if started.error is not None:
+            raise started.error
+        while not started.ended and (chunk := await heavy.run(next, rest, None)) is not None:
             yield chunk
     finally:
         close = getattr(rest, "close", None)
-        if close is not None:  # ends the database transaction, also when the client left
+        if close is not None and not started.ended:  # an ended producer closed itself
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(close)
 
@@ -133,21 +163,24 @@ async def admitted_stream(
 ) -> Stream:
     """The one way heavy work answers: admit it into the tenant's share (429 past it), run
     `prepare` in the heavy pool (it returns the chunks and the Stream's options), and stream
-    from that pool; the slot is held until the stream ends, fails or is closed."""
+    from that pool; the slot is held until the stream ends, fails or is closed. `prepare`,
+    the first chunk and what follows within PREFETCH_BYTES run in one hop to the pool: a
+    small answer (a saved query by key) costs one thread hop, not four."""
     heavy = heavy_of(request)
     slot = heavy.admit(tenant)
+
+    def started() -> tuple[_Started, Iterator[bytes], dict[str, Any]]:
+        chunks, options = prepare()
+        held = holding(slot, chunks)
+        try:
+            return _Started(held), held, options
+        except BaseException:
+            held.close()
+            raise
+
     try:
-        chunks, options = await heavy.run(prepare)
+        ahead, chunks, options = await heavy.run(started)
     except BaseException:
         slot.release()
         raise
-    return await start_stream(heavy, holding(slot, chunks), **options)
-
-
-async def start_stream(heavy: Heavy, chunks: Iterator[bytes], **kwargs: Any) -> Stream:
-    """Produce the first chunk now, in the heavy pool (its errors become the answer's status),
-    and stream the rest from the heavy pool too."""
-    first = await heavy.run(next, chunks, None)
-    if first is None:
-        first = b""
-    return Stream(_drive(heavy, first, chunks), **kwargs)
+    return Stream(_drive(heavy, ahead, chunks), **options)

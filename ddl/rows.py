@@ -294,7 +294,10 @@ def _execute_grouped(
     groups: dict[tuple[PreparedColumn, ...], ParamRows],
     build: Any,
     kind: str,
-) -> None:
+) -> int:
+    """Run each group's statement; the sum of the row counts the driver reports (-1 where it
+    reports none, so a caller must not trust a total that does not add up)."""
+    total = 0
     for columns, rows in groups.items():
         if not rows:
             continue
@@ -303,10 +306,12 @@ def _execute_grouped(
         )
         names = [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
         if statement.order is not None and tuple(names) == statement.order:
-            conn.exec_driver_sql(statement.sql, rows)
+            result = conn.exec_driver_sql(statement.sql, rows)
         else:
             to_params = statement.row_builder(names)
-            conn.exec_driver_sql(statement.sql, [to_params(row) for row in rows])
+            result = conn.exec_driver_sql(statement.sql, [to_params(row) for row in rows])
+        total += result.rowcount
+    return total
 
 
 def open_for_write(space: TenantSpace, caller: Caller, name: str) -> PreparedTable:
@@ -431,18 +436,32 @@ def _write_rows(
     if operation is not WriteOperation.UPDATE and counting is not None:
         inserted = counting(conn, table, batch)
         return WriteResult(inserted, len(distinct) - inserted, _key_json(table, batch.keys))
-    updated = count_existing(conn, table, distinct) if distinct else 0
     if operation is WriteOperation.UPDATE:
-        if updated != len(distinct):
-            existing = existing_keys(conn, table, distinct)
-            missing = [key for key in distinct if key not in existing]
-            shown = _key_json(table, missing[:1])[0]
-            raise RowNotFound(table.definition.name, table.key.name, shown)
         changing = {columns: rows for columns, rows in batch.groups.items() if columns}
+        if sum(len(rows) for rows in changing.values()) == len(distinct):
+            # every key sets a column: the UPDATE's own row count says whether all exist (a
+            # probe fewer); a short count is checked, and a missing row undoes the statement
+            written = _execute_grouped(conn, table, changing, update_statement, "update")
+            if written != len(distinct):
+                _require_existing(conn, table, distinct)
+            return WriteResult(0, len(distinct), _key_json(table, batch.keys))
+        if count_existing(conn, table, distinct) != len(distinct):
+            _require_existing(conn, table, distinct)
         _execute_grouped(conn, table, changing, update_statement, "update")
-    else:
-        _execute_grouped(conn, table, batch.groups, upsert_statement, "upsert")
+        return WriteResult(0, len(distinct), _key_json(table, batch.keys))
+    updated = count_existing(conn, table, distinct) if distinct else 0
+    _execute_grouped(conn, table, batch.groups, upsert_statement, "upsert")
     return WriteResult(len(distinct) - updated, updated, _key_json(table, batch.keys))
+
+
+def _require_existing(conn: sa.Connection, table: PreparedTable, keys: list[Any]) -> None:
+    """404 naming the first of `keys` that has no row (raised inside the write transaction,
+    which it rolls back); nothing when all exist."""
+    existing = existing_keys(conn, table, keys)
+    missing = [key for key in keys if key not in existing]
+    if missing:
+        shown = _key_json(table, missing[:1])[0]
+        raise RowNotFound(table.definition.name, table.key.name, shown)
 
 
 _ROWID_LIMIT = 2**63 - 1 - 10**9  # past it SQLite picks new rowids at random

@@ -13,10 +13,11 @@ from litestar.response import Stream
 
 from app import metrics
 from app import openapi_examples as ex
-from app.auth import PrincipalDep, TenancyDep
+from app.auth import PrincipalDep, TenancyDep, as_principal
 from app.heavy import admitted_stream
 from app.openapi import body_of
 from app.streaming import closing_stream
+from app.tokens import Principal
 from app.v3 import answer_format, paging, shapes, writes
 from app.v3.bodies import parse
 from app.v3.params import TableName
@@ -138,25 +139,33 @@ class CustomTablesController(Controller):
 
     @put(
         "/custom-tables/{table_name:str}/rows",
-        sync_to_thread=True,
         operation_class=body_of(
             WriteRowsRequest, examples=ex.examples(Update=ex.UPDATE, UpdateMany=ex.UPDATE_MANY)
         ),
     )
-    def write_rows(
-        self, table_name: TableName, body: RawBody, principal: PrincipalDep, tenancy: TenancyDep
+    async def write_rows(
+        self,
+        table_name: TableName,
+        body: RawBody,
+        request: Request[Any, Any, Any],
+        tenancy: TenancyDep,
     ) -> Response[WriteRowsResult]:
-        result = writes.write(
-            tenancy.space(principal.tenant),
-            principal.caller,
-            table_name,
-            body,
-            tenancy.settings.max_batch_rows,
-        )
-        metrics.rows_written(result.inserted + result.updated)
-        return shapes.json_response(
-            WriteRowsResult(result.inserted, result.updated, result.key_values)
-        )
+        """Authenticated in the same worker thread as the write (app.auth.as_principal)."""
+
+        def write(principal: Principal) -> Response[WriteRowsResult]:
+            result = writes.write(
+                tenancy.space(principal.tenant),
+                principal.caller,
+                table_name,
+                body,
+                tenancy.settings.max_batch_rows,
+            )
+            metrics.rows_written(result.inserted + result.updated)
+            return shapes.json_response(
+                WriteRowsResult(result.inserted, result.updated, result.key_values)
+            )
+
+        return await as_principal(request, tenancy, write)
 
     @delete(
         "/custom-tables/{table_name:str}/rows",
