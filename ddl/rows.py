@@ -18,6 +18,7 @@ from ddl import audit, catalog, outbox, pg_copy, reads, time_limit
 from ddl.access import Caller, may_save, require_save
 from ddl.backends.common import KEY_BIND, bind_name
 from ddl.backends.tsql_statements import ExistingKeys
+from ddl.cache import LruCache
 from ddl.catalog import TableDef
 from ddl.errors import (
     CustomTablesError,
@@ -328,8 +329,7 @@ _load = open_for_write  # deletes start the same way
 # (tenant, schema, folded name) → the definition the last commit of this process locked. The
 # next write decodes against it with no read transaction of its own; commit's locked read then
 # decides (id and version), so a stale one costs a retry, never a wrong write.
-_last_committed: dict[tuple[str, str, str], TableDef] = {}
-_LAST_COMMITTED_KEPT = 4096
+_last_committed: LruCache[tuple[str, str, str], TableDef] = LruCache(4096)
 Built = TypeVar("Built")
 
 
@@ -351,9 +351,9 @@ def built_for_write(
 
 
 def _remember(space: TenantSpace, definition: TableDef) -> None:
-    if len(_last_committed) >= _LAST_COMMITTED_KEPT:
-        _last_committed.clear()
-    _last_committed[(space.tenant_id, space.schema, fold(definition.name))] = definition
+    """Kept for the tables in use (least recently used dropped), never cleared wholesale: a
+    full clear made every busy table's next write pay the catalog read again."""
+    _last_committed.put((space.tenant_id, space.schema, fold(definition.name)), definition)
 
 
 class DefinitionChanged(Exception):
