@@ -8,7 +8,8 @@ as no bind processing runs; the connection's transaction and schema_translate_ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +40,46 @@ def _sql(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One hot-path read: `build` makes the statement (compiled once per `key`, dialect and
+    schema), `params` are bound by name."""
+
+    key: Hashable
+    build: Callable[[], sa.Executable]
+    params: Mapping[str, Any]
+
+
+def _bound(conn: sa.Connection, read: Read) -> tuple[str, Any]:
+    sql, order = _sql(conn, read.key, read.build)
+    params = read.params
+    return sql, dict(params) if order is None else tuple(params[name] for name in order)
+
+
+def fetch_each(conn: sa.Connection, reads: Sequence[Read]) -> list[tuple[Any, ...] | None]:
+    """The first row of each read, in order. On a driver with a pipeline (psycopg) all of them,
+    and the BEGIN of a transaction not yet started, go to the server in one round trip: on a
+    server each round trip costs more than the reads themselves. Elsewhere one by one."""
+    dbapi = conn.connection.dbapi_connection
+    if len(reads) < 2 or not hasattr(dbapi, "pipeline"):
+        return [fetch_one(conn, read.key, read.build, read.params) for read in reads]
+    bound = [_bound(conn, read) for read in reads]
+    with dbapi.pipeline():
+        cursors = [dbapi.cursor() for _ in bound]
+        try:
+            for cursor, (sql, params) in zip(cursors, bound, strict=True):
+                cursor.execute(sql, params)
+            return [_first(cursor) for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+
+def _first(cursor: Any) -> tuple[Any, ...] | None:
+    row = cursor.fetchone()
+    return None if row is None else tuple(row)
+
+
 def fetch_one(
     conn: sa.Connection,
     key: Hashable,
@@ -47,8 +88,7 @@ def fetch_one(
 ) -> tuple[Any, ...] | None:
     """The first row of the statement `build` makes (compiled the first time `key` is seen on
     this dialect and schema), with `params` bound by name."""
-    sql, order = _sql(conn, key, build)
-    bound: Any = dict(params) if order is None else tuple(params[name] for name in order)
+    sql, bound = _bound(conn, Read(key, build, params))
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, bound)
