@@ -60,7 +60,7 @@ def fetch_each(conn: sa.Connection, reads: Sequence[Read]) -> list[tuple[Any, ..
     """The first row of each read, in order. On a driver with a pipeline (psycopg) all of them,
     and the BEGIN of a transaction not yet started, go to the server in one round trip: on a
     server each round trip costs more than the reads themselves. Elsewhere one by one."""
-    dbapi = conn.connection.dbapi_connection
+    dbapi: Any = conn.connection.dbapi_connection
     if len(reads) < 2 or not hasattr(dbapi, "pipeline"):
         return [fetch_one(conn, read.key, read.build, read.params) for read in reads]
     bound = [_bound(conn, read) for read in reads]
