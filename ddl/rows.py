@@ -403,7 +403,7 @@ def commit(
 
 def _locked_definition(conn: sa.Connection, name: str, guard: Guard | None) -> TableDef:
     """The definition of `name`, locked against DDL until commit, read in one round trip with
-    the guard's read (and the transaction's BEGIN, where the driver pipelines)."""
+    the guard's read (one statement on PostgreSQL, driver_sql.fetch_each)."""
     reads = [catalog.definition_read(conn, name, "share")]
     if guard is not None:
         reads.insert(0, guard.read)
