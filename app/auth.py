@@ -12,8 +12,9 @@ from litestar.di import NamedDependency
 
 from app.observe import remember_tenant
 from app.tenancy import Tenancy
-from app.tokens import Principal, authenticate
+from app.tokens import Principal, TokenStale, authenticate, vouched_guard
 from ddl.errors import NotAuthenticated
+from ddl.guard import Guard
 
 T = TypeVar("T")
 TenancyDep = NamedDependency[Tenancy]
@@ -40,9 +41,39 @@ def principal_v1(request: Request[Any, Any, Any], tenancy: NamedDependency[Tenan
 
 
 async def as_principal(
-    request: Request[Any, Any, Any], tenancy: Tenancy, work: Callable[[Principal], T]
+    request: Request[Any, Any, Any],
+    tenancy: Tenancy,
+    work: Callable[[Principal, Guard | None], T],
 ) -> T:
     """Authenticate (v3) and run `work` for the principal in one hop to a worker thread. A hot
     route (a single-row write) would otherwise pay a hop for the `principal` dependency and
-    another for its sync handler, each worth a good part of the work itself."""
-    return await sync_to_thread(lambda: work(principal_v3(request, tenancy)))
+    another for its sync handler, each worth a good part of the work itself. `work` must hand
+    the guard it gets to the one transaction it writes in (rows.commit)."""
+    return await sync_to_thread(lambda: _authenticated_work(request, tenancy, work))
+
+
+def _authenticated_work(
+    request: Request[Any, Any, Any],
+    tenancy: Tenancy,
+    work: Callable[[Principal, Guard | None], T],
+) -> T:
+    """`work` for a token authenticated before by this process runs at once, its token checked
+    inside the write's transaction (TokenGuard). When it fails before that check (a body
+    refused, say), the token is checked on its own first, so an invalid token still answers
+    401 whatever else is wrong, as it does when checked first."""
+    guard = vouched_guard(tenancy, request.headers.get("x-accesstoken"))
+    if guard is None:
+        return work(principal_v3(request, tenancy), None)
+    remember_tenant(request.scope, guard.principal.tenant.name)
+    try:
+        result = work(guard.principal, guard)
+    except TokenStale:
+        return work(principal_v3(request, tenancy), None)
+    except Exception:
+        if guard.row is None:
+            principal_v3(request, tenancy)
+        raise
+    if guard.row is None:  # a `work` that never wrote: the token is checked as usual
+        principal_v3(request, tenancy)
+    guard.used()
+    return result

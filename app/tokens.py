@@ -276,6 +276,14 @@ LAST_USED_EVERY = timedelta(minutes=1)  # how stale `last_used_at` may be: one w
 TokenRow = namedtuple("TokenRow", [column.name for column in tokens.c])  # type: ignore[misc]
 
 
+def _token_read(digest: str) -> driver_sql.Read:
+    return driver_sql.Read(
+        "token_by_hash",
+        lambda: sa.select(tokens).where(tokens.c.token_hash == sa.bindparam("digest")),
+        {"digest": digest},
+    )
+
+
 def _token_row(tenancy: Tenancy, digest: str) -> Any:
     """The row of a token hash, read anew on every request (one index probe), so a revocation
     or expiry made by any process counts at once."""
@@ -283,12 +291,8 @@ def _token_row(tenancy: Tenancy, digest: str) -> Any:
         # one statement needs no transaction: on a server, BEGIN and the rollback on return
         # to the pool were two more round trips than the read itself
         conn.execution_options(isolation_level="AUTOCOMMIT")
-        row = driver_sql.fetch_one(
-            conn,
-            "token_by_hash",
-            lambda: sa.select(tokens).where(tokens.c.token_hash == sa.bindparam("digest")),
-            {"digest": digest},
-        )
+        read = _token_read(digest)
+        row = driver_sql.fetch_one(conn, read.key, read.build, read.params)
     return None if row is None else TokenRow(*row)
 
 
@@ -297,12 +301,17 @@ def _live_row(tenancy: Tenancy, token: str | None) -> Any:
     if not token:
         raise NotAuthenticated("An access token is required")
     digest = _hash(token)
-    row = _token_row(tenancy, digest)
+    row = _checked(_token_row(tenancy, digest), digest)
+    _record_use(tenancy, row)
+    return row
+
+
+def _checked(row: Any, digest: str) -> Any:
+    """`row` when it is a live token's row for `digest`; else 401."""
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
         raise NotAuthenticated("The access token is not valid")
     if row.expires_at and row.expires_at <= now_text():
         raise NotAuthenticated("The access token is not valid")
-    _record_use(tenancy, row)
     return row
 
 
@@ -327,6 +336,13 @@ def _record_use(tenancy: Tenancy, row: Any) -> None:
 
 _principals: dict[tuple[Any, ...], Principal] = {}  # what a token row says, decoded once
 _PRINCIPALS_KEPT = 4096
+# (tenancy, token hash) → the principal its row last gave: a write may act for it at once and
+# check the row in its own transaction (TokenGuard)
+_vouched: dict[tuple[int, str], Principal] = {}
+
+
+def _principal_key(tenancy: Tenancy, row: Any) -> tuple[Any, ...]:
+    return (id(tenancy), row.id, row.tenant_id, row.user_name, row.roles, row.scopes)
 
 
 def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
@@ -336,7 +352,7 @@ def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
     row = _live_row(tenancy, token)
     if row.server_admin or row.tenant_id is None:
         raise Forbidden("A server-admin token reaches no tenant's data; use a tenant's token")
-    key = (id(tenancy), row.id, row.tenant_id, row.user_name, row.roles, row.scopes)
+    key = _principal_key(tenancy, row)
     principal = _principals.get(key)
     if principal is None:
         principal = Principal(
@@ -348,8 +364,53 @@ def authenticate(tenancy: Tenancy, token: str | None) -> Principal:
         )
         if len(_principals) >= _PRINCIPALS_KEPT:
             _principals.clear()
+            _vouched.clear()
         _principals[key] = principal
+    _vouched[(id(tenancy), row.token_hash)] = principal
     return principal
+
+
+class TokenStale(Exception):
+    """The token's row is live but no longer gives the principal a write acted for: nothing
+    was written; authenticate afresh and write again."""
+
+
+class TokenGuard:
+    """An access token checked inside the write it authorises (a ddl.guard.Guard): its row is
+    read in the write's transaction, in the same round trip as the table's definition, so a
+    revocation, expiry or deletion committed by any process before that read refuses the write
+    as authenticate would have, one round trip sooner. `row` is the live row once checked."""
+
+    def __init__(self, tenancy: Tenancy, digest: str, principal: Principal) -> None:
+        self.tenancy = tenancy
+        self.digest = digest
+        self.principal = principal
+        self.row: Any = None
+
+    @property
+    def read(self) -> driver_sql.Read:
+        return _token_read(self.digest)
+
+    def check(self, row: tuple[Any, ...] | None) -> None:
+        live = _checked(None if row is None else TokenRow(*row), self.digest)
+        if _principals.get(_principal_key(self.tenancy, live)) is not self.principal:
+            raise TokenStale
+        self.row = live
+
+    def used(self) -> None:
+        """After the write: note the token's use, as authenticate does (once a minute)."""
+        if self.row is not None:
+            _record_use(self.tenancy, self.row)
+
+
+def vouched_guard(tenancy: Tenancy, token: str | None) -> TokenGuard | None:
+    """A guard for a token this process authenticated before, on a server database (where the
+    tokens and the tenant's tables share a connection); None: authenticate first."""
+    if not token or not tenancy.backend.schema_per_tenant:
+        return None
+    digest = _hash(token)
+    principal = _vouched.get((id(tenancy), digest))
+    return None if principal is None else TokenGuard(tenancy, digest, principal)
 
 
 def authenticate_server_admin(tenancy: Tenancy, token: str | None) -> str:

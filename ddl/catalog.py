@@ -166,16 +166,27 @@ _NAME_KEY = sa.bindparam("name_key", type_=sa.String)
 CatalogRow = namedtuple("CatalogRow", [column.name for column in catalog_tables.c])  # type: ignore[misc]
 
 
-def _definition_row(conn: sa.Connection, name: str, lock: str | None) -> Any:
-    """The catalog row of `name`, read on every request that names a table (the check that
-    sees another process's schema change at once), on the driver's cursor."""
-    row = driver_sql.fetch_one(
-        conn,
+def definition_read(conn: sa.Connection, name: str, lock: str | None) -> driver_sql.Read:
+    """The hot-path read of `name`'s catalog row (`lock` as for definition_query), to run
+    alone (_definition_row) or in one round trip with others (driver_sql.fetch_each)."""
+    return driver_sql.Read(
         ("definition", lock),
         lambda: definition_query(backend_for(conn), _NAME_KEY, lock),
         {"name_key": fold(name)},
     )
+
+
+def _definition_row(conn: sa.Connection, name: str, lock: str | None) -> Any:
+    """The catalog row of `name`, read on every request that names a table (the check that
+    sees another process's schema change at once), on the driver's cursor."""
+    read = definition_read(conn, name, lock)
+    row = driver_sql.fetch_one(conn, read.key, read.build, read.params)
     return None if row is None else CatalogRow(*row)
+
+
+def table_from(row: tuple[Any, ...] | None) -> TableDef | None:
+    """The definition in a row `definition_read` fetched, or None."""
+    return None if row is None else _from_row(CatalogRow(*row))
 
 
 def find_table(conn: sa.Connection, name: str, *, lock: bool = False) -> TableDef | None:

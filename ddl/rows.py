@@ -14,7 +14,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from ddl import audit, catalog, outbox, pg_copy, reads, time_limit
+from ddl import audit, catalog, driver_sql, outbox, pg_copy, reads, time_limit
 from ddl.access import Caller, may_save, require_save
 from ddl.backends.common import KEY_BIND, bind_name
 from ddl.backends.tsql_statements import ExistingKeys
@@ -26,8 +26,10 @@ from ddl.errors import (
     PayloadTooLarge,
     RowError,
     RowNotFound,
+    TableNotFound,
     ValidationError,
 )
+from ddl.guard import Guard
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
@@ -383,18 +385,35 @@ def commit(
     table: PreparedTable,
     operation: WriteOperation,
     batch: Batch,
+    guard: Guard | None = None,
 ) -> WriteResult:
     """Stage 3 of a row write, its one commit point: in one transaction under the table's write
     lock, check the definition is still the one `batch` was decoded against (else
-    DefinitionChanged: nothing was written) and write the batch."""
+    DefinitionChanged: nothing was written) and write the batch. `guard` (an access token's
+    check) is read in the same round trip as the definition and judged first."""
     seen = table.definition
     with space.write() as conn:
-        definition = catalog.get_table(conn, seen.name, lock=True)
+        definition = _locked_definition(conn, seen.name, guard)
         _remember(space, definition)
         if definition.version != seen.version or definition.id != seen.id:
             raise DefinitionChanged
         require_save(caller, definition)
         return write_batch(conn, prepare(space, definition), operation, batch)
+
+
+def _locked_definition(conn: sa.Connection, name: str, guard: Guard | None) -> TableDef:
+    """The definition of `name`, locked against DDL until commit, read in one round trip with
+    the guard's read (one statement on PostgreSQL, driver_sql.fetch_each)."""
+    reads = [catalog.definition_read(conn, name, "share")]
+    if guard is not None:
+        reads.insert(0, guard.read)
+    found = driver_sql.fetch_each(conn, reads)
+    if guard is not None:
+        guard.check(found[0])
+    definition = catalog.table_from(found[-1])
+    if definition is None:
+        raise TableNotFound(name)
+    return definition
 
 
 def write_rows(

@@ -36,6 +36,7 @@ from ddl import catalog, reads, rows, schema
 from ddl.exchange_csv import columns_of
 from ddl.formats.csv_write import csv_chunks
 from ddl.formats.json_rows import ColumnValueOut, RowOut
+from ddl.guard import Guard
 from ddl.space import TenantSpace
 
 _create = decoder(CreateTableRequest)
@@ -152,13 +153,14 @@ class CustomTablesController(Controller):
     ) -> Response[WriteRowsResult]:
         """Authenticated in the same worker thread as the write (app.auth.as_principal)."""
 
-        def write(principal: Principal) -> Response[WriteRowsResult]:
+        def write(principal: Principal, guard: Guard | None) -> Response[WriteRowsResult]:
             result = writes.write(
                 tenancy.space(principal.tenant),
                 principal.caller,
                 table_name,
                 body,
                 tenancy.settings.max_batch_rows,
+                guard,
             )
             metrics.rows_written(result.inserted + result.updated)
             return shapes.json_response(

@@ -21,6 +21,7 @@ from app.v3.schemas import DeleteRowsRequest, WriteRowsRequest, decoder
 from ddl import rows
 from ddl.access import Caller
 from ddl.errors import ROW_NUMBERING, ValidationError
+from ddl.guard import Guard
 from ddl.prepared import PreparedTable
 from ddl.space import TenantSpace
 from ddl.typed import UNSET, TypedRows, typed_batch, typed_rows
@@ -186,16 +187,22 @@ def decode_batch(
 
 
 def write(
-    space: TenantSpace, caller: Caller, name: str, body: bytes, max_rows: int
+    space: TenantSpace,
+    caller: Caller,
+    name: str,
+    body: bytes,
+    max_rows: int,
+    guard: Guard | None = None,
 ) -> rows.WriteResult:
     """The three stages in order; a definition changed by another request between decoding and
-    the commit (a column added) means decoding again against the new one."""
+    the commit (a column added) means decoding again against the new one. `guard` (the access
+    token's check) is judged in the commit's transaction (rows.commit)."""
     for _attempt in range(rows.WRITE_ATTEMPTS):
         table, (kind, batch) = rows.built_for_write(
             space, caller, name, lambda table: decode_batch(table, body, max_rows)
         )
         try:
-            return rows.commit(space, caller, table, kind, batch)
+            return rows.commit(space, caller, table, kind, batch, guard)
         except rows.DefinitionChanged:
             continue
     raise rows.changing_too_often(name)
