@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any, Literal
 
 import msgspec
@@ -172,15 +172,14 @@ def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> TypedBatch | None:
     return TypedBatch(Batch(keys, keys, groups), keys_seen)
 
 
-Group = tuple[list[Any], list[list[Any]]]  # keys, and per listed column its structs
+Group = tuple[list[Any], Sequence[Sequence[Any]]]  # keys, and per listed column its structs
 
 
 def _by_kinds(keys: list[Any], items: list[list[Any]]) -> dict[tuple[type, ...], Group]:
     """Rows grouped by the column structs they list, each group's structs a column at a time;
     most bodies list the same ones in every row, which a set per column shows in C."""
-    lengths = set(map(len, items))
-    if len(lengths) == 1:
-        columns = [list(map(itemgetter(j), items)) for j in range(lengths.pop())]
+    if len(set(map(len, items))) == 1:
+        columns = list(zip(*items))  # one C pass: a tuple of structs per listed column
         kinds = [set(map(type, structs)) for structs in columns]
         if all(len(kind) == 1 for kind in kinds):
             return {tuple(kind.pop() for kind in kinds): (keys, columns)}

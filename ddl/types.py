@@ -351,7 +351,8 @@ ColumnConvert = Callable[[Sequence[Any]], "list[Any] | None"]
 _HEX = b"0123456789abcdef"
 _DIGITS = b"0123456789"
 _UUID_MARKS = {8: "-", 13: "-", 18: "-", 23: "-"}
-_UTC_SECOND_MARKS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: "Z"}  # …T10:00:00Z
+_SECOND_MARKS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}  # 2026-01-15T10:00:00
+_UTC_SECOND_MARKS = {**_SECOND_MARKS, 19: "Z"}  # …T10:00:00Z
 
 
 def _fixed_form(
@@ -392,18 +393,39 @@ def _uuid_text_column(values: Sequence[Any]) -> list[Any] | None:
     return None if joined is None else _split(joined, len(values))
 
 
-def _date_text_column(values: Sequence[Any]) -> list[Any] | None:
-    """`2026-01-15T10:00:00Z` → `2026-01-15 10:00:00` (what parse_datetime and isoformat
-    give); fromisoformat, mapped in C, proves every one a real date-time."""
-    joined = _fixed_form(values, 20, _UTC_SECOND_MARKS, _DIGITS)
-    if joined is None:
+def _date_column(values: Sequence[Any]) -> list[datetime] | None:
+    """`2026-01-15T10:00:00Z` or `2026-01-15T10:00:00` (every value of the column in the same
+    form) → the naive UTC datetimes parse_datetime gives, parsed by fromisoformat mapped in C."""
+    texts = _naive_second_texts(values)
+    if texts is None:
         return None
-    naive = joined.replace("Z", "")
     try:
-        list(map(datetime.fromisoformat, naive.split("\n")))
+        return list(map(datetime.fromisoformat, texts.split("\n")))
     except ValueError:
         return None
-    return _split(naive.replace("T", " "), len(values))
+
+
+def _date_text_column(values: Sequence[Any]) -> list[Any] | None:
+    """The same forms → `2026-01-15 10:00:00` (what parse_datetime and isoformat give: the
+    same characters); fromisoformat, mapped in C, proves every one a real date-time."""
+    texts = _naive_second_texts(values)
+    if texts is None:
+        return None
+    try:
+        list(map(datetime.fromisoformat, texts.split("\n")))
+    except ValueError:
+        return None
+    return _split(texts.replace("T", " "), len(values))
+
+
+def _naive_second_texts(values: Sequence[Any]) -> str | None:
+    """The values without their `Z`, joined by newlines, when all are whole-second date-times
+    of the same form, with or without the `Z`."""
+    zoned = bool(values) and type(values[0]) is str and len(values[0]) == 20
+    if zoned:
+        joined = _fixed_form(values, 20, _UTC_SECOND_MARKS, _DIGITS)
+        return None if joined is None else joined.replace("Z", "")
+    return _fixed_form(values, 19, _SECOND_MARKS, _DIGITS)
 
 
 def _uuid_wire(backend: Backend, _length: int | None, longest: int) -> Any:
@@ -420,8 +442,9 @@ def _uuid_wire_column(backend: Backend, _length: int | None) -> ColumnConvert | 
 
 
 def _date_wire_column(backend: Backend, _length: int | None) -> ColumnConvert | None:
-    """On SQLite the stored text of `…T10:00:00Z` is `… 10:00:00`: the same characters."""
-    return _date_text_column if backend.dates_as_text else None
+    """On SQLite the stored text of `…T10:00:00Z` is `… 10:00:00`: the same characters;
+    elsewhere the datetimes, parsed in C."""
+    return _date_text_column if backend.dates_as_text else _date_column
 
 
 _ANY_JSON = msgspec.json.Decoder(float_hook=Decimal)  # as the general path decodes a Value
