@@ -179,7 +179,7 @@ def _by_kinds(keys: list[Any], items: list[list[Any]]) -> dict[tuple[type, ...],
     """Rows grouped by the column structs they list, each group's structs a column at a time;
     most bodies list the same ones in every row, which a set per column shows in C."""
     if len(set(map(len, items))) == 1:
-        columns = list(zip(*items))  # one C pass: a tuple of structs per listed column
+        columns = list(zip(*items, strict=True))  # one C pass: a tuple of structs per listed column
         kinds = [set(map(type, structs)) for structs in columns]
         if all(len(kind) == 1 for kind in kinds):
             return {tuple(kind.pop() for kind in kinds): (keys, columns)}

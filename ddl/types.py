@@ -38,6 +38,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 from sqlalchemy.types import UserDefinedType
 
+from ddl import json_columns
+from ddl.json_columns import JsonColumn
+
 if TYPE_CHECKING:
     from ddl.backends import Backend
 
@@ -308,8 +311,6 @@ def _binary_in(_backend: Backend, _length: int | None) -> Converter:
     return convert
 
 
-
-
 def _from_text(text: str) -> Any:
     return text
 
@@ -549,8 +550,6 @@ def _float_out(value: Any) -> float | None:
 
 def _integer_out(value: Any) -> int | None:
     return None if value is None else int(value)
-
-
 
 
 # --- a saved query's answer: any driver value of a column of the type → JSON-ready ---------
@@ -810,6 +809,7 @@ class ColumnType:
     wire_converts: bool = False
     wire_to_db: Callable[[Backend, int | None], Converter | None] | None = None  # if not to_db
     wire_column: Callable[[Backend, int | None], ColumnConvert | None] | None = None
+    json_column: JsonColumn | None = None  # to_json of a whole column (ddl/json_columns.py)
     from_text: Callable[[str], Any] = _from_text
     to_param: Callable[[Backend, int | None], Converter] | None = None
     csv_parse: Callable[[str], Any] = csv_as_is
@@ -866,6 +866,7 @@ _RECORDS = (
         to_db=_boolean_in,
         wire=_fixed_wire(bool),
         to_json=_boolean_out,
+        json_column=json_columns.boolean_column,
         shape=_shape_boolean,
         csv_format=_csv_boolean,
         csv_column=_csv_boolean_column,
@@ -884,6 +885,7 @@ _RECORDS = (
         wire_converts=True,
         wire_column=_date_wire_column,
         to_json=_date_out,
+        json_column=json_columns.date_column,
         shape=_shape_date,
         csv_format=_csv_text,  # JSON-ready ISO text that never needs quoting
         csv_column=_csv_keep,
@@ -898,6 +900,7 @@ _RECORDS = (
         to_db=_float_in,
         wire=_fixed_wire(float),
         to_json=_float_out,
+        json_column=json_columns.as_is((float,)),
         shape=_shape_float,
         csv_format=_csv_float,
         csv_column=_csv_keep,
@@ -914,6 +917,7 @@ _RECORDS = (
         to_db=_integer_in,
         wire=_fixed_wire(_INT64),
         to_json=_integer_out,
+        json_column=json_columns.as_is((int,)),
         shape=_shape_integer,
         csv_format=str,
         csv_column=_csv_keep,
@@ -934,6 +938,7 @@ _RECORDS = (
         wire_to_db=_money_wire_in,
         wire_column=_money_wire_column,
         to_json=money_out,
+        json_column=json_columns.money_column,
         shape=_shape_money,
         csv_format=_csv_decimal,
         csv_column=_csv_keep,  # str() of Money's Decimal is exact
@@ -957,6 +962,7 @@ _RECORDS = (
         wire_to_db=_uuid_wire_in,
         wire_column=_uuid_wire_column,
         to_json=_uuid_out,
+        json_column=json_columns.uuid_column,
         shape=_shape_uuid,
         csv_format=_csv_text,
         csv_column=_csv_keep,
@@ -1024,6 +1030,25 @@ def input_converter(type_id: TypeId, length: int | None, backend: Backend) -> Co
 def output_converter(type_id: TypeId) -> Converter | None:
     """Converter from the driver's value to JSON-ready Python, or None where it is already so."""
     return COLUMN_TYPES[type_id].to_json
+
+
+def output_column_converter(type_id: TypeId) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
+    """`output_converter` for a whole column of values: the type's C-speed pass where it
+    vouches for every value (ddl/json_columns.py), else one value at a time; None where the
+    values are already JSON-ready."""
+    record = COLUMN_TYPES[type_id]
+    one, whole = record.to_json, record.json_column
+    if one is None:
+        return None
+
+    def convert(values: Sequence[Any]) -> Sequence[Any]:
+        if whole is not None:
+            out = whole(values)
+            if out is not None:
+                return out
+        return [None if value is None else one(value) for value in values]
+
+    return convert
 
 
 def key_from_text(type_id: TypeId, text: str) -> Any:
