@@ -10,6 +10,7 @@ per-value calls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -95,8 +96,22 @@ def boolean_column(values: Sequence[Any]) -> list[bool] | None:
 
 def money_column(values: Sequence[Any]) -> list[Decimal] | None:
     """SQLite's Money text (`39.9900`): Decimal(text.rstrip("0").rstrip(".")) of each, as the
-    one-value path does, mapped in C. Other columns go one value at a time."""
-    if not values or not _all(values, str) or not all(map(str.__contains__, values, repeat("."))):
+    one-value path does, mapped in C. PostgreSQL's Decimals of exactly 4 places the same way
+    from their text: for those, the one-value path's quantize to 4 places changes nothing and
+    its normalize (or quantize to units when whole) is exactly that stripping. Other columns
+    go one value at a time."""
+    if values and _all(values, Decimal):
+        texts = list(map(str, values))
+        if not _FOUR_PLACES.fullmatch("\n".join(texts)):
+            return None
+    elif values and _all(values, str):
+        texts = list(values)
+        if not all(map(str.__contains__, texts, repeat("."))):
+            return None
+    else:
         return None
-    stripped = map(str.rstrip, map(str.rstrip, values, repeat("0")), repeat("."))
+    stripped = map(str.rstrip, map(str.rstrip, texts, repeat("0")), repeat("."))
     return list(map(Decimal, stripped))
+
+
+_FOUR_PLACES = re.compile(r"(?:-?[0-9]+\.[0-9]{4}\n)*-?[0-9]+\.[0-9]{4}")
