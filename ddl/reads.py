@@ -73,9 +73,21 @@ def row_converter(columns: tuple[PreparedColumn, ...]) -> Callable[[Any], list[A
     return convert
 
 
+class Partition(list[list[Any]]):
+    """A partition's rows (lists of JSON-ready values) that also keeps the columns they were
+    made from, so a writer that works a column at a time (ddl/formats/json_rows.py) need not
+    take the rows apart again. Read-only for its readers, like every partition."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: list[Sequence[Any]]) -> None:
+        super().__init__(map(list, zip(*columns, strict=True)))
+        self.columns = columns
+
+
 def partition_converter(
     columns: tuple[PreparedColumn, ...],
-) -> Callable[[Sequence[Any]], list[list[Any]]]:
+) -> Callable[[Sequence[Any]], Partition]:
     """`row_converter` for a partition of rows at once: each converting column in one pass
     (ddl/json_columns.py), the rows taken apart and put together again by zip, in C."""
     converting = [
@@ -84,13 +96,11 @@ def partition_converter(
         if (to_json := output_column_converter(column.type_id)) is not None
     ]
 
-    def convert(rows: Sequence[Any]) -> list[list[Any]]:
-        if not converting:
-            return [list(row) for row in rows]
+    def convert(rows: Sequence[Any]) -> Partition:
         values: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for index, to_json in converting:
             values[index] = to_json(values[index])
-        return list(map(list, zip(*values, strict=True)))
+        return Partition(values)
 
     return convert
 

@@ -79,8 +79,11 @@ class RowTemplate:
         pieces = self.pieces
         if pieces is None or self.width < 1:
             return encoder.encode([self.shape(values) for values in partition])[1:-1]
+        columns = getattr(partition, "columns", None)  # kept by ddl/reads.Partition
+        if columns is None:
+            columns = list(zip(*partition, strict=True))
         parts: list[Iterable[bytes]] = [repeat(pieces[0])]
-        for column, piece in zip(zip(*partition, strict=True), pieces[1:], strict=True):
+        for column, piece in zip(columns, pieces[1:], strict=True):
             parts += (_encoded(column), repeat(piece))
         return b",".join(map(b"".join, zip(*parts, strict=False)))  # repeat() is endless
 
