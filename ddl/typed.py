@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, countOf
 from typing import Any, Literal
 
 import msgspec
@@ -155,8 +155,8 @@ def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> TypedBatch | None:
         absent = items.count(UNSET)
         if absent:
             items = [[] if listed is UNSET else listed for listed in items]
-        given = 2 * len(rows) - list(map(_key_name_of, rows)).count(UNSET)
-        given -= list(map(_key_type_of, rows)).count(UNSET)
+        given = 2 * len(rows) - countOf(map(_key_name_of, rows), UNSET)
+        given -= countOf(map(_key_type_of, rows), UNSET)
         keys_seen = 2 * len(rows) - absent + given + 2 * sum(map(len, items))
         groups: dict[tuple[PreparedColumn, ...], ParamRows] = {}
         for kinds, (group_keys, listed) in _by_kinds(keys, items).items():
