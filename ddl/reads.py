@@ -456,7 +456,7 @@ def _as_driver_gives(query: sa.Select[Any], uuids_as_text: bool = False) -> sa.S
             column = sa.cast(column, sa.Text)
         return sa.type_coerce(column, raw)
 
-    return query.with_only_columns(  # type: ignore[return-value]
+    return query.with_only_columns(
         *(selected(column).label(column.name) for column in query.selected_columns),
         maintain_column_froms=True,
     )
