@@ -5,8 +5,7 @@ column name) and the export file of SPEC §4, each written a partition at a time
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -64,28 +63,33 @@ def source_shape(table: PreparedTable) -> Shape:
 
 class RowTemplate:
     """A shape's JSON text with a hole for each value: a partition is written a column at a
-    time (each column encoded by msgspec in one call, then split at its commas) and the rows
-    put together by zip and join, in C, instead of building and encoding a struct per row and
-    per value. The bytes are the ones `encoder.encode([shape(values) …])` writes."""
+    time (each column encoded by msgspec in one call, then split at its commas) and the texts
+    laid out between the template's pieces in one list joined once, in C, instead of building
+    and encoding a struct per row and per value. The bytes are the ones
+    `encoder.encode([shape(values) …])` writes."""
 
     def __init__(self, shape: Shape, width: int) -> None:
         self.shape = shape
         self.width = width
         pieces = encoder.encode(shape([msgspec.Raw(_HOLE)] * width)).split(_HOLE)
-        self.pieces = pieces if len(pieces) == width + 1 else None  # else: row by row
+        self.pieces = pieces if len(pieces) == width + 1 and width > 0 else None  # row by row
 
     def encode(self, partition: Sequence[list[Any]]) -> bytes:
         """The partition's rows, shaped and separated by commas (an array's inside)."""
         pieces = self.pieces
-        if pieces is None or self.width < 1:
+        if pieces is None:
             return encoder.encode([self.shape(values) for values in partition])[1:-1]
         columns = getattr(partition, "columns", None)  # kept by ddl/reads.Partition
         if columns is None:
             columns = list(zip(*partition, strict=True))
-        parts: list[Iterable[bytes]] = [repeat(pieces[0])]
-        for column, piece in zip(columns, pieces[1:], strict=True):
-            parts += (_encoded(column), repeat(piece))
-        return b",".join(map(b"".join, zip(*parts, strict=False)))  # repeat() is endless
+        count, stride = len(partition), len(pieces) + len(columns)
+        texts: list[bytes] = [b""] * (count * stride)
+        texts[0::stride] = [b"," + pieces[0]] * count  # each row opens with its separator
+        for offset, (column, piece) in enumerate(zip(columns, pieces[1:], strict=True)):
+            texts[2 * offset + 1 :: stride] = _encoded(column)
+            texts[2 * offset + 2 :: stride] = [piece] * count
+        texts[0] = pieces[0]  # the first row has no separator before it
+        return b"".join(texts)
 
 
 _HOLE = b"\x00"  # never in encoded JSON (a NUL in a string is escaped): only where put
