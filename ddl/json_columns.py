@@ -18,6 +18,8 @@ from itertools import repeat
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 JsonColumn = Callable[[Sequence[Any]], "Sequence[Any] | None"]
 
 _DIGITS = b"0123456789"
@@ -50,12 +52,18 @@ def as_is(kinds: tuple[type, ...]) -> JsonColumn:
 
 
 def uuid_column(values: Sequence[Any]) -> list[str] | None:
-    """str(value).lower() of each: SQLite's text lowered at once, PostgreSQL's uuid.UUID by
-    their own str (already lower case)."""
-    joined = _texts(values)
-    if joined is not None:
-        return joined.lower().split("\n")
-    return list(map(str, values)) if values and _all(values, UUID) else None
+    """str(value).lower() of each: SQLite's text lowered by a C method mapped over it;
+    PostgreSQL's uuid.UUID (whose str() is Python code) written by msgspec, whose canonical
+    form is that same lower-case hyphenated text, and read back as strings."""
+    if values and _all(values, str):
+        return list(map(str.lower, values))
+    if values and _all(values, UUID):
+        return _UUID_TEXTS.decode(_UUID_JSON.encode(values))
+    return None
+
+
+_UUID_JSON = msgspec.json.Encoder(uuid_format="canonical")
+_UUID_TEXTS = msgspec.json.Decoder(list[str])
 
 
 def date_column(values: Sequence[Any]) -> list[str] | None:
