@@ -6,6 +6,7 @@ column name) and the export file of SPEC §4, each written a partition at a time
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -98,6 +99,9 @@ _HOLE = b"\x00"  # never in encoded JSON (a NUL in a string is escaped): only wh
 def _encoded(column: Sequence[Any]) -> list[bytes]:
     """The JSON text of each value: the column encoded at once and split at its commas when
     no value holds one (numbers, dates, keys, most text), else value by value."""
+    if column and set(map(type, column)) == {Decimal} and all(map(Decimal.is_finite, column)):
+        # Money: msgspec writes a finite Decimal as its str(), which C makes faster in a map
+        return "\n".join(map(str, column)).encode().split(b"\n")
     inner = encoder.encode(column)[1:-1]
     if inner.count(b",") == len(column) - 1:
         return inner.split(b",")
