@@ -33,7 +33,7 @@ from ddl.guard import Guard
 from ddl.names import fold
 from ddl.prepared import PreparedColumn, PreparedTable, prepare
 from ddl.space import TenantSpace
-from ddl.types import BadValue, TypeId, key_from_text, type_name
+from ddl.types import BadValue, TypeId, key_from_text, output_column_converter, type_name
 from ddl.upsert import counting_upsert_statement, update_statement, upsert_statement
 
 IN_CHUNK = 500
@@ -370,8 +370,12 @@ def changing_too_often(name: str) -> ValidationError:
 
 
 def _key_json(table: PreparedTable, keys: list[Any]) -> list[Any]:
-    convert = table.key.to_json
-    return keys if convert is None else [convert(key) for key in keys]
+    """The keys as the answer shows them, a column at a time (ddl/json_columns.py)."""
+    convert = output_column_converter(table.key.type_id)
+    if convert is None:
+        return keys
+    converted = convert(keys)
+    return converted if isinstance(converted, list) else list(converted)
 
 
 def check_batch_size(count: int, max_rows: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter, countOf
 from typing import Any, Literal
 
 import msgspec
@@ -155,8 +155,8 @@ def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> TypedBatch | None:
         absent = items.count(UNSET)
         if absent:
             items = [[] if listed is UNSET else listed for listed in items]
-        given = 2 * len(rows) - list(map(_key_name_of, rows)).count(UNSET)
-        given -= list(map(_key_type_of, rows)).count(UNSET)
+        given = 2 * len(rows) - countOf(map(_key_name_of, rows), UNSET)
+        given -= countOf(map(_key_type_of, rows), UNSET)
         keys_seen = 2 * len(rows) - absent + given + 2 * sum(map(len, items))
         groups: dict[tuple[PreparedColumn, ...], ParamRows] = {}
         for kinds, (group_keys, listed) in _by_kinds(keys, items).items():
@@ -172,15 +172,14 @@ def typed_batch(table: PreparedTable, rows: Sequence[Any]) -> TypedBatch | None:
     return TypedBatch(Batch(keys, keys, groups), keys_seen)
 
 
-Group = tuple[list[Any], list[list[Any]]]  # keys, and per listed column its structs
+Group = tuple[list[Any], Sequence[Sequence[Any]]]  # keys, and per listed column its structs
 
 
 def _by_kinds(keys: list[Any], items: list[list[Any]]) -> dict[tuple[type, ...], Group]:
     """Rows grouped by the column structs they list, each group's structs a column at a time;
     most bodies list the same ones in every row, which a set per column shows in C."""
-    lengths = set(map(len, items))
-    if len(lengths) == 1:
-        columns = [list(map(itemgetter(j), items)) for j in range(lengths.pop())]
+    if len(set(map(len, items))) == 1:
+        columns = list(zip(*items, strict=True))  # one C pass: a tuple of structs per listed column
         kinds = [set(map(type, structs)) for structs in columns]
         if all(len(kind) == 1 for kind in kinds):
             return {tuple(kind.pop() for kind in kinds): (keys, columns)}

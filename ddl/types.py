@@ -38,6 +38,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 from sqlalchemy.types import UserDefinedType
 
+from ddl import json_columns
+from ddl.json_columns import JsonColumn
+
 if TYPE_CHECKING:
     from ddl.backends import Backend
 
@@ -308,8 +311,6 @@ def _binary_in(_backend: Backend, _length: int | None) -> Converter:
     return convert
 
 
-
-
 def _from_text(text: str) -> Any:
     return text
 
@@ -351,7 +352,8 @@ ColumnConvert = Callable[[Sequence[Any]], "list[Any] | None"]
 _HEX = b"0123456789abcdef"
 _DIGITS = b"0123456789"
 _UUID_MARKS = {8: "-", 13: "-", 18: "-", 23: "-"}
-_UTC_SECOND_MARKS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: "Z"}  # …T10:00:00Z
+_SECOND_MARKS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}  # 2026-01-15T10:00:00
+_UTC_SECOND_MARKS = {**_SECOND_MARKS, 19: "Z"}  # …T10:00:00Z
 
 
 def _fixed_form(
@@ -392,18 +394,39 @@ def _uuid_text_column(values: Sequence[Any]) -> list[Any] | None:
     return None if joined is None else _split(joined, len(values))
 
 
-def _date_text_column(values: Sequence[Any]) -> list[Any] | None:
-    """`2026-01-15T10:00:00Z` → `2026-01-15 10:00:00` (what parse_datetime and isoformat
-    give); fromisoformat, mapped in C, proves every one a real date-time."""
-    joined = _fixed_form(values, 20, _UTC_SECOND_MARKS, _DIGITS)
-    if joined is None:
+def _date_column(values: Sequence[Any]) -> list[datetime] | None:
+    """`2026-01-15T10:00:00Z` or `2026-01-15T10:00:00` (every value of the column in the same
+    form) → the naive UTC datetimes parse_datetime gives, parsed by fromisoformat mapped in C."""
+    texts = _naive_second_texts(values)
+    if texts is None:
         return None
-    naive = joined.replace("Z", "")
     try:
-        list(map(datetime.fromisoformat, naive.split("\n")))
+        return list(map(datetime.fromisoformat, texts.split("\n")))
     except ValueError:
         return None
-    return _split(naive.replace("T", " "), len(values))
+
+
+def _date_text_column(values: Sequence[Any]) -> list[Any] | None:
+    """The same forms → `2026-01-15 10:00:00` (what parse_datetime and isoformat give: the
+    same characters); fromisoformat, mapped in C, proves every one a real date-time."""
+    texts = _naive_second_texts(values)
+    if texts is None:
+        return None
+    try:
+        list(map(datetime.fromisoformat, texts.split("\n")))
+    except ValueError:
+        return None
+    return _split(texts.replace("T", " "), len(values))
+
+
+def _naive_second_texts(values: Sequence[Any]) -> str | None:
+    """The values without their `Z`, joined by newlines, when all are whole-second date-times
+    of the same form, with or without the `Z`."""
+    zoned = bool(values) and type(values[0]) is str and len(values[0]) == 20
+    if zoned:
+        joined = _fixed_form(values, 20, _UTC_SECOND_MARKS, _DIGITS)
+        return None if joined is None else joined.replace("Z", "")
+    return _fixed_form(values, 19, _SECOND_MARKS, _DIGITS)
 
 
 def _uuid_wire(backend: Backend, _length: int | None, longest: int) -> Any:
@@ -420,8 +443,9 @@ def _uuid_wire_column(backend: Backend, _length: int | None) -> ColumnConvert | 
 
 
 def _date_wire_column(backend: Backend, _length: int | None) -> ColumnConvert | None:
-    """On SQLite the stored text of `…T10:00:00Z` is `… 10:00:00`: the same characters."""
-    return _date_text_column if backend.dates_as_text else None
+    """On SQLite the stored text of `…T10:00:00Z` is `… 10:00:00`: the same characters;
+    elsewhere the datetimes, parsed in C."""
+    return _date_text_column if backend.dates_as_text else _date_column
 
 
 _ANY_JSON = msgspec.json.Decoder(float_hook=Decimal)  # as the general path decodes a Value
@@ -526,8 +550,6 @@ def _float_out(value: Any) -> float | None:
 
 def _integer_out(value: Any) -> int | None:
     return None if value is None else int(value)
-
-
 
 
 # --- a saved query's answer: any driver value of a column of the type → JSON-ready ---------
@@ -787,6 +809,7 @@ class ColumnType:
     wire_converts: bool = False
     wire_to_db: Callable[[Backend, int | None], Converter | None] | None = None  # if not to_db
     wire_column: Callable[[Backend, int | None], ColumnConvert | None] | None = None
+    json_column: JsonColumn | None = None  # to_json of a whole column (ddl/json_columns.py)
     from_text: Callable[[str], Any] = _from_text
     to_param: Callable[[Backend, int | None], Converter] | None = None
     csv_parse: Callable[[str], Any] = csv_as_is
@@ -843,6 +866,7 @@ _RECORDS = (
         to_db=_boolean_in,
         wire=_fixed_wire(bool),
         to_json=_boolean_out,
+        json_column=json_columns.boolean_column,
         shape=_shape_boolean,
         csv_format=_csv_boolean,
         csv_column=_csv_boolean_column,
@@ -861,6 +885,7 @@ _RECORDS = (
         wire_converts=True,
         wire_column=_date_wire_column,
         to_json=_date_out,
+        json_column=json_columns.date_column,
         shape=_shape_date,
         csv_format=_csv_text,  # JSON-ready ISO text that never needs quoting
         csv_column=_csv_keep,
@@ -875,6 +900,7 @@ _RECORDS = (
         to_db=_float_in,
         wire=_fixed_wire(float),
         to_json=_float_out,
+        json_column=json_columns.as_is((float,)),
         shape=_shape_float,
         csv_format=_csv_float,
         csv_column=_csv_keep,
@@ -891,6 +917,7 @@ _RECORDS = (
         to_db=_integer_in,
         wire=_fixed_wire(_INT64),
         to_json=_integer_out,
+        json_column=json_columns.as_is((int,)),
         shape=_shape_integer,
         csv_format=str,
         csv_column=_csv_keep,
@@ -911,6 +938,7 @@ _RECORDS = (
         wire_to_db=_money_wire_in,
         wire_column=_money_wire_column,
         to_json=money_out,
+        json_column=json_columns.money_column,
         shape=_shape_money,
         csv_format=_csv_decimal,
         csv_column=_csv_keep,  # str() of Money's Decimal is exact
@@ -934,6 +962,7 @@ _RECORDS = (
         wire_to_db=_uuid_wire_in,
         wire_column=_uuid_wire_column,
         to_json=_uuid_out,
+        json_column=json_columns.uuid_column,
         shape=_shape_uuid,
         csv_format=_csv_text,
         csv_column=_csv_keep,
@@ -1001,6 +1030,25 @@ def input_converter(type_id: TypeId, length: int | None, backend: Backend) -> Co
 def output_converter(type_id: TypeId) -> Converter | None:
     """Converter from the driver's value to JSON-ready Python, or None where it is already so."""
     return COLUMN_TYPES[type_id].to_json
+
+
+def output_column_converter(type_id: TypeId) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
+    """`output_converter` for a whole column of values: the type's C-speed pass where it
+    vouches for every value (ddl/json_columns.py), else one value at a time; None where the
+    values are already JSON-ready."""
+    record = COLUMN_TYPES[type_id]
+    one, whole = record.to_json, record.json_column
+    if one is None:
+        return None
+
+    def convert(values: Sequence[Any]) -> Sequence[Any]:
+        if whole is not None:
+            out = whole(values)
+            if out is not None:
+                return out
+        return [None if value is None else one(value) for value in values]
+
+    return convert
 
 
 def key_from_text(type_id: TypeId, text: str) -> Any:

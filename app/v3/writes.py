@@ -151,7 +151,7 @@ def _canonical(
     """The batch of a body in canonical form, decoded in C; None when the general path must
     decide (anything unusual, every error). Raises nothing."""
     limits = json_policy.limits()
-    if _NUL in body or limits.max_depth < _TYPED_DEPTH:
+    if (b"\\" in body and _NUL in body) or limits.max_depth < _TYPED_DEPTH:
         return None
     typed = typed_rows(table, max(1, limits.max_value_bytes // _STRING_BYTES))
     try:
