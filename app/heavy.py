@@ -22,6 +22,7 @@ import anyio.to_thread
 from litestar import Request
 from litestar.response import Stream
 
+from app.streaming import WholeAnswer
 from ddl.errors import RateLimited
 
 T = TypeVar("T")
@@ -165,7 +166,8 @@ async def admitted_stream(
     `prepare` in the heavy pool (it returns the chunks and the Stream's options), and stream
     from that pool; the slot is held until the stream ends, fails or is closed. `prepare`,
     the first chunk and what follows within PREFETCH_BYTES run in one hop to the pool: a
-    small answer (a saved query by key) costs one thread hop, not four."""
+    small answer (a saved query by key) costs one thread hop, not four, and is sent whole
+    (app/streaming.py WholeAnswer)."""
     heavy = heavy_of(request)
     slot = heavy.admit(tenant)
 
@@ -183,4 +185,6 @@ async def admitted_stream(
     except BaseException:
         slot.release()
         raise
+    if ahead.ended and ahead.error is None:  # the producer ended and released the slot
+        return WholeAnswer(b"".join(ahead.ahead), **options)
     return Stream(_drive(heavy, ahead, chunks), **options)
