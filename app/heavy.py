@@ -20,9 +20,11 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 from litestar import Request
+from litestar.concurrency import sync_to_thread
 from litestar.response import Stream
 
 from app.streaming import WholeAnswer
+from app.tokens import Principal
 from ddl.errors import RateLimited
 
 T = TypeVar("T")
@@ -157,11 +159,29 @@ async def _drive(heavy: Heavy, started: _Started, rest: Iterator[bytes]) -> Asyn
                 await anyio.to_thread.run_sync(close)
 
 
-async def admitted_stream(
-    request: Request[Any, Any, Any],
-    tenant: Any,
-    prepare: Callable[[], tuple[Iterator[bytes], dict[str, Any]]],
-) -> Stream:
+Prepare = Callable[[], tuple[Iterator[bytes], dict[str, Any]]]
+_Begun = tuple[_Started, Iterator[bytes], dict[str, Any]]
+
+
+def _begin(slot: Slot, prepare: Prepare) -> _Begun:
+    """In the heavy pool: `prepare`, then read ahead; the slot goes with the chunks."""
+    chunks, options = prepare()
+    held = holding(slot, chunks)
+    try:
+        return _Started(held), held, options
+    except BaseException:
+        held.close()
+        raise
+
+
+def _answer(heavy: Heavy, begun: _Begun) -> Stream:
+    ahead, chunks, options = begun
+    if ahead.ended and ahead.error is None:  # the producer ended and released the slot
+        return WholeAnswer(b"".join(ahead.ahead), **options)
+    return Stream(_drive(heavy, ahead, chunks), **options)
+
+
+async def admitted_stream(request: Request[Any, Any, Any], tenant: Any, prepare: Prepare) -> Stream:
     """The one way heavy work answers: admit it into the tenant's share (429 past it), run
     `prepare` in the heavy pool (it returns the chunks and the Stream's options), and stream
     from that pool; the slot is held until the stream ends, fails or is closed. `prepare`,
@@ -170,21 +190,39 @@ async def admitted_stream(
     (app/streaming.py WholeAnswer)."""
     heavy = heavy_of(request)
     slot = heavy.admit(tenant)
-
-    def started() -> tuple[_Started, Iterator[bytes], dict[str, Any]]:
-        chunks, options = prepare()
-        held = holding(slot, chunks)
-        try:
-            return _Started(held), held, options
-        except BaseException:
-            held.close()
-            raise
-
     try:
-        ahead, chunks, options = await heavy.run(started)
+        begun = await heavy.run(_begin, slot, prepare)
     except BaseException:
         slot.release()
         raise
-    if ahead.ended and ahead.error is None:  # the producer ended and released the slot
-        return WholeAnswer(b"".join(ahead.ahead), **options)
-    return Stream(_drive(heavy, ahead, chunks), **options)
+    return _answer(heavy, begun)
+
+
+async def admitted_for(
+    request: Request[Any, Any, Any],
+    identify: Callable[[], Principal],
+    prepare: Callable[[Principal], tuple[Iterator[bytes], dict[str, Any]]],
+) -> Stream:
+    """`admitted_stream` for a route that authenticates the caller itself (`identify`, in a
+    worker thread). With a heavy thread free, the token is checked, the request admitted and
+    the work begun in that one hop: a run by key pays one thread hop, not two (the principal
+    dependency's and the heavy pool's). With none free, the caller is identified and admitted
+    (or refused) before it queues for one, exactly as `admitted_stream` does."""
+    heavy = heavy_of(request)
+    if heavy.limiter.available_tokens < 1:
+        principal = await sync_to_thread(identify)
+        return await admitted_stream(request, principal.tenant, lambda: prepare(principal))
+    held: list[Slot] = []
+
+    def begin() -> _Begun:
+        principal = identify()
+        held.append(heavy.admit(principal.tenant))
+        return _begin(held[0], lambda: prepare(principal))
+
+    try:
+        begun = await heavy.run(begin)
+    except BaseException:
+        for slot in held:
+            slot.release()
+        raise
+    return _answer(heavy, begun)
