@@ -31,6 +31,10 @@ from queries import mssql
 Batch = Sequence[Sequence[Any]]
 TOO_BIG = "A value in the answer is larger than the answer's size limit"
 _TOO_BIG_MARK = "ct_answer_too_large"
+# Declared and fetched with plain statements, not psycopg's ServerCursor: that one asks for the
+# cursor's description after DECLARE and sends CLOSE at the end, two more round trips a run;
+# FETCH's own answer describes the rows, and the run's ROLLBACK (queries/run.py) closes it.
+_CURSOR = "ct_saved_query"
 
 
 def _size_guarded(sql: str, max_bytes: int) -> str:
@@ -95,15 +99,18 @@ def _postgres(
         postgresql.read_only_guard(conn, space, role, _left_ms(budget))
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
-        with raw.cursor(name="ct_saved_query") as cursor:  # server-side: FETCH n at a time
-            cursor.execute(_size_guarded(sql, budget.max_bytes), dict(params) if params else None)
+        with raw.cursor() as cursor:  # a server-side cursor of our own: FETCH n at a time
+            declare = (
+                f"DECLARE {_CURSOR} NO SCROLL CURSOR FOR {_size_guarded(sql, budget.max_bytes)}"
+            )
+            cursor.execute(declare, dict(params) if params else None, prepare=False)
             first = True  # the guard's statement_timeout was set a moment ago
             while True:
                 if not first:
                     raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}")
                 first = False
                 wanted = hint.size
-                rows = cursor.fetchmany(wanted)
+                rows = cursor.execute(f"FETCH FORWARD {int(wanted)} FROM {_CURSOR}").fetchall()
                 if rows:
                     yield rows
                 if len(rows) < wanted:  # the cursor is exhausted: no FETCH to learn it again
