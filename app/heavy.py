@@ -13,6 +13,7 @@ still bounds each process.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
@@ -88,12 +89,21 @@ class Heavy(TenantShare):
         super().__init__(per_tenant, TooManyHeavy)
         self.threads = max(1, threads)
         self._limiter: anyio.CapacityLimiter | None = None
+        self._held: anyio.CapacityLimiter | None = None
 
     @property
     def limiter(self) -> anyio.CapacityLimiter:
         if self._limiter is None:  # made on first use: it belongs to the running event loop
             self._limiter = anyio.CapacityLimiter(self.threads)
         return self._limiter
+
+    @property
+    def held_thread(self) -> anyio.CapacityLimiter:
+        """For a hop whose heavy thread was taken beforehand (`admitted_for`): no limit of its
+        own, and not the shared default limiter that light work counts on."""
+        if self._held is None:
+            self._held = anyio.CapacityLimiter(math.inf)
+        return self._held
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(function, *args, limiter=self.limiter)
@@ -206,10 +216,15 @@ async def admitted_for(
     """`admitted_stream` for a route that authenticates the caller itself (`identify`, in a
     worker thread). With a heavy thread free, the token is checked, the request admitted and
     the work begun in that one hop: a run by key pays one thread hop, not two (the principal
-    dependency's and the heavy pool's). With none free, the caller is identified and admitted
-    (or refused) before it queues for one, exactly as `admitted_stream` does."""
+    dependency's and the heavy pool's). The thread is taken on the event loop before the hop
+    (anyio's run_sync yields first, so a check of free threads would let a burst overbook the
+    pool and queue unadmitted). With none free, the caller is identified and admitted (or
+    refused) before it queues for one, exactly as `admitted_stream` does."""
     heavy = heavy_of(request)
-    if heavy.limiter.available_tokens < 1:
+    ticket = object()
+    try:  # taken here, on the event loop: no other request can take it before the hop starts
+        heavy.limiter.acquire_on_behalf_of_nowait(ticket)
+    except anyio.WouldBlock:
         principal = await sync_to_thread(identify)
         return await admitted_stream(request, principal.tenant, lambda: prepare(principal))
     held: list[Slot] = []
@@ -220,9 +235,11 @@ async def admitted_for(
         return _begin(held[0], lambda: prepare(principal))
 
     try:
-        begun = await heavy.run(begin)
+        begun = await anyio.to_thread.run_sync(begin, limiter=heavy.held_thread)
     except BaseException:
         for slot in held:
             slot.release()
         raise
+    finally:
+        heavy.limiter.release_on_behalf_of(ticket)
     return _answer(heavy, begun)
