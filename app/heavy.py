@@ -13,6 +13,7 @@ still bounds each process.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
@@ -20,8 +21,11 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 from litestar import Request
+from litestar.concurrency import sync_to_thread
 from litestar.response import Stream
 
+from app.streaming import WholeAnswer
+from app.tokens import Principal
 from ddl.errors import RateLimited
 
 T = TypeVar("T")
@@ -85,12 +89,21 @@ class Heavy(TenantShare):
         super().__init__(per_tenant, TooManyHeavy)
         self.threads = max(1, threads)
         self._limiter: anyio.CapacityLimiter | None = None
+        self._held: anyio.CapacityLimiter | None = None
 
     @property
     def limiter(self) -> anyio.CapacityLimiter:
         if self._limiter is None:  # made on first use: it belongs to the running event loop
             self._limiter = anyio.CapacityLimiter(self.threads)
         return self._limiter
+
+    @property
+    def held_thread(self) -> anyio.CapacityLimiter:
+        """For a hop whose heavy thread was taken beforehand (`admitted_for`): no limit of its
+        own, and not the shared default limiter that light work counts on."""
+        if self._held is None:
+            self._held = anyio.CapacityLimiter(math.inf)
+        return self._held
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(function, *args, limiter=self.limiter)
@@ -156,31 +169,77 @@ async def _drive(heavy: Heavy, started: _Started, rest: Iterator[bytes]) -> Asyn
                 await anyio.to_thread.run_sync(close)
 
 
-async def admitted_stream(
-    request: Request[Any, Any, Any],
-    tenant: Any,
-    prepare: Callable[[], tuple[Iterator[bytes], dict[str, Any]]],
-) -> Stream:
+Prepare = Callable[[], tuple[Iterator[bytes], dict[str, Any]]]
+_Begun = tuple[_Started, Iterator[bytes], dict[str, Any]]
+
+
+def _begin(slot: Slot, prepare: Prepare) -> _Begun:
+    """In the heavy pool: `prepare`, then read ahead; the slot goes with the chunks."""
+    chunks, options = prepare()
+    held = holding(slot, chunks)
+    try:
+        return _Started(held), held, options
+    except BaseException:
+        held.close()
+        raise
+
+
+def _answer(heavy: Heavy, begun: _Begun) -> Stream:
+    ahead, chunks, options = begun
+    if ahead.ended and ahead.error is None:  # the producer ended and released the slot
+        return WholeAnswer(b"".join(ahead.ahead), **options)
+    return Stream(_drive(heavy, ahead, chunks), **options)
+
+
+async def admitted_stream(request: Request[Any, Any, Any], tenant: Any, prepare: Prepare) -> Stream:
     """The one way heavy work answers: admit it into the tenant's share (429 past it), run
     `prepare` in the heavy pool (it returns the chunks and the Stream's options), and stream
     from that pool; the slot is held until the stream ends, fails or is closed. `prepare`,
     the first chunk and what follows within PREFETCH_BYTES run in one hop to the pool: a
-    small answer (a saved query by key) costs one thread hop, not four."""
+    small answer (a saved query by key) costs one thread hop, not four, and is sent whole
+    (app/streaming.py WholeAnswer)."""
     heavy = heavy_of(request)
     slot = heavy.admit(tenant)
-
-    def started() -> tuple[_Started, Iterator[bytes], dict[str, Any]]:
-        chunks, options = prepare()
-        held = holding(slot, chunks)
-        try:
-            return _Started(held), held, options
-        except BaseException:
-            held.close()
-            raise
-
     try:
-        ahead, chunks, options = await heavy.run(started)
+        begun = await heavy.run(_begin, slot, prepare)
     except BaseException:
         slot.release()
         raise
-    return Stream(_drive(heavy, ahead, chunks), **options)
+    return _answer(heavy, begun)
+
+
+async def admitted_for(
+    request: Request[Any, Any, Any],
+    identify: Callable[[], Principal],
+    prepare: Callable[[Principal], tuple[Iterator[bytes], dict[str, Any]]],
+) -> Stream:
+    """`admitted_stream` for a route that authenticates the caller itself (`identify`, in a
+    worker thread). With a heavy thread free, the token is checked, the request admitted and
+    the work begun in that one hop: a run by key pays one thread hop, not two (the principal
+    dependency's and the heavy pool's). The thread is taken on the event loop before the hop
+    (anyio's run_sync yields first, so a check of free threads would let a burst overbook the
+    pool and queue unadmitted). With none free, the caller is identified and admitted (or
+    refused) before it queues for one, exactly as `admitted_stream` does."""
+    heavy = heavy_of(request)
+    ticket = object()
+    try:  # taken here, on the event loop: no other request can take it before the hop starts
+        heavy.limiter.acquire_on_behalf_of_nowait(ticket)
+    except anyio.WouldBlock:
+        principal = await sync_to_thread(identify)
+        return await admitted_stream(request, principal.tenant, lambda: prepare(principal))
+    held: list[Slot] = []
+
+    def begin() -> _Begun:
+        principal = identify()
+        held.append(heavy.admit(principal.tenant))
+        return _begin(held[0], lambda: prepare(principal))
+
+    try:
+        begun = await anyio.to_thread.run_sync(begin, limiter=heavy.held_thread)
+    except BaseException:
+        for slot in held:
+            slot.release()
+        raise
+    finally:
+        heavy.limiter.release_on_behalf_of(ticket)
+    return _answer(heavy, begun)

@@ -244,7 +244,8 @@ def answer_chunks(
     and encoding; closing the generator ends the run and its transaction."""
     deadline = time.monotonic() + limits.timeout_seconds
     with run.session(space) as conn:
-        query = store.find(conn, name)
+        with run.with_begin(conn):
+            query = store.find(conn, name)
         if query is None:
             raise QueryNotFound(name)
         tree, made = compile_query(space, conn, query.sql, query.dialect, limits.max_rows)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import psycopg
@@ -31,6 +31,11 @@ from queries import mssql
 Batch = Sequence[Sequence[Any]]
 TOO_BIG = "A value in the answer is larger than the answer's size limit"
 _TOO_BIG_MARK = "ct_answer_too_large"
+# Declared and fetched with plain statements, not psycopg's ServerCursor: that one asks for the
+# cursor's description after DECLARE and sends CLOSE at the end, two more round trips a run;
+# FETCH's own answer describes the rows, and the run's ROLLBACK (queries/run.py) closes it.
+# Plain statements also go in one pipeline with the guard: a run by key is one round trip here.
+_CURSOR = "ct_saved_query"
 
 
 def _size_guarded(sql: str, max_bytes: int) -> str:
@@ -43,6 +48,15 @@ def _size_guarded(sql: str, max_bytes: int) -> str:
         f"{int(max_bytes)} THEN CAST('{_TOO_BIG_MARK}' || pg_column_size(ct_answer.*) AS "
         "INTEGER) = 0 ELSE TRUE END"
     )
+
+
+def _fetch(rows: int) -> str:
+    return f"FETCH FORWARD {int(rows)} FROM {_CURSOR}"
+
+
+def _pipeline(raw: psycopg.Connection[Any]) -> AbstractContextManager[Any]:
+    """Statements sent together, answered together (where libpq has pipelines, 14 and up)."""
+    return raw.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
 
 
 def _left_ms(budget: Budget) -> int:
@@ -92,22 +106,26 @@ def _postgres(
     budget, hint, tables = limits
     try:
         role = postgresql.ensure_reader(space, tables)
-        postgresql.read_only_guard(conn, space, role, _left_ms(budget))
         raw = conn.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
-        with raw.cursor(name="ct_saved_query") as cursor:  # server-side: FETCH n at a time
-            cursor.execute(_size_guarded(sql, budget.max_bytes), dict(params) if params else None)
-            first = True  # the guard's statement_timeout was set a moment ago
-            while True:
-                if not first:
-                    raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}")
-                first = False
-                wanted = hint.size
-                rows = cursor.fetchmany(wanted)
-                if rows:
-                    yield rows
-                if len(rows) < wanted:  # the cursor is exhausted: no FETCH to learn it again
-                    return
+        guard = postgresql.guard_statements(space, role, _left_ms(budget))
+        declare = f"DECLARE {_CURSOR} NO SCROLL CURSOR FOR {_size_guarded(sql, budget.max_bytes)}"
+        wanted = hint.size
+        with _pipeline(raw):  # the guard, DECLARE and the first FETCH in one round trip
+            for statement in guard:
+                raw.execute(statement, prepare=False)
+            raw.execute(declare, dict(params) if params else None, prepare=False)
+            fetched = raw.execute(_fetch(wanted), prepare=False)
+        while True:
+            rows = fetched.fetchall()
+            if rows:
+                yield rows
+            if len(rows) < wanted:  # the cursor is exhausted: no FETCH to learn it again
+                return
+            wanted = hint.size
+            with _pipeline(raw):  # the time left, then the next rows
+                raw.execute(f"SET LOCAL statement_timeout = {_left_ms(budget)}", prepare=False)
+                fetched = raw.execute(_fetch(wanted), prepare=False)
     except psycopg.Error as error:
         if _TOO_BIG_MARK in (error.diag.message_primary or ""):
             raise ValidationError(TOO_BIG) from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -13,11 +13,12 @@ from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
 
 from app import openapi_examples as ex
-from app.auth import PrincipalDep, TenancyDep
-from app.heavy import admitted_stream
+from app.auth import PrincipalDep, TenancyDep, principal_v3
+from app.heavy import admitted_for
 from app.openapi import body_of
 from app.settings import Settings
 from app.tenancy import Tenancy
+from app.tokens import Principal
 from app.v3.answer_format import query_csv, wants_csv, with_csv
 from app.v3.shapes import json_response
 from app.v3.tables import parse
@@ -127,38 +128,45 @@ def _limits(settings: Settings) -> service.Limits:
 
 async def _run(
     request: Request[Any, Any, Any],
-    principal: Any,
     tenancy: Tenancy,
     name: str,
-    supplied: dict[str, Any],
+    arguments: Callable[[], dict[str, Any]],
     from_text: bool,
 ) -> Stream:
-    """Admit the run into the tenant's share (429 past it), then run and stream it in the
-    heavy-work pool: errors up to the first chunk are the answer's status (SPEC §5, §9)."""
+    """Authenticate, read the arguments, admit the run into the tenant's share (429 past it),
+    then run and stream it in the heavy-work pool: errors up to the first chunk are the
+    answer's status (SPEC §5, §9). The token is checked in the same hop as the run when a
+    heavy thread is free (app.heavy.admitted_for), not by the `principal` dependency in a hop
+    of its own; the arguments are read after it, so a 401 still comes before a 400."""
     limits = _limits(request.app.state.settings)  # this app's settings (tests vary them)
+    supplied: dict[str, Any] = {}
 
-    def prepare() -> tuple[Iterator[bytes], dict[str, Any]]:
+    def identify() -> Principal:
+        principal = principal_v3(request, tenancy)
+        supplied.update(arguments())
+        return principal
+
+    def prepare(principal: Principal) -> tuple[Iterator[bytes], dict[str, Any]]:
         space = tenancy.space(principal.tenant)
         chunks = service.answer_chunks(
             space, principal.caller, name, supplied, limits, from_text=from_text
         )
         return chunks, {"media_type": "application/json"}
 
-    return await admitted_stream(request, principal.tenant, prepare)
+    return await admitted_for(request, identify, prepare)
 
 
 async def _run_csv(
     request: Request[Any, Any, Any],
-    principal: Any,
     tenancy: Tenancy,
     name: str,
-    supplied: dict[str, Any],
+    arguments: Callable[[], dict[str, Any]],
     from_text: bool,
 ) -> Stream:
     """The same run as CSV. CSV has no trailer for `Truncated`, so the JSON answer is collected
     first (bounded by the row limit and the size budget, inside the tenant's admitted share)
     and `X-Truncated` says it."""
-    answer = await _run(request, principal, tenancy, name, supplied, from_text)
+    answer = await _run(request, tenancy, name, arguments, from_text)
     body = _answer.decode(b"".join([chunk async for chunk in answer.iterator]))
     columns = [(column["Name"], column["DataTypeId"]) for column in body["Columns"]]
     return query_csv(service.QueryResult(columns, body["Rows"], body["Truncated"]))
@@ -235,7 +243,6 @@ class QueriesController(Controller):
         self,
         name: QueryName,
         request: Request[Any, Any, Any],
-        principal: PrincipalDep,
         tenancy: TenancyDep,
         format: AnswerFormat = None,
     ) -> Stream:
@@ -245,7 +252,7 @@ class QueriesController(Controller):
         params = request.query_params
         supplied = {key: params.get(key) for key in params if key != "Format"}
         run = _run_csv if wants_csv(format, request.headers.get("accept")) else _run
-        return await run(request, principal, tenancy, name, supplied, True)
+        return await run(request, tenancy, name, lambda: supplied, True)
 
     @post(
         "/{name:str}/execute",
@@ -266,12 +273,14 @@ class QueriesController(Controller):
         name: QueryName,
         body: RawBody,
         request: Request[Any, Any, Any],
-        principal: PrincipalDep,
         tenancy: TenancyDep,
         format: AnswerFormat = None,
     ) -> Stream:
         """Run with parameters from a flat JSON object (`{"minPrice": 10}`); `Format=csv` in
         the query string or `Accept: text/csv` answers CSV."""
-        supplied = parse(body, _arguments) if body.strip() else {}
+
+        def arguments() -> dict[str, Any]:
+            return parse(body, _arguments) if body.strip() else {}
+
         run = _run_csv if wants_csv(format, request.headers.get("accept")) else _run
-        return await run(request, principal, tenancy, name, supplied, False)
+        return await run(request, tenancy, name, arguments, False)

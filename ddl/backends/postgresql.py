@@ -253,14 +253,19 @@ def forget_grant(space: TenantSpace, table_id: str) -> None:
     BACKEND.grants.forget(str(space.engine.url), space.schema, [table_id])
 
 
+def guard_statements(space: TenantSpace, role: str, timeout_ms: int) -> list[str]:
+    """The statements of `read_only_guard`, one by one (a pipeline sends them with the query)."""
+    engine = space.engine
+    return [
+        f"SET LOCAL statement_timeout = {max(1, int(timeout_ms))}",
+        f"SET LOCAL ROLE {_quote(engine, role)}",
+        f"SET LOCAL search_path TO {_quote(engine, space.schema)}",
+        "SET LOCAL TIME ZONE 'UTC'",
+    ]
+
+
 def read_only_guard(conn: sa.Connection, space: TenantSpace, role: str, timeout_ms: int) -> None:
     """Make the rest of the run's transaction (read-only since its first statement, see
     queries/run.py `session`) time-limited, in the reader role, with only the tenant schema on
     the search path. Everything reverts when the transaction ends."""
-    engine = space.engine
-    conn.exec_driver_sql(  # one round trip
-        f"SET LOCAL statement_timeout = {max(1, int(timeout_ms))}; "
-        f"SET LOCAL ROLE {_quote(engine, role)}; "
-        f"SET LOCAL search_path TO {_quote(engine, space.schema)}; "
-        "SET LOCAL TIME ZONE 'UTC'"
-    )
+    conn.exec_driver_sql("; ".join(guard_statements(space, role, timeout_ms)))  # one round trip
