@@ -14,6 +14,7 @@ import types
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -138,6 +139,31 @@ class RecordingConnection:
     def exec_driver_sql(self, sql: str, parameters: Any = None) -> _NoRows:
         self.log.append((sql, parameters))
         return _NoRows()
+
+    @property
+    def connection(self) -> Any:
+        """The pooled connection's driver connection, whose cursors record what they run (the
+        outbox runs its statements there, ddl/fixed_sql.py)."""
+        log = self.log
+
+        class Cursor:
+            description = None
+            rowcount = 0
+
+            def execute(self, sql: str, parameters: Any = None) -> None:
+                log.append((sql, parameters))
+
+            def fetchone(self) -> None:
+                return None
+
+            def close(self) -> None:
+                pass
+
+        class Driver:
+            def cursor(self) -> Cursor:
+                return Cursor()
+
+        return SimpleNamespace(dbapi_connection=Driver())
 
     @property
     def data_log(self) -> list[tuple[str, Any]]:
@@ -380,7 +406,7 @@ def test_batch_upsert_binds_what_pyodbc_needs(space: TenantSpace) -> None:
 
 
 def test_update_of_missing_rows_names_one_given_key(space: TenantSpace) -> None:
-    """`Update` counts the keys first; when some are missing it asks which, and SQL Server
+    """`Update` updates, and when its row count falls short asks which keys exist; SQL Server
     answers with the keys as we sent them (not upper-case GUIDs), so the message is right."""
     table = prepare(space, definition(PRODUCT))
     key = "a1b2c3d4-0000-0000-0000-00000000000a"
@@ -388,10 +414,11 @@ def test_update_of_missing_rows_names_one_given_key(space: TenantSpace) -> None:
     connection: Any = RecordingConnection(space)
     with pytest.raises(NotFound, match=f"Oid = '{key}'"):
         write_batch(connection, table, WriteOperation.UPDATE, batch)
-    (count, count_params), (which, which_params) = connection.log
-    assert count.startswith("SELECT count(*) FROM OPENJSON(?)")
+    (update, update_params), (which, which_params) = connection.log
+    assert update.startswith(f"UPDATE {TABLE} SET [Name]=?")  # its row count falls short,
+    assert update_params == [("x", key)]
     assert which.startswith("SELECT j.k FROM OPENJSON(?) WITH (k NVARCHAR(36) '$') AS j\n")
-    assert count_params == which_params == (f'["{key}"]',)
+    assert which_params == (f'["{key}"]',)  # so which keys exist is asked
 
 
 @pytest.mark.parametrize(
