@@ -3,8 +3,8 @@
 1. UpsertMany through the app in-process (no dispatcher, so only the write path is timed), in
    three tenants run interleaved: events switched off (the outbox call replaced by nothing: the
    write as it was before issue 19), events with no webhook, and events with one webhook (each
-   event then also gets its delivery row). Median and fastest milliseconds per request (on a
-   loaded machine the fastest is the steadier comparison).
+   event then also gets its delivery row). Median and fastest milliseconds per request, and
+   the median of the per-round ratios (each round writes once in each tenant, in turn first).
 2. Delivery latency: a live server (real process, its dispatcher on) takes 1-row writes at
    100 per second; a loopback receiver notes when each event arrives; latency is arrival
    minus the event's OccurredAt (same clock). p50 / p99 / max.
@@ -91,7 +91,11 @@ def write_cost(database_url: str, size: int, rounds: int) -> dict[str, float]:
         tenancy.dispose()
     medians = {name: statistics.median(values) * 1000 for name, values in samples.items()}
     fastest = {f"{name}_min": min(values) * 1000 for name, values in samples.items()}
-    return {**medians, **fastest}
+    # each round's three writes ran side by side: the median of their per-round ratios is the
+    # steadiest figure when the machine's speed drifts during the run
+    paired = {f"{name}_paired": statistics.median(a / b for a, b in zip(values, samples["off"],
+              strict=True)) for name, values in samples.items()}  # fmt: skip
+    return {**medians, **fastest, **paired}
 
 
 def latency(database_url: str, writes: int, per_second: float) -> list[float]:
@@ -163,7 +167,9 @@ def main() -> None:
               f"({cost['no_webhook'] / off - 1:+.1%}), events + one webhook "
               f"{cost['one_webhook']:.2f} ({cost['one_webhook'] / off - 1:+.1%}); fastest: "
               f"off {cost['off_min']:.2f}, one webhook {cost['one_webhook_min']:.2f} "
-              f"({cost['one_webhook_min'] / cost['off_min'] - 1:+.1%})")  # fmt: skip
+              f"({cost['one_webhook_min'] / cost['off_min'] - 1:+.1%}); median of per-round "
+              f"ratios: no webhook {cost['no_webhook_paired'] - 1:+.1%}, one webhook "
+              f"{cost['one_webhook_paired'] - 1:+.1%}")  # fmt: skip
     with scratch_database(args.pg) as url:
         delays = sorted(latency(url, args.writes, 100.0))
     p50 = delays[len(delays) // 2]
