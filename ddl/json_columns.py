@@ -20,9 +20,10 @@ from uuid import UUID
 
 import msgspec
 
+from ddl.fixed_width import DIGITS, fixed_form
+
 JsonColumn = Callable[[Sequence[Any]], "Sequence[Any] | None"]
 
-_DIGITS = b"0123456789"
 _STORED_SECOND_MARKS = {4: "-", 7: "-", 10: " ", 13: ":", 16: ":"}  # 2026-01-15 10:00:00
 _STORED_MICRO_MARKS = {**_STORED_SECOND_MARKS, 19: "."}  # 2026-01-15 10:00:00.250000
 
@@ -30,14 +31,6 @@ _STORED_MICRO_MARKS = {**_STORED_SECOND_MARKS, 19: "."}  # 2026-01-15 10:00:00.2
 def _all(values: Sequence[Any], kind: type) -> bool:
     """Every value is exactly of `kind` (no NULL, no subclass): one pass in C."""
     return set(map(type, values)) == {kind}
-
-
-def _texts(values: Sequence[Any]) -> str | None:
-    """The values joined by newlines when all are str and none holds a newline."""
-    if not values or not _all(values, str):
-        return None
-    joined = "\n".join(values)
-    return joined if joined.count("\n") == len(values) - 1 else None
 
 
 def as_is(kinds: tuple[type, ...]) -> JsonColumn:
@@ -72,29 +65,14 @@ def date_column(values: Sequence[Any]) -> list[str] | None:
     if values and _all(values, datetime):
         isoformats = "\n".join(map(datetime.isoformat, values))
         return (isoformats.replace("\n", "Z\n") + "Z").split("\n")
-    joined = _texts(values)
-    width = len(values[0]) if joined is not None else 0
-    marks = _STORED_SECOND_MARKS if width == 19 else _STORED_MICRO_MARKS
-    if joined is None or width not in (19, 26):
+    if not values or not _all(values, str) or len(values[0]) not in (19, 26):
         return None
-    if not _fixed_form(joined, len(values), width, marks):
+    width = len(values[0])
+    marks = _STORED_SECOND_MARKS if width == 19 else _STORED_MICRO_MARKS
+    joined = fixed_form(values, width, marks, DIGITS)
+    if joined is None or joined.count("\n") != len(values) - 1:  # no value holds a newline
         return None
     return (joined.replace(" ", "T").replace("\n", "Z\n") + "Z").split("\n")
-
-
-def _fixed_form(joined: str, count: int, width: int, marks: dict[int, str]) -> bool:
-    """Each of the `count` newline-joined values is `width` characters: `marks` at their
-    positions and digits everywhere else."""
-    if len(joined) != (width + 1) * count - 1 or not joined.isascii():
-        return False
-    for position, mark in marks.items():
-        if joined[position :: width + 1] != mark * count:
-            return False
-    marked = "".join(marks.values())
-    if any(joined.count(mark) != count * marked.count(mark) for mark in set(marked)):
-        return False  # a mark character somewhere else
-    allowed = _DIGITS + marked.encode() + b"\n"
-    return not joined.encode().translate(None, allowed)
 
 
 def boolean_column(values: Sequence[Any]) -> list[bool] | None:

@@ -21,7 +21,7 @@ import msgspec
 from ddl.backends import Backend
 from ddl.prepared import PreparedColumn, PreparedTable
 from ddl.rows import Batch, ParamRows
-from ddl.types import COLUMN_TYPES, BadValue
+from ddl.types import COLUMN_TYPES, BadValue, column_or_each
 
 UNSET = msgspec.UNSET
 DEFAULT_LONGEST = 1 << 16  # characters of the longest string value taken in C
@@ -113,15 +113,7 @@ def _wire_converter(column: PreparedColumn, backend: Backend) -> ColumnConverter
     if one is None:
         return None
     whole = record.wire_column(backend, column.length) if record.wire_column else None
-
-    def convert(values: Sequence[Any]) -> list[Any]:
-        if whole is not None:
-            out = whole(values)
-            if out is not None:
-                return out
-        return [None if value is None else one(value) for value in values]
-
-    return convert
+    return column_or_each(whole, one)
 
 
 def _union(types: tuple[type, ...]) -> Any:

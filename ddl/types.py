@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import IntEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import msgspec
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ from sqlalchemy.dialects import mssql
 from sqlalchemy.types import UserDefinedType
 
 from ddl import json_columns
+from ddl.fixed_width import DIGITS, fixed_form
 from ddl.json_columns import JsonColumn
 
 if TYPE_CHECKING:
@@ -350,37 +351,9 @@ def _fixed_wire(kind: Any) -> Wire:
 
 ColumnConvert = Callable[[Sequence[Any]], "list[Any] | None"]
 _HEX = b"0123456789abcdef"
-_DIGITS = b"0123456789"
 _UUID_MARKS = {8: "-", 13: "-", 18: "-", 23: "-"}
 _SECOND_MARKS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}  # 2026-01-15T10:00:00
 _UTC_SECOND_MARKS = {**_SECOND_MARKS, 19: "Z"}  # …T10:00:00Z
-
-
-def _fixed_form(
-    values: Sequence[Any], width: int, marks: dict[int, str], rest: bytes, fold: bool = False
-) -> str | None:
-    """The values joined by newlines when each is exactly `width` characters: `marks` at
-    their positions (and nowhere else), characters of `rest` everywhere else. Checked with
-    slices, counts and one translate over the whole column; the caller splits the result and
-    compares the count (a value holding a newline is never vouched for)."""
-    count = len(values)
-    if not count or None in values:
-        return None
-    joined = "\n".join(values)
-    if len(joined) != (width + 1) * count - 1 or not joined.isascii():
-        return None
-    if fold:
-        joined = joined.lower()  # ASCII: the length stays
-    if joined[width :: width + 1] != "\n" * (count - 1):
-        return None
-    for position, mark in marks.items():
-        if joined[position :: width + 1] != mark * count:
-            return None
-    marked = "".join(marks.values())
-    if any(joined.count(mark) != count * marked.count(mark) for mark in set(marked)):
-        return None  # a mark character somewhere else
-    allowed = rest + marked.encode() + b"\n"
-    return None if joined.encode().translate(None, allowed) else joined
 
 
 def _split(joined: str, count: int) -> list[str] | None:
@@ -390,7 +363,7 @@ def _split(joined: str, count: int) -> list[str] | None:
 
 def _uuid_text_column(values: Sequence[Any]) -> list[Any] | None:
     """Hyphenated UUIDs in any case → their lower-case text (what uuid_text gives)."""
-    joined = _fixed_form(values, 36, _UUID_MARKS, _HEX, fold=True)
+    joined = fixed_form(values, 36, _UUID_MARKS, _HEX, fold=True)
     return None if joined is None else _split(joined, len(values))
 
 
@@ -424,9 +397,9 @@ def _naive_second_texts(values: Sequence[Any]) -> str | None:
     of the same form, with or without the `Z`."""
     zoned = bool(values) and type(values[0]) is str and len(values[0]) == 20
     if zoned:
-        joined = _fixed_form(values, 20, _UTC_SECOND_MARKS, _DIGITS)
+        joined = fixed_form(values, 20, _UTC_SECOND_MARKS, DIGITS)
         return None if joined is None else joined.replace("Z", "")
-    return _fixed_form(values, 19, _SECOND_MARKS, _DIGITS)
+    return fixed_form(values, 19, _SECOND_MARKS, DIGITS)
 
 
 def _uuid_wire(backend: Backend, _length: int | None, longest: int) -> Any:
@@ -1041,7 +1014,19 @@ def output_column_converter(type_id: TypeId) -> Callable[[Sequence[Any]], Sequen
     if one is None:
         return None
 
-    def convert(values: Sequence[Any]) -> Sequence[Any]:
+    return column_or_each(whole, one)
+
+
+ColumnOut = TypeVar("ColumnOut", bound=Sequence[Any])
+
+
+def column_or_each(
+    whole: Callable[[Sequence[Any]], ColumnOut | None] | None, one: Callable[[Any], Any]
+) -> Callable[[Sequence[Any]], ColumnOut | list[Any]]:
+    """Convert a column by `whole` (a C-speed pass that may decline with None), else a value
+    at a time by `one`; NULLs stay None."""
+
+    def convert(values: Sequence[Any]) -> ColumnOut | list[Any]:
         if whole is not None:
             out = whole(values)
             if out is not None:
