@@ -105,8 +105,9 @@ class Dispatcher:
         self._busy_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(settings.webhook_concurrency, "webhook-delivery")
         self._client = httpx.Client(
-            timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
-        )
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),  # a new socket per attempt
+        )  # fmt: skip
         self._thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
         self._pruned = 0.0
 
@@ -167,29 +168,52 @@ class Dispatcher:
 
     def _attempt(self, space: TenantSpace, claim: webhooks.Claim) -> None:
         """Deliver `claim`, then the due events that follow it in its stream, in order. They go
-        as runs: a run's leases are taken in one transaction and its attempts recorded in one,
-        so a busy table's events cost the database once per run rather than once per event,
-        and the next run is taken with no wait for the next poll."""
+        as runs under one lease owner: a run's leases are taken in one transaction and its
+        attempts recorded in one, so a busy table's events cost the database once per run
+        rather than once per event, and the next run is taken with no wait for the next poll.
+        Whatever happens (a stop, an error), what was attempted is recorded and the leases not
+        used are given back."""
         lease = self._lease_seconds()
+        run: list[webhooks.Claim] = [claim]
+        done: list[webhooks.Finished] = []
         try:
-            deadline = time.time() + lease - LEASE_MARGIN_SECONDS
             with space.write() as conn:
-                more = webhooks.claim_run(conn, claim, self.owner, time.time(), lease, RUN_LIMIT)
-            run = [claim, *more]
+                more = webhooks.claim_run(conn, claim, time.time(), lease, RUN_LIMIT)
+            run = [] if more is None else [claim, *more]  # None: the head's lease ran out
+            deadline = time.time() + lease - LEASE_MARGIN_SECONDS
             while run and not self._stop.is_set():
-                done, unsent = self._send_run(space, run, deadline)
+                self._send_run(space, run, deadline, done)
+                last, went_on = done[-1], len(done) == len(run)
                 with space.write() as conn:
-                    webhooks.finish(conn, done, self.owner)
-                    webhooks.release(conn, unsent, self.owner)
-                    deadline = time.time() + lease - LEASE_MARGIN_SECONDS
-                    run = [] if unsent or done[-1].next_at is not None else self._next_run(
-                        conn, done[-1].claim, lease)  # fmt: skip
+                    webhooks.finish(conn, done)
+                    webhooks.release(conn, run[len(done) :])
+                    following = (
+                        self._next_run(conn, last.claim, lease)
+                        if went_on and last.next_at is None else []
+                    )  # fmt: skip
+                run, done = following, []  # recorded (and the next run leased) on commit
+                deadline = time.time() + lease - LEASE_MARGIN_SECONDS
         except Exception:
             log.exception("webhook delivery %s failed to record", claim.delivery_id)
         finally:
+            self._settle(space, done, run)
             with self._busy_lock:
                 self._busy -= 1
             self.wake.set()
+
+    def _settle(
+        self, space: TenantSpace, done: list[webhooks.Finished], run: list[webhooks.Claim]
+    ) -> None:
+        """Record the attempts made and give back the leases of a run that did not end normally
+        (stop, error); on failure the leases simply run out."""
+        if not done and not run:
+            return
+        try:
+            with space.write() as conn:
+                webhooks.finish(conn, done)
+                webhooks.release(conn, run[len(done) :])
+        except Exception:
+            log.exception("webhook leases could not be given back; they run out instead")
 
     def _lease_seconds(self) -> float:
         return 2 * self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
@@ -197,36 +221,46 @@ class Dispatcher:
     def _next_run(self, conn: sa.Connection, last: webhooks.Claim, lease: float
                   ) -> list[webhooks.Claim]:  # fmt: skip
         now = time.time()
-        head = webhooks.claim_next(conn, last, self.owner, now, lease)
+        head = webhooks.claim_next(conn, last, now, lease)
         if head is None:
             return []
-        return [head, *webhooks.claim_run(conn, head, self.owner, now, lease, RUN_LIMIT - 1)]
+        return [head, *(webhooks.claim_run(conn, head, now, lease, RUN_LIMIT - 1) or [])]
 
     def _send_run(
-        self, space: TenantSpace, run: list[webhooks.Claim], deadline: float
-    ) -> tuple[list[webhooks.Finished], list[webhooks.Claim]]:
-        """Attempt the run's deliveries in order until one is to be retried (the stream then
-        waits for it), the process stops, or the leases would end before the next attempt
-        could: what was attempted, and the claims left unsent."""
+        self, space: TenantSpace, run: list[webhooks.Claim], deadline: float,
+        done: list[webhooks.Finished],
+    ) -> None:  # fmt: skip
+        """Attempt the run's deliveries in order, appending each to `done`, until one is to be
+        retried (the stream then waits for it), the process stops, or the leases would end
+        before the next attempt could (each attempt is cut at its time limit)."""
         with space.read() as conn:
             hook = webhooks.find_webhook(conn, run[0].webhook_id)
             stored = changes.find_events(conn, [claim.event_id for claim in run])
-        done: list[webhooks.Finished] = []
-        for index, claim in enumerate(run):
+        for claim in run:
             late = time.time() + self.settings.webhook_timeout_seconds > deadline
             if done and (late or self._stop.is_set()):
-                return done, run[index:]
+                return
             event = stored.get(claim.event_id)
             if hook is None or event is None:
                 gone = "the webhook or its event no longer exists"
                 attempt = self._outcome(claim, None, gone, 0, True)
             else:
-                attempt = self._send(hook, event, claim)
+                attempt = self._send_safely(hook, event, claim)
             next_at = self._next_at(claim, attempt)
             done.append(webhooks.Finished(claim, attempt, next_at))
             if next_at is not None:
-                return done, run[index + 1 :]
-        return done, []
+                return
+
+    def _send_safely(
+        self, hook: webhooks.Webhook, event: changes.StoredEvent, claim: webhooks.Claim
+    ) -> webhooks.Attempt:
+        """`_send`, where a failure of ours (not the receiver's) fails this delivery for good
+        rather than holding its stream forever."""
+        try:
+            return self._send(hook, event, claim)
+        except Exception:
+            log.exception("webhook delivery %s could not be sent", claim.delivery_id)
+            return self._outcome(claim, None, "the event could not be sent", 0, True)
 
     def _next_at(self, claim: webhooks.Claim, attempt: webhooks.Attempt) -> float | None:
         if attempt.outcome != "retrying":
@@ -261,10 +295,11 @@ class Dispatcher:
         allow = self.settings.webhook_allow_private
         try:
             target = webhook_guard.resolve(webhook_guard.check_url(url), allow)
-            response = webhook_guard.post(self._client, target, body, headers)
+            limit = self.settings.webhook_timeout_seconds
+            response = webhook_guard.post(self._client, target, body, headers, limit)
         except ValidationError as refused:
             return None, refused.message
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, webhook_guard.AttemptTimedOut):
             return None, f"no answer within {self.settings.webhook_timeout_seconds:g} s"
         except httpx.ConnectError:
             return None, "could not connect to the receiver"

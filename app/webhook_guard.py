@@ -9,9 +9,12 @@ rebinding) cannot steer a delivery into the private network. Redirects are never
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -118,14 +121,49 @@ def resolve(url: httpx.URL, allow_private: bool) -> Target:
     return Target(url, addresses[0])
 
 
+class AttemptTimedOut(Exception):
+    """The attempt ran past its whole time limit (its connection was cut)."""
+
+
 def post(
-    client: httpx.Client, target: Target, body: bytes, headers: dict[str, str]
+    client: httpx.Client, target: Target, body: bytes, headers: dict[str, str], limit: float
 ) -> httpx.Response:
-    """POST `body` to the checked address of `target`, the name in `Host` and TLS SNI."""
-    extensions = {"sni_hostname": target.url.host} if target.url.scheme == "https" else {}
-    return client.post(
-        target.connect_url(),
-        content=body,
-        headers={**headers, "Host": target.host_header},
-        extensions=extensions,
-    )
+    """POST `body` to the checked address of `target`, the name in `Host` and TLS SNI, within
+    `limit` seconds in all. httpx's timeouts bound each read, and a receiver that drips a byte
+    now and then would hold the attempt (and its lease) for ever: a watchdog cuts the
+    connection at the limit (the client keeps no idle connections, so every attempt's socket
+    is a new one the trace hook sees)."""
+    sockets: list[socket.socket] = []
+    fired = threading.Event()
+
+    def trace(name: str, info: dict[str, Any]) -> None:
+        if name == "connection.connect_tcp.complete" and info.get("return_value") is not None:
+            found = info["return_value"].get_extra_info("socket")
+            if found is not None:
+                sockets.append(found)
+
+    def cut() -> None:
+        fired.set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    extensions: dict[str, Any] = {"trace": trace}
+    if target.url.scheme == "https":
+        extensions["sni_hostname"] = target.url.host
+    watchdog = threading.Timer(limit, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return client.post(
+            target.connect_url(),
+            content=body,
+            headers={**headers, "Host": target.host_header},
+            extensions=extensions,
+        )
+    except httpx.HTTPError:
+        if fired.is_set():
+            raise AttemptTimedOut from None
+        raise
+    finally:
+        watchdog.cancel()

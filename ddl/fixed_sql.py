@@ -1,6 +1,6 @@
 """Statements over the internal tables, compiled once per (dialect, tenant schema) and run as
-driver SQL on the driver's cursor: the outbox adds one to three statements to every write, and
-building, compiling and executing them through SQLAlchemy cost more than running them."""
+driver SQL: the outbox adds three statements to every write, and building and compiling them
+through SQLAlchemy each time cost more than running them."""
 
 from __future__ import annotations
 
@@ -38,9 +38,8 @@ def _in_schema(schema: str) -> Callable[[sa.Table], sa.Table]:
     return table
 
 
-def run(conn: sa.Connection, name: str, build: Build, params: dict[str, Any]) -> Ran:
-    """Execute statement `name` (made by `build` from the tables in this connection's schema)
-    on the driver's own cursor, in the connection's transaction."""
+def run(conn: sa.Connection, name: str, build: Build, params: dict[str, Any]) -> Any:
+    """Execute statement `name` (made by `build` from the tables in this connection's schema)."""
     schema = schema_of(conn)
     key = (conn.dialect.name, schema, name)
     statement = _cache.get(key)
@@ -52,30 +51,6 @@ def run(conn: sa.Connection, name: str, build: Build, params: dict[str, Any]) ->
             if len(_cache) >= _MAX:
                 _cache.clear()
             _cache[key] = statement
-    bound: Any = params if statement.order is None else tuple(params[n] for n in statement.order)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(statement.sql, bound)
-        first = cursor.fetchone() if cursor.description else None
-        return Ran(None if first is None else tuple(first), cursor.rowcount)
-    finally:
-        cursor.close()
-
-
-class Ran:
-    """What a statement run here answered: its first row (None: no rows or none returned)
-    and the rows it changed. SQLAlchemy's result object cost more than the statement."""
-
-    __slots__ = ("first", "rowcount")
-
-    def __init__(self, first: tuple[Any, ...] | None, rowcount: int) -> None:
-        self.first = first
-        self.rowcount = rowcount
-
-    def one(self) -> tuple[Any, ...]:
-        if self.first is None:
-            raise LookupError("the statement returned no row")
-        return self.first
-
-    def scalar_one(self) -> Any:
-        return self.one()[0]
+    if statement.order is None:
+        return conn.exec_driver_sql(statement.sql, params)
+    return conn.exec_driver_sql(statement.sql, tuple(params[n] for n in statement.order))

@@ -116,6 +116,7 @@ class Claim:
     created: float
     stream: str
     stream_seq: int
+    owner: str  # the lease's owner: one per run of a stream, never shared by two threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,9 +259,15 @@ def _due_query(now: float, limit: int) -> tuple[sa.Select[Any], Any]:
     return query, d
 
 
-def _claim(row: Any) -> Claim:
+def _claim(row: Any, owner: str) -> Claim:
     return Claim(row.id, row.webhook_id, row.event_id, row.attempts + 1, row.created, row.stream,
-                 row.stream_seq)  # fmt: skip
+                 row.stream_seq, owner)  # fmt: skip
+
+
+def run_owner(dispatcher: str) -> str:
+    """A lease owner of its own for one run (at most 64 characters with a dispatcher's name of
+    40): a thread that comes back late can then never release or finish another's leases."""
+    return f"{dispatcher[:40]}/{uuid.uuid4().hex[:16]}"
 
 
 def _lease(conn: sa.Connection, ids: Sequence[int], owner: str, now: float, lease: float) -> int:
@@ -278,30 +285,37 @@ def _lease(conn: sa.Connection, ids: Sequence[int], owner: str, now: float, leas
     ).rowcount
 
 
-def _take(conn: sa.Connection, rows: Sequence[Any], owner: str, now: float, lease: float
-          ) -> list[Claim]:  # fmt: skip
-    """Claims of those of `rows` whose lease this dispatcher took."""
-    return [_claim(row) for row in rows if _lease(conn, [row.id], owner, now, lease)]
-
-
 def claim_due(
-    conn: sa.Connection, owner: str, now: float, lease_seconds: float, limit: int
+    conn: sa.Connection, dispatcher: str, now: float, lease_seconds: float, limit: int
 ) -> list[Claim]:
-    """Take the lease of up to `limit` due deliveries, each the oldest pending of its stream."""
+    """Take the lease of up to `limit` due deliveries, each the oldest pending of its stream,
+    each under an owner of its own (run_owner)."""
     query, table = _due_query(now, limit)
-    rows = conn.execute(_skip_locked(conn, query, table)).all()
-    return _take(conn, rows, owner, now, lease_seconds)
+    claims = []
+    for row in conn.execute(_skip_locked(conn, query, table)).all():
+        owner = run_owner(dispatcher)
+        if _lease(conn, [row.id], owner, now, lease_seconds):
+            claims.append(_claim(row, owner))
+    return claims
 
 
 def claim_run(
-    conn: sa.Connection, head: Claim, owner: str, now: float, lease_seconds: float, limit: int
-) -> list[Claim]:
-    """Take the lease of the deliveries that follow `head` in its (webhook, stream), up to
-    `limit`: those due and free, in stream order, stopping at the first that is not. One
-    dispatcher then sends a busy stream's events one after another, paying the database once
-    per run rather than once per event; no other can take them meanwhile (each is leased, and
-    only a stream's oldest pending delivery is ever due in `claim_due`)."""
+    conn: sa.Connection, head: Claim, now: float, lease_seconds: float, limit: int
+) -> list[Claim] | None:
+    """Renew the lease of `head` and take, under the same owner, the deliveries that follow it
+    in its (webhook, stream), up to `limit`: those due and free, in stream order, stopping at
+    the first that is not. One dispatcher then sends a busy stream's events one after another,
+    paying the database once per run rather than once per event; no other can take them
+    meanwhile (each is leased, and only a stream's oldest pending delivery is ever due in
+    `claim_due`). None: the head's lease was lost (it ran out and another took it)."""
     d = deliveries.c
+    renewed = conn.execute(
+        deliveries.update()
+        .where(d.id == head.delivery_id, d.lease_owner == head.owner, d.state == PENDING)
+        .values(lease_until=now + lease_seconds)
+    ).rowcount
+    if not renewed:
+        return None
     query = (
         sa.select(*_claim_columns(d), d.next_at, d.lease_until)
         .where(
@@ -318,18 +332,17 @@ def claim_run(
         if row.next_at > now or (row.lease_until is not None and row.lease_until >= now):
             break
         run.append(row)
-    if not run:
-        return []
-    if _lease(conn, [row.id for row in run], owner, now, lease_seconds) == len(run):
-        return [_claim(row) for row in run]
-    release(conn, [_claim(row) for row in run], owner)  # another took one meanwhile: no run
+    if run and _lease(conn, [row.id for row in run], head.owner, now, lease_seconds) == len(run):
+        return [_claim(row, head.owner) for row in run]
+    release(conn, [_claim(row, head.owner) for row in run])  # none, or another took one
     return []
 
 
-def claim_next(conn: sa.Connection, done: Claim, owner: str, now: float, lease_seconds: float
+def claim_next(conn: sa.Connection, done: Claim, now: float, lease_seconds: float
                ) -> Claim | None:  # fmt: skip
-    """After `done` ended, take the next due delivery of its (webhook, stream), if any: a
-    stream's deliveries then follow each other without waiting for the next poll."""
+    """After `done` ended, take the next due delivery of its (webhook, stream), if any, under
+    the same owner: a stream's deliveries then follow each other without waiting for the
+    next poll."""
     d = deliveries.c
     query = (
         sa.select(*_claim_columns(d), d.next_at)
@@ -340,18 +353,32 @@ def claim_next(conn: sa.Connection, done: Claim, owner: str, now: float, lease_s
     row = conn.execute(_skip_locked(conn, query, deliveries)).first()
     if row is None or row.next_at > now:
         return None
-    taken = _take(conn, [row], owner, now, lease_seconds)
-    return taken[0] if taken else None
+    taken = _lease(conn, [row.id], done.owner, now, lease_seconds)
+    return _claim(row, done.owner) if taken else None
 
 
-def finish(conn: sa.Connection, done: Sequence[Finished], owner: str) -> None:
-    """Record attempts (one statement each for the deliveries and the log, however many)."""
+def _still_held(conn: sa.Connection, claims: Sequence[Claim]) -> set[int]:
+    """Which of `claims` still hold their lease: one taken over after it ran out is another
+    dispatcher's to record now."""
+    d = deliveries.c
+    rows = conn.execute(
+        sa.select(d.id, d.lease_owner).where(d.id.in_([c.delivery_id for c in claims]))
+    )
+    owners = {c.delivery_id: c.owner for c in claims}
+    return {row.id for row in rows if row.lease_owner == owners[row.id]}
+
+
+def finish(conn: sa.Connection, done: Sequence[Finished]) -> None:
+    """Record attempts (one statement each for the deliveries and the log, however many);
+    an attempt whose lease was lost meanwhile is not recorded (its new holder records its own)."""
+    held = _still_held(conn, [f.claim for f in done]) if done else set()
+    done = [f for f in done if f.claim.delivery_id in held]
     if not done:
         return
     d = deliveries.c
     update = (
         deliveries.update()
-        .where(d.id == sa.bindparam("delivery_id"), d.lease_owner == owner)
+        .where(d.id == sa.bindparam("delivery_id"))
         .values(
             state=sa.bindparam("new_state"),
             next_at=sa.bindparam("new_next_at"),
@@ -373,16 +400,19 @@ def finish(conn: sa.Connection, done: Sequence[Finished], owner: str) -> None:
     ])  # fmt: skip
 
 
-def release(conn: sa.Connection, claims: Sequence[Claim], owner: str) -> None:
-    """Give back leases taken but not attempted (the claim's attempt was not made)."""
-    if not claims:
-        return
+def release(conn: sa.Connection, claims: Sequence[Claim]) -> None:
+    """Give back leases taken but not attempted (their attempt count with them); only those
+    still held by the claim's own owner."""
     d = deliveries.c
-    conn.execute(
-        deliveries.update()
-        .where(d.id.in_([c.delivery_id for c in claims]), d.lease_owner == owner)
-        .values(lease_until=None, lease_owner=None, attempts=d.attempts - 1)
-    )
+    for owner in {c.owner for c in claims}:
+        conn.execute(
+            deliveries.update()
+            .where(
+                d.id.in_([c.delivery_id for c in claims if c.owner == owner]),
+                d.lease_owner == owner,
+            )
+            .values(lease_until=None, lease_owner=None, attempts=d.attempts - 1)
+        )
 
 
 def recent_attempts(conn: sa.Connection, webhook_id: str, limit: int) -> list[Attempt]:

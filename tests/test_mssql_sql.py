@@ -14,7 +14,6 @@ import types
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -139,31 +138,6 @@ class RecordingConnection:
     def exec_driver_sql(self, sql: str, parameters: Any = None) -> _NoRows:
         self.log.append((sql, parameters))
         return _NoRows()
-
-    @property
-    def connection(self) -> Any:
-        """The pooled connection's driver connection, whose cursors record what they run (the
-        outbox runs its statements there, ddl/fixed_sql.py)."""
-        log = self.log
-
-        class Cursor:
-            description = None
-            rowcount = 0
-
-            def execute(self, sql: str, parameters: Any = None) -> None:
-                log.append((sql, parameters))
-
-            def fetchone(self) -> None:
-                return None
-
-            def close(self) -> None:
-                pass
-
-        class Driver:
-            def cursor(self) -> Cursor:
-                return Cursor()
-
-        return SimpleNamespace(dbapi_connection=Driver())
 
     @property
     def data_log(self) -> list[tuple[str, Any]]:

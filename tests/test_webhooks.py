@@ -10,20 +10,24 @@ addresses is tested on the suite's ordinary app, whose settings are the defaults
 from __future__ import annotations
 
 import dataclasses
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from litestar.testing import TestClient
 
 from app.cli import bootstrap
 from app.main import create_app
 from app.settings import Settings
 from app.tenancy import Tenancy
+from ddl import webhooks
 from tests.conftest import PG_ADMIN_URL, PRODUCT_CATALOG, Api, TenantCtx, new_tenant
 from tests.pg import fresh_database
 from tests.webhook_support import Receiver, receiver, verify
@@ -236,6 +240,60 @@ def test_a_backlog_goes_in_order_and_a_failure_holds_the_rest(
     assert len({d["EventId"] for d in log}) == 10
 
 
+@contextmanager
+def _dripping_receiver(seconds_per_byte: float) -> Iterator[str]:
+    """A receiver that answers 200, one byte every `seconds_per_byte`: each read arrives well
+    within httpx's read timeout, so only a limit on the whole attempt ends it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+                    if stop.is_set():
+                        break
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+                    time.sleep(seconds_per_byte)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    finally:
+        stop.set()
+        server.close()
+
+
+def test_an_attempt_is_cut_at_its_time_limit_however_the_receiver_drips(
+    hook_tenant: TenantCtx,
+) -> None:
+    """A receiver answering a byte every 0.3 s never trips a read timeout; the attempt (and
+    so its lease and its delivery thread) is still cut at the 3 s limit and retried."""
+    api = hook_tenant.admin
+    table = _table(api)
+    with _dripping_receiver(0.3) as url:
+        hook = _subscribe(api, url, Tables=[table])
+        assert _upsert(api, table, _rows(1)).status_code == 200
+        log = _log(api, hook["Id"], 1)
+        assert api.delete(f"webhooks/{hook['Id']}").status_code == 200
+    assert log, "no attempt was logged"
+    first = log[-1]
+    assert (first["Attempt"], first["Outcome"], first["Status"]) == (1, "retrying", None)
+    assert first["Error"] == "no answer within 3 s"
+    assert 2900 <= first["DurationMs"] < 4500  # the whole answer would take 13 s
+
+
 def test_change_stream_resumes_after_last_event_id(hook_tenant: TenantCtx) -> None:
     api = hook_tenant.admin
     table = _table(api)
@@ -419,3 +477,44 @@ def test_event_values_read_as_rows_values_does_for_every_type(api: Api) -> None:
     [flat] = api.get("custom-tables/Typed/rows/values?Format=flat").json()
     assert event["Rows"][0]["KeyValue"] == flat.pop("Id")
     assert event["Rows"][0]["Values"] == flat
+
+
+def test_a_late_run_never_touches_leases_taken_after_its_own_ran_out(tenant: TenantCtx) -> None:
+    """Each run leases under an owner of its own: a delivery thread that comes back after its
+    leases ran out (a receiver that held it) can neither record its attempt nor give back
+    the leases another run of the same process has taken since."""
+    space = tenant.tenancy.space(tenant.tenancy.get_tenant(tenant.name))
+    d = webhooks.deliveries.c
+    with space.write() as conn:
+        conn.execute(webhooks.deliveries.insert(), [
+            {"webhook_id": "w", "event_id": f"e{seq}", "stream": "v3:t", "stream_seq": seq,
+             "state": webhooks.PENDING, "attempts": 0, "created": 0.0, "next_at": 0.0}
+            for seq in (1, 2, 3)])  # fmt: skip
+    now = time.time()
+    with space.write() as conn:
+        (head_a,) = webhooks.claim_due(conn, "host:1:abc", now, 30, 10)
+        run_a = webhooks.claim_run(conn, head_a, now, 30, 10)
+    assert run_a is not None
+    assert [c.stream_seq for c in [head_a, *run_a]] == [1, 2, 3]
+    later = now + 60  # run A's leases ran out; the same process starts run B
+    with space.write() as conn:
+        (head_b,) = webhooks.claim_due(conn, "host:1:abc", later, 30, 10)
+        run_b = webhooks.claim_run(conn, head_b, later, 30, 10)
+    assert run_b is not None
+    assert head_b.owner != head_a.owner
+    assert [c.stream_seq for c in [head_b, *run_b]] == [1, 2, 3]
+
+    delivered = webhooks.Attempt("e1", 1, 200, webhooks.DELIVERED, None, "t", 5)
+    with space.write() as conn:  # run A comes back
+        webhooks.finish(conn, [webhooks.Finished(head_a, delivered, None)])
+        webhooks.release(conn, run_a)
+        assert webhooks.claim_run(conn, head_a, later, 30, 10) is None  # its head is lost
+    with space.read() as conn:
+        rows = conn.execute(
+            sa.select(d.state, d.lease_owner, d.attempts).order_by(d.stream_seq)
+        ).all()
+        logged = conn.execute(
+            sa.select(sa.func.count()).select_from(webhooks.delivery_attempts)
+        ).scalar_one()
+    assert [tuple(row) for row in rows] == [(webhooks.PENDING, head_b.owner, 2)] * 3
+    assert logged == 0

@@ -269,7 +269,10 @@ def test_filter_sort_and_keyset_paging(
     grid.get_by_role("button", name=re.compile("^Qty")).click(modifiers=["Shift"])
     grid.get_by_role("button", name=re.compile("^Qty")).click(modifiers=["Shift"])
     expected = [r["Id"] for r in _flat(api, "Many", OrderBy="Name, Qty desc", Top=100)]
-    expect(grid.locator("thead th[aria-sort=descending]")).to_have_count(1)
+    expect(grid.locator("thead th[aria-sort=descending]")).to_have_count(1)  # at once
+    expect(grid.locator("tbody tr").first).to_have_attribute(  # the rows when they arrive
+        "data-key", str(expected[0]), timeout=15_000
+    )
     keys = grid.locator("tbody tr").evaluate_all("rows => rows.map(r => Number(r.dataset.key))")
     assert keys == expected
 

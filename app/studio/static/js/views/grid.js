@@ -74,6 +74,12 @@ export function rowsGrid(def, state, firstPage = null) {
       showStatus();
       if (view.page === 0) countRows(turn); // the total comes after the rows: a count is a scan
     } catch (error) {
+      if (turn !== view.turn) return; // a newer load is under way: this answer is stale
+      if (error.status === 429) { // the tenant's share of heavy reads is busy: try again soon
+        status.textContent = "Busy, retrying…";
+        setTimeout(() => { if (turn === view.turn) load(); }, 1000);
+        return;
+      }
       status.textContent = "";
       if (error.status === 400 && view.where) showWhereError(error.message);
       else { whereError.hidden = false; whereError.textContent = error.message; }
@@ -129,6 +135,7 @@ export function rowsGrid(def, state, firstPage = null) {
     } else if (!existing) view.order.push({ column, desc: false });
     else if (!existing.desc) existing.desc = true;
     else view.order = view.order.filter((o) => o !== existing);
+    render(); // the headers show the new order at once; the rows follow when they arrive
     reset();
   }
 
