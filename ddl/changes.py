@@ -92,11 +92,6 @@ def _stored(row: sa.Row[Any]) -> StoredEvent:
     )
 
 
-def find_event(conn: sa.Connection, event_id: str) -> StoredEvent | None:
-    row = conn.execute(sa.select(events).where(events.c.id == event_id)).first()
-    return _stored(row) if row else None
-
-
 def find_events(conn: sa.Connection, event_ids: list[str]) -> dict[str, StoredEvent]:
     """The stored events of `event_ids` that still exist, by id (one query for a run)."""
     rows = conn.execute(sa.select(events).where(events.c.id.in_(event_ids)))
