@@ -80,9 +80,9 @@ def _config(app: Litestar | str, options: ServeOptions, settings: Settings) -> u
 
 def _bind(config: uvicorn.Config) -> socket.socket:
     """The listening socket, with Nagle's algorithm off for every connection accepted on it.
-    asyncio turns it off itself only for sockets made with proto IPPROTO_TCP, and uvicorn's
-    `bind_socket` makes proto 0: a kept-alive connection then waited ~40 ms (the peer's delayed
-    ACK) for each answer's body, sent after its headers. Accepted sockets inherit the option."""
+    asyncio turns it off itself only for sockets made with proto IPPROTO_TCP; uvicorn before
+    0.55 made proto 0, and a kept-alive connection then waited ~40 ms (the peer's delayed ACK)
+    for each answer's body, sent after its headers. Accepted sockets inherit the option."""
     sock = config.bind_socket()
     if sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
