@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from app.serve import database_label
+from app.settings import database_label
 from app.tenancy import Tenancy
 from app.tenant_admin import summaries
 from app.tokens import IssuedToken, list_tokens

@@ -15,12 +15,11 @@ import socket
 import tempfile
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 import uvicorn
 from litestar import Litestar
 from uvicorn.supervisors import Multiprocess
 
-from app.settings import Settings
+from app.settings import Settings, database_label
 from app.tenancy import Tenancy
 
 WORKER_HEALTHCHECK_SECONDS = 120
@@ -31,11 +30,6 @@ class ServeOptions:
     host: str
     port: int
     workers: int
-
-
-def database_label(settings: Settings) -> str:
-    """The database as the start line and the CLI name it: the URL without its password."""
-    return sa.make_url(settings.url).render_as_string(hide_password=True)
 
 
 def start_line(host: str, port: int, settings: Settings, workers: int) -> str:
