@@ -16,7 +16,7 @@ from app.dispatcher import dispatching
 from app.docs_page import OfflineSwagger, openapi_router
 from app.errors import EXCEPTION_HANDLERS
 from app.head import HeadAsGet
-from app.media_types import require_media_type
+from app.media_types import media_type_middleware
 from app.metrics import metrics_route, watch_engine
 from app.observe import RequestObserver
 from app.openapi import document_bodies
@@ -99,8 +99,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
             "principal": Provide(principal_v3, sync_to_thread=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[path_names_middleware, query_case_middleware],
-        guards=[require_media_type],
+        middleware=[path_names_middleware, query_case_middleware, media_type_middleware],
         cors_config=cors_config(settings.cors_origins),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
