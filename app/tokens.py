@@ -287,12 +287,7 @@ def _token_read(digest: str) -> driver_sql.Read:
 def _token_row(tenancy: Tenancy, digest: str) -> Any:
     """The row of a token hash, read anew on every request (one index probe), so a revocation
     or expiry made by any process counts at once."""
-    with tenancy.meta.connect() as conn:
-        # one statement needs no transaction: on a server, BEGIN and the rollback on return
-        # to the pool were two more round trips than the read itself
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        read = _token_read(digest)
-        row = driver_sql.fetch_one(conn, read.key, read.build, read.params)
+    row = driver_sql.fetch_one_alone(tenancy.meta, _token_read(digest))
     return None if row is None else TokenRow(*row)
 
 

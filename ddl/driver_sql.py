@@ -24,13 +24,22 @@ def _sql(
     conn: sa.Connection, key: Hashable, build: Callable[[], sa.Executable]
 ) -> tuple[str, tuple[str, ...] | None]:
     translate = conn.get_execution_options().get("schema_translate_map") or {}
-    cache_key = (key, conn.dialect.name, tuple(sorted(translate.items())))
+    return _sql_for(conn.dialect, translate, key, build)
+
+
+def _sql_for(
+    dialect: sa.Dialect,
+    translate: Mapping[str | None, str | None],
+    key: Hashable,
+    build: Callable[[], sa.Executable],
+) -> tuple[str, tuple[str, ...] | None]:
+    cache_key = (key, dialect.name, tuple(sorted(translate.items(), key=str)))
     found = _compiled.get(cache_key)
     if found is None:
         clause = build()
         assert isinstance(clause, sa.ClauseElement)  # every statement built here is DML
         compiled = clause.compile(
-            dialect=conn.dialect, schema_translate_map=translate, render_schema_translate=True
+            dialect=dialect, schema_translate_map=dict(translate), render_schema_translate=True
         )
         assert isinstance(compiled, SQLCompiler)
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
@@ -51,9 +60,42 @@ class Read:
 
 
 def _bound(conn: sa.Connection, read: Read) -> tuple[str, Any]:
-    sql, order = _sql(conn, read.key, read.build)
-    params = read.params
+    return _in_order(_sql(conn, read.key, read.build), read.params)
+
+
+def _in_order(
+    compiled: tuple[str, tuple[str, ...] | None], params: Mapping[str, Any]
+) -> tuple[str, Any]:
+    sql, order = compiled
     return sql, dict(params) if order is None else tuple(params[name] for name in order)
+
+
+def fetch_one_alone(engine: sa.Engine, read: Read) -> tuple[Any, ...] | None:
+    """The first row of `read`, as one statement outside any transaction, on a pooled driver
+    connection. No SQLAlchemy Connection is made: its set-up, execution options and close cost
+    more than an indexed read on SQLite (the token check of every request)."""
+    fairy = engine.raw_connection()
+    try:
+        dbapi = fairy.dbapi_connection
+        dialect = engine.dialect
+        assert dbapi is not None
+        switch = not dialect.detect_autocommit_setting(dbapi)  # SQLite's already is
+        if switch:  # else BEGIN, and a rollback at check-in: two round trips on a server
+            dialect.set_isolation_level(dbapi, "AUTOCOMMIT")
+        try:
+            sql, bound = _in_order(_sql_for(dialect, {}, read.key, read.build), read.params)
+            cursor = dbapi.cursor()
+            try:
+                cursor.execute(sql, bound)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            if switch:
+                dialect.reset_isolation_level(dbapi)
+    finally:
+        fairy.close()
+    return None if row is None else tuple(row)
 
 
 def fetch_each(conn: sa.Connection, reads: Sequence[Read]) -> list[tuple[Any, ...] | None]:
