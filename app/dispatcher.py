@@ -293,10 +293,12 @@ class Dispatcher:
         self, url: str, body: bytes, headers: dict[str, str]
     ) -> tuple[int | None, str | None]:
         allow = self.settings.webhook_allow_private
+        limit = self.settings.webhook_timeout_seconds
+        deadline = time.monotonic() + limit  # the lookup counts in the attempt's time limit
         try:
-            target = webhook_guard.resolve(webhook_guard.check_url(url), allow)
-            limit = self.settings.webhook_timeout_seconds
-            response = webhook_guard.post(self._client, target, body, headers, limit)
+            target = webhook_guard.resolve(webhook_guard.check_url(url), allow, limit)
+            left = max(0.001, deadline - time.monotonic())
+            response = webhook_guard.post(self._client, target, body, headers, left)
         except ValidationError as refused:
             return None, refused.message
         except (httpx.TimeoutException, webhook_guard.AttemptTimedOut):

@@ -5,6 +5,11 @@ A name is checked when the webhook is made, and again at every attempt: the host
 each address checked, and the request connects to the checked address itself (the URL carries
 the IP; `Host` and TLS SNI carry the name), so a name that later resolves elsewhere (DNS
 rebinding) cannot steer a delivery into the private network. Redirects are never followed.
+
+A lookup is bounded in time too: the system resolver may wait many seconds on a name whose
+servers do not answer (a tenant can choose such a name), so it runs on a few threads of its own
+and the caller stops waiting at its deadline; a lookup left running holds one of those threads,
+never an attempt's thread, its lease or a request.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import contextlib
 import ipaddress
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimedOut
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +28,8 @@ import httpx
 from ddl.errors import ValidationError
 
 MAX_URL = 2048
+LOOKUP_SECONDS = 5.0  # the longest a name's lookup is waited for
+LOOKUP_THREADS = 4  # lookups run at once; more wait their turn within their own deadline
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -91,10 +100,19 @@ def is_public(address: IpAddress) -> bool:
     return judged is not None and judged.is_global and not judged.is_multicast
 
 
-def _addresses(url: httpx.URL) -> list[IpAddress]:
+_lookups = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="webhook-dns")
+
+
+def _addresses(url: httpx.URL, within: float) -> list[IpAddress]:
     port = url.port or (443 if url.scheme == "https" else 80)
+    lookup = _lookups.submit(socket.getaddrinfo, url.host, port, type=socket.SOCK_STREAM)
     try:
-        found = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
+        found = lookup.result(timeout=max(0.0, within))
+    except LookupTimedOut:
+        lookup.cancel()  # not started yet: it never will be
+        raise RefusedTarget(
+            f"The host of Url '{url.host}' could not be resolved within {within:g} s"
+        ) from None
     except (OSError, UnicodeError):
         raise RefusedTarget(f"The host of Url '{url.host}' cannot be resolved") from None
     addresses: list[IpAddress] = []
@@ -105,9 +123,10 @@ def _addresses(url: httpx.URL) -> list[IpAddress]:
     return addresses
 
 
-def resolve(url: httpx.URL, allow_private: bool) -> Target:
-    """The address to connect to; every address the name has must be allowed."""
-    addresses = _addresses(url)
+def resolve(url: httpx.URL, allow_private: bool, within: float = LOOKUP_SECONDS) -> Target:
+    """The address to connect to; every address the name has must be allowed. The name's
+    lookup is waited for `within` seconds at most."""
+    addresses = _addresses(url, within)
     if not addresses:
         raise RefusedTarget(f"The host of Url '{url.host}' cannot be resolved")
     if not allow_private:

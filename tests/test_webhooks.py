@@ -294,6 +294,44 @@ def test_an_attempt_is_cut_at_its_time_limit_however_the_receiver_drips(
     assert 2900 <= first["DurationMs"] < 4500  # the whole answer would take 13 s
 
 
+def test_a_name_whose_lookup_hangs_is_cut_within_the_attempts_time_limit(
+    hook_tenant: TenantCtx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tenant can name a host whose DNS servers never answer; the system resolver then
+    waits many seconds. The lookup counts in the attempt's 3 s limit: the attempt ends at it
+    and is retried, and a webhook made with such a name is refused (400), not held."""
+    import socket
+
+    real = socket.getaddrinfo
+    hanging = threading.Event()
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "hangs.example":
+            if hanging.is_set():
+                time.sleep(8)
+            return real("127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    api = hook_tenant.admin
+    table = _table(api)
+    hook = _subscribe(api, "http://hangs.example:9/hook", Tables=[table])
+    hanging.set()
+    assert _upsert(api, table, _rows(1)).status_code == 200
+    log = _log(api, hook["Id"], 1)
+    assert log, "no attempt was logged"
+    first = log[-1]
+    assert (first["Attempt"], first["Outcome"], first["Status"]) == (1, "retrying", None)
+    assert first["Error"] == "The host of Url 'hangs.example' could not be resolved within 3 s"
+    assert 2900 <= first["DurationMs"] < 4500
+    started = time.monotonic()
+    refused = api.post("webhooks", json={"Url": "http://hangs.example/other"})
+    assert refused.status_code == 400, refused.text
+    assert "could not be resolved within 5 s" in refused.json()["Message"]
+    assert time.monotonic() - started < 7
+    assert api.delete(f"webhooks/{hook['Id']}").status_code == 200
+
+
 def test_change_stream_resumes_after_last_event_id(hook_tenant: TenantCtx) -> None:
     api = hook_tenant.admin
     table = _table(api)
