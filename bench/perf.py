@@ -53,7 +53,7 @@ class Report:
 
     def ratio(self, name: str, ours: float, theirs: float, unit: str, target: str) -> None:
         line = f"{name:<44} {ours:>10,.0f} vs {theirs:>10,.0f} {unit:<7} ratio {ours / theirs:5.2f}"
-        self.lines.append(f"{line}  (target {target})")
+        self.lines.append(f"{line}  " + (f"(target {target})" if target else "(context)"))
         print(self.lines[-1], flush=True)
 
     def value(self, name: str, figure: str) -> None:
@@ -145,14 +145,22 @@ def paired(server_url: str, seconds: float, script: Path) -> tuple[float, float]
 
 
 def requests(
-    args: argparse.Namespace, client: httpx.Client, server_url: str, report: Report
+    args: argparse.Namespace,
+    client: httpx.Client,
+    server_url: str,
+    plain: base.Plain,
+    report: Report,
 ) -> None:
     """Single-row Update and a saved query by key, each against our own /health rate: one
-    keep-alive client (wrk) sending the next request when the answer arrived."""
+    keep-alive client (wrk) sending the next request when the answer arrived. The plain
+    driver's own rate of the same one-row UPDATE and COMMIT shows what the database allows."""
     with perf_load.script_file(perf_load.update_script(args.token, args.rows)) as script:
         update, health = paired(server_url, args.seconds, script)
     target = ">= 0.6" if args.backend == "sqlite" else ">= 0.5"
     report.ratio("single-row Update vs GET /health", update, health, "req/s", target)
+    keys = [str(row["Oid"]) for row in make_rows(min(args.rows, perf_load.SAMPLE), 0)]
+    alone = plain.single_updates(keys, args.seconds / 2)
+    report.ratio("  the same vs plain driver UPDATE+COMMIT", update, alone, "req/s", "")
     ok(
         client.post(
             "/queries",
@@ -233,7 +241,7 @@ def run(args: argparse.Namespace) -> None:
                 if datasette is not None:
                     datasette.close()
             reads(args, client, plain, report)
-            requests(args, client, server.base_url, report)
+            requests(args, client, server.base_url, plain, report)
             if pg and args.workers_seconds > 0:
                 perf_load.compare_workers(env, args, report)
             fill = plain.fill_function()

@@ -40,6 +40,7 @@ PG_TYPES = ["uuid", "varchar", "varchar", "numeric", "int8", "timestamp"]
 class Plain(Protocol):
     def upsert(self, rows: list[dict[str, Any]]) -> float: ...
     def read(self) -> float: ...
+    def single_updates(self, keys: list[str], seconds: float) -> float: ...
     def fill_function(self) -> Callable[[str, int], None]: ...
     def close(self) -> None: ...
 
@@ -57,6 +58,27 @@ def _stored_rows(count: int) -> list[tuple[Any, ...]]:
         )
         for i in range(count)
     ]
+
+
+_UPDATE_ONE = f'UPDATE customtables."{PLAIN}" SET "Price" = %s, "Made" = %s WHERE "Oid" = %s'
+
+
+def _one_update(keys: list[str], i: int, native: bool = False) -> tuple[Any, ...]:
+    """The values of the i-th single-row update: the same change the HTTP bench sends."""
+    price, made_at, key = round(i * 0.25, 2), made(i, 1), keys[i % len(keys)]
+    if native:
+        return Decimal(str(price)), datetime.fromisoformat(made_at), uuid.UUID(key)
+    return str(price), made_at, key
+
+
+def _rate(step: Callable[[int], None], seconds: float) -> float:
+    for i in range(50):  # warm
+        step(i)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        step(done)
+        done += 1
+    return done / (time.perf_counter() - started)
 
 
 class SqlitePlain:
@@ -92,6 +114,16 @@ class SqlitePlain:
         )
         self.conn.execute("COMMIT")
         return time.perf_counter() - started
+
+    def single_updates(self, keys: list[str], seconds: float) -> float:
+        """Sequential one-row UPDATEs, each its own transaction, for `seconds`: per second."""
+
+        def update(i: int) -> None:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(_UPDATE_ONE.replace("%s", "?"), _one_update(keys, i))
+            self.conn.execute("COMMIT")
+
+        return _rate(update, seconds)
 
     def read(self) -> float:
         encoder = msgspec.json.Encoder()
@@ -150,6 +182,15 @@ class PostgresPlain:
                 f'ON CONFLICT ("Oid") DO UPDATE SET {_SET}'
             )
         return time.perf_counter() - started
+
+    def single_updates(self, keys: list[str], seconds: float) -> float:
+        """Sequential one-row UPDATEs, each committed (durably, as the server's), for `seconds`."""
+
+        def update(i: int) -> None:
+            self.conn.execute(_UPDATE_ONE, _one_update(keys, i, native=True))
+            self.conn.commit()
+
+        return _rate(update, seconds)
 
     def read(self) -> float:
         encoder = msgspec.json.Encoder()

@@ -75,7 +75,7 @@ def require_wrk() -> None:
 def wrk_rate(url: str, seconds: float, clients: int = 1, script: Path | None = None) -> float:
     """Requests per second; any answer but 2xx stops the benchmark (a refused request would
     make the rate meaningless)."""
-    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", url]
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", url]  # whole s only
     if script is not None:
         command[4:4] = ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
