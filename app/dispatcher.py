@@ -245,19 +245,20 @@ class Dispatcher:
                 gone = "the webhook or its event no longer exists"
                 attempt = self._outcome(claim, None, gone, 0, True)
             else:
-                attempt = self._send_safely(hook, event, claim)
+                attempt = self._send_safely(hook, event, claim, space.tenant_id)
             next_at = self._next_at(claim, attempt)
             done.append(webhooks.Finished(claim, attempt, next_at))
             if next_at is not None:
                 return
 
     def _send_safely(
-        self, hook: webhooks.Webhook, event: changes.StoredEvent, claim: webhooks.Claim
-    ) -> webhooks.Attempt:
+        self, hook: webhooks.Webhook, event: changes.StoredEvent, claim: webhooks.Claim,
+        owner: str,
+    ) -> webhooks.Attempt:  # fmt: skip
         """`_send`, where a failure of ours (not the receiver's) fails this delivery for good
         rather than holding its stream forever."""
         try:
-            return self._send(hook, event, claim)
+            return self._send(hook, event, claim, owner)
         except Exception:
             log.exception("webhook delivery %s could not be sent", claim.delivery_id)
             return self._outcome(claim, None, "the event could not be sent", 0, True)
@@ -273,8 +274,9 @@ class Dispatcher:
                    settings.webhook_retry_cap_seconds)  # fmt: skip
 
     def _send(
-        self, hook: webhooks.Webhook, event: changes.StoredEvent, claim: webhooks.Claim
-    ) -> webhooks.Attempt:
+        self, hook: webhooks.Webhook, event: changes.StoredEvent, claim: webhooks.Claim,
+        owner: str,
+    ) -> webhooks.Attempt:  # fmt: skip
         body = changes.render(event)
         timestamp = str(int(time.time()))
         headers = {
@@ -285,18 +287,18 @@ class Dispatcher:
             "X-CustomTables-Signature": signature(hook.secret, timestamp, body),
         }
         started = time.perf_counter()
-        status, error = self._post(hook.url, body, headers)
+        status, error = self._post(hook.url, body, headers, owner)
         elapsed = int((time.perf_counter() - started) * 1000)
         return self._outcome(claim, status, error, elapsed, False)
 
     def _post(
-        self, url: str, body: bytes, headers: dict[str, str]
+        self, url: str, body: bytes, headers: dict[str, str], owner: str
     ) -> tuple[int | None, str | None]:
         allow = self.settings.webhook_allow_private
         limit = self.settings.webhook_timeout_seconds
         deadline = time.monotonic() + limit  # the lookup counts in the attempt's time limit
         try:
-            target = webhook_guard.resolve(webhook_guard.check_url(url), allow, limit)
+            target = webhook_guard.resolve(webhook_guard.check_url(url), allow, owner, limit)
             left = max(0.001, deadline - time.monotonic())
             response = webhook_guard.post(self._client, target, body, headers, left)
         except ValidationError as refused:

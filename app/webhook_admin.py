@@ -68,7 +68,7 @@ def create(
     require_admin(principal.caller, "manage webhooks")
     parsed = webhook_guard.check_url(url)
     names, kinds, key = _tables(tables), _events(events), _secret(secret)
-    webhook_guard.resolve(parsed, settings.webhook_allow_private)
+    webhook_guard.resolve(parsed, settings.webhook_allow_private, principal.tenant.id)
     mark_tenant(tenancy, principal.tenant.id)  # first: a crash after it only costs a visit
     with tenancy.space(principal.tenant).write() as conn:
         if webhooks.count_webhooks(conn) >= settings.max_webhooks:

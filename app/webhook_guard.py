@@ -7,9 +7,12 @@ the IP; `Host` and TLS SNI carry the name), so a name that later resolves elsewh
 rebinding) cannot steer a delivery into the private network. Redirects are never followed.
 
 A lookup is bounded in time too: the system resolver may wait many seconds on a name whose
-servers do not answer (a tenant can choose such a name), so it runs on a few threads of its own
-and the caller stops waiting at its deadline; a lookup left running holds one of those threads,
-never an attempt's thread, its lease or a request.
+servers do not answer (a tenant can choose such a name), so it runs on a thread of its own and
+the caller stops waiting at its deadline; a lookup left running holds that thread, never an
+attempt's thread, its lease or a request. Callers wanting the same name share one lookup, and a
+tenant has at most LOOKUPS_PER_TENANT names being looked up at once: past that its next name is
+refused at once (a delivery is retried), so one tenant's unanswering names cannot delay another
+tenant's lookups.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import contextlib
 import ipaddress
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as LookupTimedOut
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +33,8 @@ from ddl.errors import ValidationError
 
 MAX_URL = 2048
 LOOKUP_SECONDS = 5.0  # the longest a name's lookup is waited for
-LOOKUP_THREADS = 4  # lookups run at once; more wait their turn within their own deadline
+LOOKUPS_PER_TENANT = 2  # names of one tenant being looked up at once
+LOOKUPS_IN_ALL = 64  # names being looked up at once, every tenant's
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -100,21 +105,70 @@ def is_public(address: IpAddress) -> bool:
     return judged is not None and judged.is_global and not judged.is_multicast
 
 
-_lookups = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="webhook-dns")
+Found = list[tuple[Any, ...]]
+_lookups_lock = threading.Lock()
+_lookups: dict[tuple[str, int], Future[Found]] = {}  # running, shared by all who want the name
+_lookups_of: Counter[str] = Counter()  # running lookups each tenant started
 
 
-def _addresses(url: httpx.URL, within: float) -> list[IpAddress]:
-    port = url.port or (443 if url.scheme == "https" else 80)
-    lookup = _lookups.submit(socket.getaddrinfo, url.host, port, type=socket.SOCK_STREAM)
+def _lookup(host: str, port: int, owner: str) -> Future[Found]:
+    """The running lookup of (host, port), started on a daemon thread if none is."""
+    key = (host, port)
+    with _lookups_lock:
+        running = _lookups.get(key)
+        if running is not None:
+            return running
+        if _lookups_of[owner] >= LOOKUPS_PER_TENANT or len(_lookups) >= LOOKUPS_IN_ALL:
+            raise RefusedTarget(
+                f"Too many host names are being looked up; '{host}' was not (try again later)"
+            )
+        future: Future[Found] = Future()
+        _lookups[key] = future
+        _lookups_of[owner] += 1
+
+    def ended() -> None:
+        with _lookups_lock:
+            del _lookups[key]
+            _lookups_of[owner] -= 1
+            if _lookups_of[owner] <= 0:
+                del _lookups_of[owner]
+
+    def run() -> None:
+        try:
+            future.set_result(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as error:  # noqa: BLE001 (handed to the waiting callers)
+            future.set_exception(error)
+        finally:
+            ended()
+
     try:
-        found = lookup.result(timeout=max(0.0, within))
-    except LookupTimedOut:
-        lookup.cancel()  # not started yet: it never will be
-        raise RefusedTarget(
-            f"The host of Url '{url.host}' could not be resolved within {within:g} s"
-        ) from None
+        threading.Thread(target=run, name="webhook-dns", daemon=True).start()
+    except RuntimeError:  # no thread to be had (the interpreter is stopping, or at its limit)
+        ended()
+        future.set_exception(OSError("no lookup thread"))
+    return future
+
+
+def _numeric(host: str, port: int) -> Found | None:
+    """An address written as such needs no lookup (and no thread)."""
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
     except (OSError, UnicodeError):
-        raise RefusedTarget(f"The host of Url '{url.host}' cannot be resolved") from None
+        return None
+
+
+def _addresses(url: httpx.URL, within: float, owner: str) -> list[IpAddress]:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    found = _numeric(url.host, port)
+    if found is None:
+        try:
+            found = _lookup(url.host, port, owner).result(timeout=max(0.0, within))
+        except LookupTimedOut:
+            raise RefusedTarget(
+                f"The host of Url '{url.host}' could not be resolved within {within:g} s"
+            ) from None
+        except (OSError, UnicodeError, RuntimeError):
+            raise RefusedTarget(f"The host of Url '{url.host}' cannot be resolved") from None
     addresses: list[IpAddress] = []
     for *_, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
@@ -123,10 +177,12 @@ def _addresses(url: httpx.URL, within: float) -> list[IpAddress]:
     return addresses
 
 
-def resolve(url: httpx.URL, allow_private: bool, within: float = LOOKUP_SECONDS) -> Target:
+def resolve(
+    url: httpx.URL, allow_private: bool, owner: str, within: float = LOOKUP_SECONDS
+) -> Target:
     """The address to connect to; every address the name has must be allowed. The name's
-    lookup is waited for `within` seconds at most."""
-    addresses = _addresses(url, within)
+    lookup, counted to `owner` (a tenant's id), is waited for `within` seconds at most."""
+    addresses = _addresses(url, within, owner)
     if not addresses:
         raise RefusedTarget(f"The host of Url '{url.host}' cannot be resolved")
     if not allow_private:

@@ -295,25 +295,28 @@ def test_an_attempt_is_cut_at_its_time_limit_however_the_receiver_drips(
 
 
 def test_a_name_whose_lookup_hangs_is_cut_within_the_attempts_time_limit(
-    hook_tenant: TenantCtx, monkeypatch: pytest.MonkeyPatch
+    hooked: tuple[Tenancy, TestClient[Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A tenant can name a host whose DNS servers never answer; the system resolver then
-    waits many seconds. The lookup counts in the attempt's 3 s limit: the attempt ends at it
-    and is retried, and a webhook made with such a name is refused (400), not held."""
-    import socket
+    """A tenant can name hosts whose DNS servers never answer; the system resolver then
+    waits many seconds. The lookup counts in the attempt's 3 s limit (the attempt ends at it
+    and is retried); a webhook made with such a name is refused (400), not held; and a tenant
+    has at most two names being looked up, so its hanging names cannot hold up another
+    tenant's lookups (with one shared pool they did)."""
 
     real = socket.getaddrinfo
     hanging = threading.Event()
 
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == "hangs.example":
+        numeric_only = kwargs.get("flags", 0) & socket.AI_NUMERICHOST
+        if str(host).endswith("hangs.example") and not numeric_only:
             if hanging.is_set():
-                time.sleep(8)
+                time.sleep(20)
             return real("127.0.0.1", *args, **kwargs)
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    api = hook_tenant.admin
+    mine, other = new_tenant(*hooked), new_tenant(*hooked)
+    api = mine.admin
     table = _table(api)
     hook = _subscribe(api, "http://hangs.example:9/hook", Tables=[table])
     hanging.set()
@@ -325,11 +328,22 @@ def test_a_name_whose_lookup_hangs_is_cut_within_the_attempts_time_limit(
     assert first["Error"] == "The host of Url 'hangs.example' could not be resolved within 3 s"
     assert 2900 <= first["DurationMs"] < 4500
     started = time.monotonic()
-    refused = api.post("webhooks", json={"Url": "http://hangs.example/other"})
+    refused = api.post("webhooks", json={"Url": "http://a.hangs.example/other"})
     assert refused.status_code == 400, refused.text
     assert "could not be resolved within 5 s" in refused.json()["Message"]
     assert time.monotonic() - started < 7
+    for name in ("b", "c", "d"):  # two of this tenant's names are being looked up still
+        started = time.monotonic()
+        busy = api.post("webhooks", json={"Url": f"http://{name}.hangs.example/other"})
+        assert busy.status_code == 400, busy.text
+        assert "Too many host names are being looked up" in busy.json()["Message"]
+        assert time.monotonic() - started < 2
+    started = time.monotonic()
+    theirs = other.admin.post("webhooks", json={"Url": "http://localhost:9/hook"})
+    assert theirs.status_code == 201, theirs.text
+    assert time.monotonic() - started < 3
     assert api.delete(f"webhooks/{hook['Id']}").status_code == 200
+    assert other.admin.delete(f"webhooks/{theirs.json()['Id']}").status_code == 200
 
 
 def test_change_stream_resumes_after_last_event_id(hook_tenant: TenantCtx) -> None:
@@ -456,8 +470,8 @@ def test_the_guard_checks_the_address_connected_to() -> None:
 
     url = webhook_guard.check_url("http://localhost:8123/x?y=1")
     with pytest.raises(webhook_guard.RefusedTarget):
-        webhook_guard.resolve(url, allow_private=False)
-    target = webhook_guard.resolve(url, allow_private=True)
+        webhook_guard.resolve(url, allow_private=False, owner="t")
+    target = webhook_guard.resolve(url, allow_private=True, owner="t")
     assert str(target.connect_url()).startswith(f"http://{target.address}:8123/x?y=1".replace(
         "::1", "[::1]"))  # fmt: skip
     assert target.host_header == "localhost:8123"
@@ -473,7 +487,6 @@ def test_settings_for_fast_tests_only() -> None:
 
 
 def test_a_dead_receiver_is_logged_and_never_slows_writes(hook_tenant: TenantCtx) -> None:
-    import socket
 
     api = hook_tenant.admin
     table = _table(api)
