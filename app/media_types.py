@@ -38,8 +38,13 @@ def accepted(handler: BaseRouteHandler) -> list[str] | None:
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
-    """The request's headers by lower-case name (ASGI gives them lower-case already)."""
-    return dict(scope.get("headers") or ())
+    """The request's headers by lower-case name (ASGI gives them lower-case already); of a
+    repeated header the first, as Litestar's `Request.headers` and the upload reader take it:
+    the check judges the Content-Type the body is then read by."""
+    first: dict[bytes, bytes] = {}
+    for name, value in scope.get("headers") or ():
+        first.setdefault(name, value)
+    return first
 
 
 def _has_body(headers: dict[bytes, bytes]) -> bool:

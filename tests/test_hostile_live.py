@@ -4,6 +4,7 @@ resident memory (VmHWM from /proc) stays under 512 MB across the whole module.""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +76,26 @@ def test_hostile_request(target: Target, case: Case) -> None:
     assert elapsed < 90, (case.name, elapsed)
     _, peak = resident_kb(target.server.process.pid)
     assert peak < LIMIT_KB, f"{case.name}: peak resident memory {peak // 1024} MB"
+
+
+def test_a_repeated_content_type_is_judged_by_its_first(target: Target) -> None:
+    """Sent raw, as a client may: the body is read by the first Content-Type (Litestar's
+    and the upload reader's reading), so the 415 check must judge that one, not a later one."""
+    body = b'{"OperationType":"UpsertMany","UpsertManyModel":[]}'
+    host, port = target.server.base_url.removeprefix("http://").split(":")
+    request = (
+        f"PUT /api/v3/custom-tables/{TABLE}/rows HTTP/1.1\r\nHost: {host}\r\n"
+        f"X-AccessToken: {target.token}\r\nContent-Type: text/plain\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 415 "), answer[:300]
+    assert b"UNSUPPORTED_MEDIA_TYPE" in answer
 
 
 def test_nothing_was_written(target: Target) -> None:
