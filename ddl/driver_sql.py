@@ -1,5 +1,6 @@
-"""Reads on the hot path of every request (a token, a table definition, a saved query) run on
-the driver's own cursor with SQL compiled once per statement, dialect and schema.
+"""Statements on the hot path of every request (a token, a table definition, a saved query,
+the outbox's writes) run as driver SQL compiled once per statement, dialect and schema: the one
+cache of compiled internal statements.
 
 SQLAlchemy's per-execution work (cache key, result metadata, row processing) cost several
 times the indexed read itself. Parameters must already be what the driver takes (text here),
@@ -15,14 +16,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.compiler import SQLCompiler
 
-# (statement key, dialect, schema map) → (SQL, bind names in order, or None for named style)
-_compiled: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None]] = {}
-_KEPT = 8192
+from ddl.cache import LruCache
+
+Compiled = tuple[str, tuple[str, ...] | None]  # SQL, and bind names in order (None: named style)
+# (statement key, dialect, schema map) → its compiled SQL: a few statements per tenant schema
+_compiled: LruCache[tuple[Any, ...], Compiled] = LruCache(8192)
 
 
 def _sql(
     conn: sa.Connection, key: Hashable, build: Callable[[], sa.Executable]
-) -> tuple[str, tuple[str, ...] | None]:
+) -> Compiled:
     translate = conn.get_execution_options().get("schema_translate_map") or {}
     return _sql_for(conn.dialect, translate, key, build)
 
@@ -43,9 +46,8 @@ def _sql_for(
         )
         assert isinstance(compiled, SQLCompiler)
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        if len(_compiled) >= _KEPT:
-            _compiled.clear()
-        found = _compiled[cache_key] = (str(compiled), order)
+        found = (str(compiled), order)
+        _compiled.put(cache_key, found)
     return found
 
 
@@ -68,6 +70,18 @@ def _in_order(
 ) -> tuple[str, Any]:
     sql, order = compiled
     return sql, dict(params) if order is None else tuple(params[name] for name in order)
+
+
+def execute(
+    conn: sa.Connection,
+    key: Hashable,
+    build: Callable[[], sa.Executable],
+    params: Mapping[str, Any],
+) -> sa.CursorResult[Any]:
+    """Run the statement `build` makes as driver SQL in the connection's transaction, with
+    SQLAlchemy's result and error wrapping (time limits and lost connections map as usual)."""
+    sql, bound = _bound(conn, Read(key, build, params))
+    return conn.exec_driver_sql(sql, bound)
 
 
 def fetch_one_alone(engine: sa.Engine, read: Read) -> tuple[Any, ...] | None:
@@ -120,15 +134,14 @@ def fetch_each(conn: sa.Connection, reads: Sequence[Read]) -> list[tuple[Any, ..
     return found
 
 
-_width_of: dict[tuple[Any, ...], tuple[int, ...]] = {}
+_width_of: LruCache[tuple[Any, ...], tuple[int, ...]] = LruCache(1024)
 
 
 def _widths(key: tuple[Any, ...], reads: Sequence[Read]) -> tuple[int, ...]:
     """How many columns of the joined row each read takes (its own and its found mark)."""
-    widths = _width_of.get(key)
-    if widths is None:
-        widths = _width_of[key] = tuple(len(_select(read).selected_columns) + 1 for read in reads)
-    return widths
+    return _width_of.get_or_make(
+        key, lambda: tuple(len(_select(read).selected_columns) + 1 for read in reads)
+    )
 
 
 def _select(read: Read) -> sa.Select[Any]:

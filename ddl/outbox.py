@@ -24,7 +24,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ddl import fixed_sql, webhooks
+from ddl import driver_sql, webhooks
 from ddl.backends import backend_for
 from ddl.catalog import internal_metadata, now_text
 from ddl.names import fold
@@ -81,9 +81,8 @@ _ON_CONFLICT_INSERTS: dict[str, Callable[[sa.Table], Any]] = {
 }
 
 
-def _upsert_seq(table: Callable[[sa.Table], sa.Table], insert: Callable[[sa.Table], Any]
-                ) -> sa.Executable:  # fmt: skip
-    streams = table(event_streams)
+def _upsert_seq(insert: Callable[[sa.Table], Any]) -> sa.Executable:
+    streams = event_streams
     statement: sa.Executable = (
         insert(streams)
         .values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
@@ -100,8 +99,9 @@ def _next_seq(conn: sa.Connection, stream: str) -> int:
     """The stream's next number; the upsert holds the stream's row lock until commit."""
     insert = _ON_CONFLICT_INSERTS.get(backend_for(conn).name)
     if insert is not None:
-        build = lambda table: _upsert_seq(table, insert)  # noqa: E731
-        return int(fixed_sql.run(conn, "next_seq", build, {"stream": stream}).scalar_one())
+        build = lambda: _upsert_seq(insert)  # noqa: E731
+        next_seq = driver_sql.execute(conn, "outbox.next_seq", build, {"stream": stream})
+        return int(next_seq.scalar_one())
     last = event_streams.c.last_seq  # SQL Server: under the stream's row lock the update takes
     where = event_streams.c.stream == stream
     if not conn.execute(event_streams.update().where(where).values(last_seq=last + 1)).rowcount:
@@ -109,17 +109,17 @@ def _next_seq(conn: sa.Connection, stream: str) -> int:
     return int(conn.execute(sa.select(last).where(where)).scalar_one())
 
 
-def _insert_event(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
+def _insert_event() -> sa.Executable:
     names = ("id", "stream", "stream_seq", "event", "table_name", "occurred_at", "payload")
     # (the statement of backends without writable CTEs; see _emit_in_one)
-    return table(events).insert().values({name: sa.bindparam(name) for name in names})
+    return events.insert().values({name: sa.bindparam(name) for name in names})
 
 
-def _emit_in_one(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
+def _emit_in_one() -> sa.Executable:
     """Number, event and deliveries in one statement (writable CTEs): the stream's upsert
     feeds the event's insert, which feeds the fan-out; answers (number, deliveries made).
     One round trip instead of three, the outbox's whole cost on a write."""
-    streams, stored = table(event_streams), table(events)
+    streams, stored = event_streams, events
     numbered = (
         postgresql.insert(streams)
         .values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
@@ -140,15 +140,14 @@ def _emit_in_one(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
         .returning(stored.c.stream_seq)
         .cte("made")
     )
-    topics = table(webhooks.webhook_topics)
+    topics = webhooks.webhook_topics
     chosen = webhooks.fan_out_select(topics.c, made.c.stream_seq).select_from(
         topics.join(made, sa.true())
     )
     fanned = (
-        table(webhooks.deliveries)
-        .insert()
+        webhooks.deliveries.insert()
         .from_select(webhooks.FAN_OUT_COLUMNS, chosen)
-        .returning(table(webhooks.deliveries).c.id)
+        .returning(webhooks.deliveries.c.id)
         .cte("fanned")
     )
     matched = sa.select(sa.func.count()).select_from(fanned).scalar_subquery()
@@ -178,12 +177,13 @@ def emit(
     kinds = kinds or (event,)
     fan = webhooks.fan_out_params(event_id, stream, fold(table_name), kinds, time.time())
     if backend_for(conn).writable_ctes:
-        seq, matched = fixed_sql.run(conn, "emit", _emit_in_one, {**values, **fan}).one()
+        emitted = driver_sql.execute(conn, "outbox.emit", _emit_in_one, {**values, **fan})
+        seq, matched = map(int, emitted.one())
     else:
         seq = values["stream_seq"] = _next_seq(conn, stream)
-        fixed_sql.run(conn, "insert_event", _insert_event, values)
-        matched = fixed_sql.run(conn, "fan_out", webhooks.fan_out_statement,
-                                {**fan, "stream_seq": seq}).rowcount  # fmt: skip
+        driver_sql.execute(conn, "outbox.insert_event", _insert_event, values)
+        matched = driver_sql.execute(conn, "outbox.fan_out", webhooks.fan_out_statement,
+                                     {**fan, "stream_seq": seq}).rowcount  # fmt: skip
     if matched:
         conn.info[WAKE_FLAG] = True  # the dispatcher of this process is woken on commit
     if seq % PRUNE_EVERY == 0:

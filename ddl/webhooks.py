@@ -13,7 +13,7 @@ table's events reach each receiver in order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,10 +213,10 @@ def fan_out_params(
     }  # fmt: skip
 
 
-def fan_out_statement(table: Callable[[sa.Table], sa.Table]) -> sa.Executable:
+def fan_out_statement() -> sa.Executable:
     """One pending delivery per subscribed webhook, for an event already numbered."""
-    chosen = fan_out_select(table(webhook_topics).c, sa.bindparam("stream_seq"))
-    return table(deliveries).insert().from_select(FAN_OUT_COLUMNS, chosen)
+    chosen = fan_out_select(webhook_topics.c, sa.bindparam("stream_seq"))
+    return deliveries.insert().from_select(FAN_OUT_COLUMNS, chosen)
 
 
 def _skip_locked(conn: sa.Connection, query: sa.Select[Any], table: Any) -> sa.Select[Any]:
