@@ -17,7 +17,7 @@ from typing import IO, TextIO
 
 from app import cli_admin
 from app.progress import ProgressBar
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from app.tenancy import DEFAULT_TENANT, Tenancy
 from app.token_rules import check_grants
 from app.tokens import create_token, issue_token, revoke_token
@@ -329,7 +329,12 @@ def _settings_from_flags(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _settings_from_flags(args)
-    tenancy = Tenancy(Settings.from_env())
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    tenancy = Tenancy(settings)
     try:
         args.run(args, tenancy)
     except CustomTablesError as error:

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+RATE_LIMIT_WINDOWS = ("second", "minute", "hour", "day")  # Litestar's DurationUnit
+
+
+class SettingsError(ValueError):
+    """A setting the server cannot run with, named as the operator sets it."""
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(f"CUSTOMTABLES_{name}")
-    return default if raw in (None, "") else int(raw)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"CUSTOMTABLES_{name} must be a whole number, not {raw!r}") from None
 
 
 def _float(name: str, default: float) -> float:
     raw = os.environ.get(f"CUSTOMTABLES_{name}")
-    return default if raw in (None, "") else float(raw)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"CUSTOMTABLES_{name} must be a number, not {raw!r}") from None
+    if not math.isfinite(value):
+        raise SettingsError(f"CUSTOMTABLES_{name} must be a finite number, not {raw!r}")
+    return value
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -59,6 +79,27 @@ class Settings:
     max_webhooks: int = 20  # per tenant
     max_change_streams: int = 10  # change streams (SSE) a tenant may hold open per process
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Refuse values the server cannot work with, at start, naming the variable: a limit of
+        0 or below would refuse every request or every delivery, not fail once clearly."""
+        for name in _POSITIVE:
+            value = getattr(self, name)
+            if not value > 0:
+                raise SettingsError(f"CUSTOMTABLES_{name.upper()} must be above 0, not {value}")
+        for name in _NOT_NEGATIVE:
+            value = getattr(self, name)
+            if value < 0:
+                raise SettingsError(f"CUSTOMTABLES_{name.upper()} must be 0 or more, not {value}")
+        if self.rate_limit_window not in RATE_LIMIT_WINDOWS:
+            raise SettingsError(
+                f"CUSTOMTABLES_RATE_LIMIT_WINDOW must be one of {', '.join(RATE_LIMIT_WINDOWS)}, "
+                f"not {self.rate_limit_window!r}"
+            )
+        if self.log_format not in ("text", "json"):
+            raise SettingsError(
+                f"CUSTOMTABLES_LOG_FORMAT must be text or json, not {self.log_format!r}"
+            )
 
     @property
     def url(self) -> str:
@@ -107,6 +148,16 @@ class Settings:
         known = {f.name for f in fields(cls)}
         values.update({k: v for k, v in overrides.items() if k in known})
         return cls(**values)  # type: ignore[arg-type]
+
+
+_POSITIVE = (
+    "max_batch_rows", "max_body_bytes", "max_upload_bytes", "max_json_depth", "max_value_bytes",
+    "query_timeout_seconds", "query_max_rows", "query_max_bytes", "tenant_heavy_limit",
+    "heavy_threads", "rate_limit_reads", "rate_limit_writes", "max_open_tenants",
+    "webhook_timeout_seconds", "webhook_retry_base_seconds", "webhook_retry_cap_seconds",
+    "webhook_retry_hours", "webhook_poll_seconds", "webhook_concurrency", "max_change_streams",
+)  # fmt: skip
+_NOT_NEGATIVE = ("shutdown_timeout_seconds", "max_webhooks")
 
 
 def database_label(settings: Settings) -> str:

@@ -190,3 +190,32 @@ def test_first_command_on_an_empty_database_shows_the_admin_token(cli: Cli) -> N
             json={"KeyColumnName": "Id"},
         )
         assert answer.status_code == 201, answer.text
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CUSTOMTABLES_WEBHOOK_TIMEOUT_SECONDS", "0", "must be above 0, not 0.0"),
+        ("CUSTOMTABLES_MAX_BATCH_ROWS", "ten", "must be a whole number, not 'ten'"),
+        ("CUSTOMTABLES_QUERY_TIMEOUT_SECONDS", "nan", "must be a finite number, not 'nan'"),
+        ("CUSTOMTABLES_MAX_WEBHOOKS", "-1", "must be 0 or more, not -1"),
+        ("CUSTOMTABLES_RATE_LIMIT_WINDOW", "week", "must be one of second, minute, hour, day"),
+        ("CUSTOMTABLES_LOG_FORMAT", "xml", "must be text or json, not 'xml'"),
+    ],
+)
+def test_a_setting_the_server_cannot_run_with_is_named_at_start(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    """`serve` (and every command) refuses it before opening anything: exit 2 and one line
+    naming the variable, no traceback, nothing listening, no data directory made."""
+    env = {**os.environ, variable: value, "CUSTOMTABLES_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--port", "0"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith(f"error: {variable} {message}"), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "listening" not in done.stdout
+    assert not (tmp_path / "data").exists()
