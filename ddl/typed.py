@@ -50,7 +50,10 @@ class TypedRows:
             convert = _wire_converter(column, backend)
             if convert is not None:
                 self.convert[struct] = convert
-        item = Any if not self.column_of else _union(tuple(self.column_of))
+        # a table with its key alone takes no column here: any listed is the general path's
+        listed: Any = tuple[()]
+        if self.column_of:
+            listed = list[_union(tuple(self.column_of))]  # type: ignore[misc]
         key = table.key
         key_wire = COLUMN_TYPES[key.type_id].wire(backend, key.length, longest)
         self.convert_key = _wire_converter(key, backend)
@@ -61,7 +64,7 @@ class TypedRows:
                 ("KeyValue", key_wire),
                 ("KeyColumnName", Literal[key.name] | None | msgspec.UnsetType, UNSET),
                 ("KeyDataTypeId", Literal[key_type] | None | msgspec.UnsetType, UNSET),
-                ("Columns", list[item] | msgspec.UnsetType, UNSET),  # type: ignore[valid-type]
+                ("Columns", listed | msgspec.UnsetType, UNSET),
             ],
             forbid_unknown_fields=True,
             gc=False,
@@ -72,6 +75,8 @@ class TypedRows:
         """What a row listing these column structs sets, and which of its values still need
         converting; None when a column is listed twice (the general path says so)."""
         if kinds not in self._signatures:
+            if not all(struct in self.column_of for struct in kinds):
+                return None  # cannot be decoded here; the general path explains it
             columns = tuple(self.column_of[struct] for struct in kinds)
             post = tuple(
                 (position, self.convert[struct])

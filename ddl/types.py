@@ -288,6 +288,8 @@ def uuid_text(value: Any) -> str:
     text = value.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
+    if not text.isascii():  # uuid.UUID reads any Unicode digit: one row, two spellings
+        raise BadValue("a UUID string")
     try:
         return str(uuid.UUID(text))
     except ValueError:

@@ -79,3 +79,50 @@ def test_a_table_made_again_does_not_show_the_earlier_tables_events(tenant: Tena
         assert "rows.created" not in text
         assert "table.deleted" not in text
         assert text.count("event: table.created") == 1, text
+
+
+KEY_ONLY = {"KeyColumnName": "Id", "KeyDataTypeId": 3, "Columns": []}
+
+
+@pytest.mark.parametrize("listed", [[{"ColumnName": "x", "Value": 1}], [5], [[[[]]]]])
+def test_a_key_only_table_answers_a_listed_column_with_a_400(api: Api, listed: Any) -> None:
+    """A table with its key alone let the fast write path take any JSON in Columns, then fail
+    on it: 500. Now the general path names what is wrong, and nothing is written."""
+    assert api.post("custom-tables/KeyOnly", json=KEY_ONLY).status_code == 201
+    row = {"KeyValue": 1, "Columns": listed}
+    answer = api.put("custom-tables/KeyOnly/rows",
+                     json={"OperationType": "UpsertMany", "UpsertManyModel": [row]})  # fmt: skip
+    assert answer.status_code == 400, answer.text
+    assert api.get("custom-tables/KeyOnly").json()["RowCount"] == 0
+    fine = {"OperationType": "UpsertMany", "UpsertManyModel": [{"KeyValue": 1, "Columns": []}]}
+    assert api.put("custom-tables/KeyOnly/rows", json=fine).status_code == 200
+    assert api.get("custom-tables/KeyOnly").json()["RowCount"] == 1
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["00000000-0000-0000-0000-00000000000\uff11", "00000000-0000-0000-0000-0000000000\u0661\u0661"],
+)
+def test_a_uuid_key_with_other_digits_than_ascii_is_a_400(
+    api: Api, products: str, key: str
+) -> None:
+    """uuid.UUID reads any Unicode digit (a fullwidth 1 is 1), so two spellings named one row."""
+    row = {"KeyValue": key, "Columns": [{"ColumnName": "Name", "Value": "x"}]}
+    answer = api.put(f"custom-tables/{products}/rows",
+                     json={"OperationType": "UpsertMany", "UpsertManyModel": [row]})  # fmt: skip
+    assert answer.status_code == 400, answer.text
+    assert api.get(f"custom-tables/{products}").json()["RowCount"] == 0
+
+
+def test_a_last_event_id_past_a_streams_numbers_is_a_400(api: Api, products: str) -> None:
+    """An event's number is a 32-bit column: a larger Last-Event-ID broke the stream on
+    PostgreSQL after its 200 (the connection dropped, a traceback logged)."""
+    changes = f"custom-tables/{products}/changes"
+    now = {"StreamSeconds": "0"}
+    assert api.get(changes, params={**now, "LastEventId": "2147483647"}).status_code == 200
+    for value in ("2147483648", "999999999999999999"):
+        for kwargs in ({"params": {**now, "LastEventId": value}},
+                       {"params": now, "headers": {"Last-Event-ID": value}}):  # fmt: skip
+            answer = api.get(changes, **kwargs)
+            assert answer.status_code == 400, answer.text
+            assert "Last-Event-ID" in answer.text

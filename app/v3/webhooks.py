@@ -5,7 +5,7 @@ ddl/outbox.py and ddl/changes.py."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import anyio
@@ -19,16 +19,19 @@ from app import webhook_admin
 from app.auth import PrincipalDep, TenancyDep
 from app.heavy import Slot, TenantShare
 from app.openapi import body_of
+from app.tenancy import Tenancy
+from app.tokens import authenticate
 from app.v3.bodies import parse
 from app.v3.params import TableName
 from ddl import catalog, changes, outbox, webhooks
 from ddl.access import require_read
-from ddl.errors import RateLimited, ValidationError
+from ddl.errors import CustomTablesError, NotFound, RateLimited, ValidationError
 from ddl.space import TenantSpace
 
 STREAM_BATCH = 200
 HEARTBEAT_SECONDS = 15.0
 POLL_SECONDS = 0.5
+MAX_EVENT_ID = 2**31 - 1  # an event's number in its stream is a 32-bit INTEGER column
 RETRY_STREAM_SECONDS = 5
 
 
@@ -184,7 +187,7 @@ def _start(request: Request[object, object, object], last: str | None) -> int | 
     if not value:
         return None
     # ASCII first: `isdigit` also holds for '²' or '①', which `int` refuses
-    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) > MAX_EVENT_ID:
         raise ValidationError("Last-Event-ID must be the id of an event of this stream")
     return int(value)
 
@@ -197,13 +200,39 @@ def _frame(event: changes.StoredEvent) -> bytes:
     )
 
 
+def _still_reads(
+    tenancy: Tenancy, token: str | None, tenant_id: str, space: TenantSpace, table_name: str
+) -> Callable[[], bool]:
+    """Whether the stream's token still reads the table, asked before each batch of events is
+    sent: a stream may last an hour, and a token revoked or a read role taken away meanwhile
+    must stop it, as it would refuse the next request. A table deleted meanwhile passes: its
+    last events end the stream."""
+
+    def allowed() -> bool:
+        try:
+            principal = authenticate(tenancy, token)
+            if principal.tenant.id != tenant_id:
+                return False
+            with space.read() as conn:
+                require_read(principal.caller, catalog.get_table(conn, table_name))
+        except NotFound:
+            return True
+        except CustomTablesError:
+            return False
+        return True
+
+    return allowed
+
+
 async def _events(space: TenantSpace, stream: str, after: int | None, first: int,
-                  seconds: float) -> AsyncIterator[bytes]:  # fmt: skip
+                  seconds: float, allowed: Callable[[], bool]) -> AsyncIterator[bytes]:  # fmt: skip
     """Frames from after `after` (never before `first`, the current table's first event) until
-    `seconds` pass or the table is deleted (a table made again may have other read roles)."""
-    def read(position: int) -> list[changes.StoredEvent]:
+    `seconds` pass, the table is deleted (a table made again may have other read roles) or the
+    reader may no longer read it (`allowed`, asked before any events are sent)."""
+    def read(position: int) -> list[changes.StoredEvent] | None:
         with space.read() as conn:
-            return changes.after(conn, stream, position, STREAM_BATCH)
+            found = changes.after(conn, stream, position, STREAM_BATCH)
+        return None if found and not allowed() else found
 
     def newest() -> int:
         with space.read() as conn:
@@ -216,6 +245,8 @@ async def _events(space: TenantSpace, stream: str, after: int | None, first: int
     quiet_since = anyio.current_time()
     while True:
         found = await anyio.to_thread.run_sync(read, position)
+        if found is None:
+            return
         for event in found:
             position = event.stream_seq
             yield _frame(event)
@@ -275,7 +306,10 @@ class ChangesController(Controller):
 
         space, first = await anyio.to_thread.run_sync(table)
         slot = stream_share(request).admit(principal.tenant.id)
-        frames = _holding(slot, _events(space, stream, after, first, stream_seconds))
+        allowed = _still_reads(tenancy, request.headers.get("x-accesstoken"),
+                               principal.tenant.id, space, table_name)  # fmt: skip
+        events = _events(space, stream, after, first, stream_seconds, allowed)
+        frames = _holding(slot, events)
         weakref.finalize(frames, slot.release)  # also when the answer never started
         return Stream(
             frames,
