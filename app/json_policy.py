@@ -85,9 +85,24 @@ def _peak(skeleton: bytes, start: int, limit: int) -> tuple[int, int]:
 CHUNK = 1 << 20  # bodies are scanned a megabyte at a time, so the scan's own memory stays small
 
 
+MAX_NUMBER_DIGITS = 1000  # no column type takes more (a Float's widest is ~330 characters)
+_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_NUMBER_DIGITS + 1))
+_LEADING_DIGITS = re.compile(rb"[0-9]*")
+
+
+class NumberTooLong(ValidationError):
+    """A number of more digits than any column takes (400). Checked before the import reader
+    sees it: ijson's C parser crashed the whole process on an integer past Python's 4,300-digit
+    limit for int()."""
+
+    def __init__(self) -> None:
+        super().__init__(f"The JSON holds a number of more than {MAX_NUMBER_DIGITS} digits")
+
+
 @dataclass
 class DepthScanner:
-    """Tracks strings, nesting and keys across chunks of one JSON text."""
+    """Tracks strings, nesting, keys and the length of digit runs across chunks of one JSON
+    text."""
 
     limit: int
     measure: bool = True  # keep `longest` (off for bodies too short to hold a long string)
@@ -98,6 +113,7 @@ class DepthScanner:
     _after_string: bool = False  # the previous chunk's last token was a string
     longest: int = 0  # bytes of the longest string so far (escapes counted short)
     _open: int = 0  # bytes so far of a string the previous chunk left open
+    _digits: int = 0  # digits the previous chunk's text ended with (a number going on)
 
     def feed(self, chunk: bytes) -> None:
         """Raise TooDeep as soon as the text so far nests deeper than the limit."""
@@ -120,6 +136,7 @@ class DepthScanner:
         text = _MARK.join(outside).translate(None, _WHITESPACE)
         if self.in_string:
             text += _MARK  # the string left open counts as one token, once
+        self._count_digits(text)
         if self._after_string and text.startswith(b":"):
             self.keys += 1
         self.keys += text.count(_MARK + b":")
@@ -129,6 +146,16 @@ class DepthScanner:
         peak, self.level = _peak(skeleton, self.level, self.limit)
         if peak > self.limit:
             raise TooDeep(self.limit)
+
+    def _count_digits(self, text: bytes) -> None:
+        """Raise NumberTooLong at a run of digits outside strings longer than the limit,
+        counting a run the previous chunk ended with."""
+        lead = _LEADING_DIGITS.match(text)
+        start = len(lead.group()) if lead else 0
+        if self._digits + start > MAX_NUMBER_DIGITS or _LONG_NUMBER.search(text):
+            raise NumberTooLong
+        tail = len(text) - len(text.rstrip(b"0123456789"))
+        self._digits = self._digits + tail if tail == len(text) else tail
 
     def _measure(self, parts: list[bytes]) -> None:
         """Keep `longest` (called before `in_string` moves to the chunk's end state)."""

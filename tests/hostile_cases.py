@@ -53,6 +53,10 @@ def _flat_file(rows: int) -> bytes:
     return (text + ",".join(row % i for i in range(rows)) + "]}").encode()
 
 
+def _big_number_file() -> bytes:
+    return (_head("Big") + '{"Id":' + "9" * 5000 + ',"Name":"x"}]}').encode()
+
+
 V3 = "/api/v3/custom-tables"
 V1 = f"/api/v1/tables/{V1_TABLE}/rows"
 
@@ -70,6 +74,10 @@ def cases() -> list[Case]:
              files=True),
         Case("import 5 MB of 31-deep arrays", "PUT", f"{V3}/Deep/import",
              _head("Deep").encode() + b",".join([nested(30)] * 40_000) + b"]}"),
+        # ijson's C parser crashed the server (SIGSEGV) on an integer past 4,300 digits
+        Case("import an integer of 5,000 digits", "PUT", f"{V3}/Big/import", _big_number_file()),
+        Case("import multipart, integer of 5,000 digits", "PUT", f"{V3}/Big/import",
+             _big_number_file(), files=True),
         Case("import 50,000 flat rows (5 MB)", "PUT", f"{V3}/Flat/import", _flat_file(50_000),
              status=200),
         Case("row value 1,000 deep", "PUT", f"{V3}/{TABLE}/rows", _write(nested(1_000))),

@@ -103,5 +103,6 @@ def test_nothing_was_written(target: Target) -> None:
     rows: Any = target.http.get(f"/api/v3/custom-tables/{TABLE}", headers=target.v3).json()
     assert rows["RowCount"] == 0
     assert target.http.get("/api/v3/custom-tables/Deep", headers=target.v3).status_code == 404
+    assert target.http.get("/api/v3/custom-tables/Big", headers=target.v3).status_code == 404
     v1_rows = target.http.get(f"/api/v1/tables/{target.v1_table}/rows", headers=target.v1)
     assert v1_rows.json()["data"] == []
