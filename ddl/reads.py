@@ -356,7 +356,10 @@ def _bounds(
         return None, False
     boundary = _json_values(order, row)
     beyond = keyset.after(_terms(table, order, boundary))
-    probe = base.with_only_columns(sa.literal(1)).where(beyond).order_by(None).limit(1)
+    # the table named: with only a literal selected and every keyset term a collated text
+    # expression, the probe had no FROM (PostgreSQL: 500 on a text key's every page)
+    probe = base.with_only_columns(sa.literal(1)).select_from(table.table)
+    probe = probe.where(beyond).order_by(None).limit(1)
     return boundary, conn.execute(probe).first() is not None
 
 

@@ -293,3 +293,14 @@ def test_cursor_key_is_stored_once_for_every_process(
         else:
             assert_error(response, 400, "After is not a valid cursor")
         cursors._keys.clear()
+
+
+def test_a_text_key_pages(api: Api) -> None:
+    """Every keyset term of a text key is a collated expression: the probe for a next page
+    selected a literal from no table, and PostgreSQL answered every paged read with 500."""
+    create_table(api, "Texts", key="K", key_type=6, columns=[column("V", 3)])
+    upsert_rows(api, "Texts", [{"K": k, "V": i} for i, k in enumerate("baCd")], key="K")
+    got = pages(api, "Texts", Top=1)
+    assert [[row["KeyValue"] for row in page] for page in got] == [["a"], ["b"], ["C"], ["d"]]
+    filtered = pages(api, "Texts", Top=2, Where="V < 3")
+    assert [row["KeyValue"] for page in filtered for row in page] == ["a", "b", "C"]
