@@ -209,19 +209,25 @@ def _check_table(table: exp.Table, cte_names: set[str], dialect: str) -> str | N
     return fold(name)
 
 
+JSON_PATH_RULE = (
+    "is a literal of keys and array positions, like '$.customer.id' or "
+    "'$.lines[0].sku' (no variables, wildcards or lax/strict)"
+)
+
+
+def plain_json_part(part: exp.Expr) -> bool:
+    """A part of a JSON path every backend can follow: the root, a key, an array position."""
+    return isinstance(part, exp.JSONPathRoot | exp.JSONPathKey) or (
+        isinstance(part, exp.JSONPathSubscript) and isinstance(part.this, int)
+    )
+
+
 def _check_json_path(node: exp.JSONExtract | exp.JSONExtractScalar) -> None:
     """A literal path of keys and array positions, which every backend can follow."""
     path = node.expression
-    plain = isinstance(path, exp.JSONPath) and all(
-        isinstance(part, exp.JSONPathRoot | exp.JSONPathKey)
-        or (isinstance(part, exp.JSONPathSubscript) and isinstance(part.this, int))
-        for part in path.expressions
-    )
+    plain = isinstance(path, exp.JSONPath) and all(map(plain_json_part, path.expressions))
     if not plain:
-        raise ValidationError(
-            "A JSON path in a saved query is a literal of keys and array positions, "
-            "like '$.customer.id' or '$.lines[0].sku' (no variables, wildcards or lax/strict)"
-        )
+        raise ValidationError(f"A JSON path in a saved query {JSON_PATH_RULE}")
 
 
 def _parameter_name(node: exp.Parameter) -> str:
@@ -242,6 +248,8 @@ def check(tree: exp.Expr, dialect: str = "tsql") -> Checked:
     tables: dict[str, str] = {}
     parameters: dict[str, str] = {}
     for node in tree.walk():
+        if isinstance(node, exp.JSONPathPart) and not plain_json_part(node):
+            raise ValidationError(f"A JSON path in a saved query {JSON_PATH_RULE}")
         _check_node(node, dialect)
         if isinstance(node, exp.DataType | exp.ObjectIdentifier):
             _check_type(node, dialect)

@@ -31,7 +31,14 @@ from ddl.errors import ValidationError
 from ddl.names import fold
 from ddl.types import BadValue, parse_datetime
 from queries import dialects
-from queries.check import ALLOWED_FUNCTIONS, ALLOWED_NODES, Checked, check, written
+from queries.check import (
+    ALLOWED_FUNCTIONS,
+    ALLOWED_NODES,
+    JSON_PATH_RULE,
+    Checked,
+    check,
+    written,
+)
 from queries.dialects.reader import reader
 from queries.plan import NAMESPACE, plan
 
@@ -195,7 +202,12 @@ def _check_node(node: exp.Expr, text: str, tokens: list[Token]) -> None:
         )
     if isinstance(node, exp.Dot):
         raise _refuse(text, "qualified names are not allowed", _first_token(tokens, "."))
-    shown = node.sql(_READER)[:40]  # the construct as T-SQL, never a parser class name
+    if isinstance(node, exp.JSONPathPart):
+        raise ValidationError(f"Where: a JSON path {JSON_PATH_RULE}")
+    try:
+        shown = node.sql(_READER)[:40]  # the construct as T-SQL, never a parser class name
+    except Exception:  # noqa: BLE001 (sqlglot raises many kinds for a node it cannot render)
+        raise ValidationError("Where: a construct of this condition is not allowed") from None
     at = text.upper().find(shown.upper())
     where = f" {_position(text, at)}" if at >= 0 else ""
     raise ValidationError(f"Where: '{shown}' is not allowed here{where}")

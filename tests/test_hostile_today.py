@@ -126,3 +126,21 @@ def test_a_last_event_id_past_a_streams_numbers_is_a_400(api: Api, products: str
             answer = api.get(changes, **kwargs)
             assert answer.status_code == 400, answer.text
             assert "Last-Event-ID" in answer.text
+
+
+@pytest.mark.parametrize("path", ["$.*", "$..a", "$.a[*]"])
+def test_a_json_path_wildcard_is_a_400_in_where_and_saved_queries(
+    api: Api, products: str, path: str
+) -> None:
+    """Rendering the refused construct back for the message raised inside the parser: 500 in
+    Where; a saved query named the parser's class (JSONPATHWILDCARD)."""
+    where = api.get(f"custom-tables/{products}/rows/values",
+                    params={"Where": f"JSON_VALUE(Name, '{path}') = 'b'"})  # fmt: skip
+    assert where.status_code == 400, where.text
+    assert "a JSON path is a literal of keys and array positions" in where.json()["Message"]
+    sql = f"SELECT JSON_VALUE(Name, '{path}') AS x FROM [customtables].[{products}]"
+    saved = api.post("queries", json={"Name": "Wild", "Namespace": "CustomTable", "Sql": sql,
+                                      "Parameters": []})  # fmt: skip
+    assert saved.status_code == 400, saved.text
+    assert "JSON path in a saved query is a literal" in saved.json()["Message"]
+    assert "JSONPATH" not in saved.text.upper().replace("JSON PATH", "")
