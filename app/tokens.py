@@ -120,6 +120,8 @@ def prepare_token(
     server-admin token."""
     if not user.strip():
         raise ValidationError("A token needs a user name")
+    if any(ord(char) < 32 or ord(char) == 127 for char in user):
+        raise ValidationError("A user name may not hold control characters (NUL, tab, newline…)")
     unknown = set(scopes) - SCOPES
     if unknown:
         raise ValidationError(f"Unknown scope(s) {sorted(unknown)}; known: {sorted(SCOPES)}")

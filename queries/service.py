@@ -145,6 +145,8 @@ def _validated(
     name = check_name(request.name, "query name")
     namespace = _namespace(request.namespace)
     dialect = dialect_name(request.dialect)
+    if "\x00" in (request.sql or ""):  # PostgreSQL text cannot hold it: a 500 when stored
+        raise ValidationError("Sql may not hold NUL characters")
     declared = params.check_declarations(request.parameters, space.backend.name)
     tree, made = compile_query(space, conn, request.sql, dialect, limits.max_rows)
     params.check_usage(tree.parameters, declared)

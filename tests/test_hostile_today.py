@@ -144,3 +144,19 @@ def test_a_json_path_wildcard_is_a_400_in_where_and_saved_queries(
     assert saved.status_code == 400, saved.text
     assert "JSON path in a saved query is a literal" in saved.json()["Message"]
     assert "JSONPATH" not in saved.text.upper().replace("JSON PATH", "")
+
+
+def test_nul_in_a_saved_querys_sql_or_a_token_user_is_a_400(api: Api, products: str) -> None:
+    """PostgreSQL text cannot hold NUL: storing either answered 500 there (SQLite took it)."""
+    sql = f"SELECT Name FROM [customtables].[{products}] -- \u0000"
+    saved = api.post("queries", json={"Name": "Nul", "Namespace": "CustomTable", "Sql": sql,
+                                      "Parameters": []})  # fmt: skip
+    assert saved.status_code == 400, saved.text
+    assert "NUL" in saved.json()["Message"]
+    assert api.get("queries/Nul").status_code == 404
+    for user in ("a\u0000b", "line\nbreak"):
+        made = api.post("access-tokens", json={"User": user, "Roles": ["Sales"]})
+        assert made.status_code == 400, made.text
+        assert "control characters" in made.json()["Message"]
+    users = {token["User"] for token in api.get("access-tokens").json()}
+    assert not users & {"a\u0000b", "line\nbreak"}
