@@ -62,14 +62,19 @@ def read_header(source: BinaryIO) -> list[str]:
     if first is None:
         raise ValidationError("The CSV file is empty: it needs a header row of column names")
     line, fields = first
+    if len(fields) > schema.MAX_COLUMNS + 1:  # the key and the columns, before any other work
+        raise LineError(line, f"the header names {len(fields)} columns; a table has at most "
+                              f"{schema.MAX_COLUMNS} besides its key")  # fmt: skip
     names: list[str] = []
+    seen: set[str] = set()
     for field in fields:
         try:
             name = check_column_name(field if field is not None else "")
         except ValidationError as error:
             raise LineError(line, f"the header is not valid ({error.message})") from None
-        if fold(name) in {fold(n) for n in names}:
+        if fold(name) in seen:
             raise LineError(line, f"the header names column '{name}' twice")
+        seen.add(fold(name))
         names.append(name)
     return names
 
@@ -78,7 +83,8 @@ def _infer(
     source: BinaryIO, header: list[str], needed: list[str], key: str
 ) -> dict[str, TypeChoice]:
     """A first pass over the file: the type of each `needed` column from its values."""
-    positions = [(header.index(name), Inference()) for name in needed]
+    index_of = {name: index for index, name in reversed(list(enumerate(header)))}
+    positions = [(index_of[name], Inference()) for name in needed]
     for _line, fields in _body(source, len(header)):
         for index, inference in positions:
             value = fields[index]
