@@ -87,7 +87,7 @@ CHUNK = 1 << 20  # bodies are scanned a megabyte at a time, so the scan's own me
 
 MAX_NUMBER_DIGITS = 1000  # no column type takes more (a Float's widest is ~330 characters)
 _LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_NUMBER_DIGITS + 1))
-_LEADING_DIGITS = re.compile(rb"[0-9]*")
+_DIGITS = b"0123456789"
 
 
 class NumberTooLong(ValidationError):
@@ -150,11 +150,10 @@ class DepthScanner:
     def _count_digits(self, text: bytes) -> None:
         """Raise NumberTooLong at a run of digits outside strings longer than the limit,
         counting a run the previous chunk ended with."""
-        lead = _LEADING_DIGITS.match(text)
-        start = len(lead.group()) if lead else 0
+        start = len(text) - len(text.lstrip(_DIGITS))
         if self._digits + start > MAX_NUMBER_DIGITS or _LONG_NUMBER.search(text):
             raise NumberTooLong
-        tail = len(text) - len(text.rstrip(b"0123456789"))
+        tail = len(text) - len(text.rstrip(_DIGITS))
         self._digits = self._digits + tail if tail == len(text) else tail
 
     def _measure(self, parts: list[bytes]) -> None:

@@ -98,18 +98,12 @@ def fetch_one_alone(engine: sa.Engine, read: Read) -> tuple[Any, ...] | None:
             dialect.set_isolation_level(dbapi, "AUTOCOMMIT")
         try:
             sql, bound = _in_order(_sql_for(dialect, {}, read.key, read.build), read.params)
-            cursor = dbapi.cursor()
-            try:
-                cursor.execute(sql, bound)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
+            return _first_row(dbapi, sql, bound)
         finally:
             if switch:
                 dialect.reset_isolation_level(dbapi)
     finally:
         fairy.close()
-    return None if row is None else tuple(row)
 
 
 def fetch_each(conn: sa.Connection, reads: Sequence[Read]) -> list[tuple[Any, ...] | None]:
@@ -172,7 +166,12 @@ def fetch_one(
     """The first row of the statement `build` makes (compiled the first time `key` is seen on
     this dialect and schema), with `params` bound by name."""
     sql, bound = _bound(conn, Read(key, build, params))
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    return _first_row(conn.connection.dbapi_connection, sql, bound)
+
+
+def _first_row(dbapi: Any, sql: str, bound: Any) -> tuple[Any, ...] | None:
+    """The first row of `sql` on the driver's own cursor, closed after."""
+    cursor = dbapi.cursor()
     try:
         cursor.execute(sql, bound)
         row = cursor.fetchone()
