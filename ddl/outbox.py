@@ -81,18 +81,17 @@ _ON_CONFLICT_INSERTS: dict[str, Callable[[sa.Table], Any]] = {
 }
 
 
-def _upsert_seq(insert: Callable[[sa.Table], Any]) -> sa.Executable:
-    streams = event_streams
-    statement: sa.Executable = (
-        insert(streams)
+def _upsert_seq(insert: Callable[[sa.Table], Any]) -> Any:
+    """The stream's next number (INSERT … ON CONFLICT … RETURNING), alone or as a CTE."""
+    return (
+        insert(event_streams)
         .values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
         .on_conflict_do_update(
             index_elements=["stream"],
-            set_={"last_seq": streams.c.last_seq + sa.literal_column("1")},
+            set_={"last_seq": event_streams.c.last_seq + sa.literal_column("1")},
         )
-        .returning(streams.c.last_seq)
+        .returning(event_streams.c.last_seq)
     )
-    return statement
 
 
 def _next_seq(conn: sa.Connection, stream: str) -> int:
@@ -119,17 +118,8 @@ def _emit_in_one() -> sa.Executable:
     """Number, event and deliveries in one statement (writable CTEs): the stream's upsert
     feeds the event's insert, which feeds the fan-out; answers (number, deliveries made).
     One round trip instead of three, the outbox's whole cost on a write."""
-    streams, stored = event_streams, events
-    numbered = (
-        postgresql.insert(streams)
-        .values(stream=sa.bindparam("stream"), last_seq=sa.literal_column("1"))
-        .on_conflict_do_update(
-            index_elements=["stream"],
-            set_={"last_seq": streams.c.last_seq + sa.literal_column("1")},
-        )
-        .returning(streams.c.last_seq)
-        .cte("numbered")
-    )
+    stored = events
+    numbered = _upsert_seq(postgresql.insert).cte("numbered")
     names = ("id", "stream", "event", "table_name", "occurred_at", "payload")
     made = (
         stored.insert()
