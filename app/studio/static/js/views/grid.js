@@ -22,6 +22,9 @@ export function rowsGrid(def, state, firstPage = null) {
   const whereInput = h("input", { type: "text", class: "mono", placeholder: "e.g. Price > 10 AND Name LIKE 'A%'", spellcheck: "false" });
   const whereError = h("div", { class: "error where-error", role: "alert", hidden: true });
   const head = h("thead");
+  const allRows = h("input", { type: "checkbox", "aria-label": "Select all rows on this page" });
+  const headerCells = new Map();
+  let headerRow = null;
   const body = h("tbody");
   const prev = h("button", { type: "button", class: "ghost", onclick: () => go(view.page - 1) }, "← Previous");
   const next = h("button", { type: "button", class: "ghost", onclick: () => go(view.page + 1) }, "Next →");
@@ -146,22 +149,36 @@ export function rowsGrid(def, state, firstPage = null) {
       const o = view.order[index];
       return { aria: o.desc ? "descending" : "ascending", mark: `${o.desc ? "▼" : "▲"}${view.order.length > 1 ? index + 1 : ""}` };
     };
-    const all = h("input", { type: "checkbox", "aria-label": "Select all rows on this page" });
-    all.checked = view.rows.length > 0 && view.rows.every((r) => view.selected.has(String(r[key])));
-    all.addEventListener("change", () => { for (const r of view.rows) toggle(String(r[key]), all.checked); render(); });
-    head.replaceChildren(h("tr", {}, h("th", { scope: "col", class: "pick" }, all), columns.map((c) => {
+    // the header row is built once and updated in place: rebuilt when rows arrived, it lost a
+    // click whose press landed on the old button and whose release on the new one
+    if (!headerRow) headerRow = buildHeader();
+    allRows.checked = view.rows.length > 0 && view.rows.every((r) => view.selected.has(String(r[key])));
+    for (const c of columns) {
       const s = sortState(c.ColumnName);
-      return h("th", { scope: "col", "aria-sort": s.aria },
-        h("button", { type: "button", class: "sort", title: "Sort (Shift+click adds a column)",
-          onclick: (e) => sortBy(c.ColumnName, e.shiftKey) },
-        c.ColumnName, h("small", { class: "type" }, typeName(c.ColumnDataTypeId)), h("span", { class: "mark" }, s.mark)));
-    })));
+      const cell = headerCells.get(c.ColumnName);
+      cell.setAttribute("aria-sort", s.aria);
+      cell.querySelector(".mark").textContent = s.mark;
+    }
     body.replaceChildren(...view.rows.map(rowElement));
     if (!view.rows.length) body.append(h("tr", {}, h("td", { colspan: columns.length + 1, class: "muted" }, "No rows.")));
     prev.disabled = view.page === 0;
     next.disabled = !view.next;
     deleteSelected.disabled = view.selected.size === 0;
     deleteSelected.textContent = view.selected.size ? `Delete selected (${view.selected.size})` : "Delete selected";
+  }
+
+  function buildHeader() {
+    allRows.addEventListener("change", () => { for (const r of view.rows) toggle(String(r[key]), allRows.checked); render(); });
+    const row = h("tr", {}, h("th", { scope: "col", class: "pick" }, allRows), columns.map((c) => {
+      const cell = h("th", { scope: "col", "aria-sort": "none" },
+        h("button", { type: "button", class: "sort", title: "Sort (Shift+click adds a column)",
+          onclick: (e) => sortBy(c.ColumnName, e.shiftKey) },
+        c.ColumnName, h("small", { class: "type" }, typeName(c.ColumnDataTypeId)), h("span", { class: "mark" }, "")));
+      headerCells.set(c.ColumnName, cell);
+      return cell;
+    }));
+    head.replaceChildren(row);
+    return row;
   }
 
   function toggle(k, on) { if (on) view.selected.add(k); else view.selected.delete(k); }
