@@ -9,7 +9,7 @@ added or a table re-created by any process is seen by the next run (DESIGN invar
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -17,11 +17,12 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ddl import audit, catalog
+from ddl import audit, catalog, driver_sql
 from ddl.access import Caller, require_admin, require_read
 from ddl.cache import LruCache
 from ddl.catalog import TableDef
 from ddl.errors import Conflict, MissingFunction, NotFound, ValidationError
+from ddl.guard import Guard
 from ddl.names import check_name, fold
 from ddl.row_stream import Budget
 from ddl.space import TenantSpace
@@ -239,15 +240,17 @@ def answer_chunks(
     limits: Limits,
     *,
     from_text: bool,
-) -> Iterator[bytes]:
+    guard: Guard | None = None,
+) -> Generator[bytes, None, None]:
     """A run's answer as JSON chunks (a generator: nothing happens before the first `next`).
     The saved query is checked again against today's catalog in the same transaction as the
     run; the time limit counts from the first `next` and covers compile, execution, fetching
-    and encoding; closing the generator ends the run and its transaction."""
+    and encoding; closing the generator ends the run and its transaction. `guard` (the access
+    token's check, ddl/guard.py) is judged on a row read with the saved query."""
     deadline = time.monotonic() + limits.timeout_seconds
     with run.session(space) as conn:
         with run.with_begin(conn):
-            query = store.find(conn, name)
+            query = _saved_query(conn, name, guard)
         if query is None:
             raise QueryNotFound(name)
         tree, made = compile_query(space, conn, query.sql, query.dialect, limits.max_rows)
@@ -267,6 +270,16 @@ def answer_chunks(
         except MissingFunction as error:
             names = probe.function_names(tree, query.dialect, space.backend.name)
             raise probe.in_users_words(error, names) from None
+
+
+def _saved_query(conn: sa.Connection, name: str, guard: Guard | None) -> SavedQuery | None:
+    """The saved query; with a guard, its read and the guard's go in one round trip (one
+    statement on PostgreSQL, driver_sql.fetch_each) and the guard's verdict comes first."""
+    read = store.find_read(conn, name)
+    found = driver_sql.fetch_each(conn, [read] if guard is None else [guard.read, read])
+    if guard is not None:
+        guard.check(found[0])
+    return store.from_found(found[-1])
 
 
 def execute(

@@ -109,9 +109,17 @@ def _by_name(conn: sa.Connection, lock: bool) -> sa.Select[Any]:
 def find(conn: sa.Connection, name: str, *, lock: bool = False) -> SavedQuery | None:
     """The query called `name` (any case), or None; `lock` holds it until commit. Read on
     every run (the driver's cursor, ddl/driver_sql.py), so an edit elsewhere counts at once."""
-    row = driver_sql.fetch_one(
-        conn, ("saved_query", lock), lambda: _by_name(conn, lock), {"key": fold(name)}
-    )
+    read = find_read(conn, name, lock=lock)
+    return from_found(driver_sql.fetch_one(conn, read.key, read.build, read.params))
+
+
+def find_read(conn: sa.Connection, name: str, *, lock: bool = False) -> driver_sql.Read:
+    """`find`'s read, to run alone or in one round trip with others (driver_sql.fetch_each)."""
+    return driver_sql.Read(("saved_query", lock), lambda: _by_name(conn, lock), {"key": fold(name)})
+
+
+def from_found(row: tuple[Any, ...] | None) -> SavedQuery | None:
+    """The query in a row `find_read` fetched, or None."""
     return _from_row(_QueryRow(*row)) if row else None
 
 

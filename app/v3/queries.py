@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.concurrency import sync_to_thread
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter, RawBody
 from litestar.response import Stream
@@ -15,10 +16,11 @@ from litestar.response import Stream
 from app import openapi_examples as ex
 from app.auth import PrincipalDep, TenancyDep, principal_v3
 from app.heavy import admitted_for
+from app.observe import remember_tenant
 from app.openapi import body_of
 from app.settings import Settings
 from app.tenancy import Tenancy
-from app.tokens import Principal
+from app.tokens import Principal, TokenGuard, TokenStale, vouched_guard
 from app.v3.answer_format import query_csv, wants_csv, with_csv
 from app.v3.shapes import json_response
 from app.v3.tables import parse
@@ -135,25 +137,66 @@ async def _run(
 ) -> Stream:
     """Authenticate, read the arguments, admit the run into the tenant's share (429 past it),
     then run and stream it in the heavy-work pool: errors up to the first chunk are the
-    answer's status (SPEC §5, §9). The token is checked in the same hop as the run when a
-    heavy thread is free (app.heavy.admitted_for), not by the `principal` dependency in a hop
-    of its own; the arguments are read after it, so a 401 still comes before a 400."""
+    answer's status (SPEC §5, §9). A token this process authenticated before is checked in the
+    run's own transaction, read with the saved query (app.tokens.TokenGuard); any other in the
+    same hop as the run when a heavy thread is free (app.heavy.admitted_for). Either way a 401
+    comes before any other refusal (the arguments' 400, the share's 429)."""
+    guard = vouched_guard(tenancy, request.headers.get("x-accesstoken"))
+    if guard is not None:
+        try:
+            return await _admitted_run(request, tenancy, (name, arguments, from_text), guard)
+        except TokenStale:
+            pass  # the token's grants changed since: authenticated afresh below
+        except Exception:
+            if guard.row is None:  # refused before the token's check: that check first
+                await sync_to_thread(lambda: principal_v3(request, tenancy))
+            raise
+    return await _admitted_run(request, tenancy, (name, arguments, from_text), None)
+
+
+async def _admitted_run(
+    request: Request[Any, Any, Any],
+    tenancy: Tenancy,
+    run: tuple[str, Callable[[], dict[str, Any]], bool],
+    guard: TokenGuard | None,
+) -> Stream:
+    name, arguments, from_text = run
     limits = _limits(request.app.state.settings)  # this app's settings (tests vary them)
     supplied: dict[str, Any] = {}
 
     def identify() -> Principal:
-        principal = principal_v3(request, tenancy)
+        if guard is None:
+            principal = principal_v3(request, tenancy)
+        else:
+            principal = guard.principal
+            remember_tenant(request.scope, principal.tenant.name)
         supplied.update(arguments())
         return principal
 
     def prepare(principal: Principal) -> tuple[Iterator[bytes], dict[str, Any]]:
         space = tenancy.space(principal.tenant)
         chunks = service.answer_chunks(
-            space, principal.caller, name, supplied, limits, from_text=from_text
+            space, principal.caller, name, supplied, limits, from_text=from_text, guard=guard
         )
+        if guard is not None:
+            chunks = _noting_use(guard, chunks)
         return chunks, {"media_type": "application/json"}
 
     return await admitted_for(request, identify, prepare)
+
+
+def _noting_use(guard: TokenGuard, chunks: Generator[bytes, None, None]) -> Iterator[bytes]:
+    """`chunks`, noting the token's use (TokenGuard.used, once a minute) when its check in the
+    run has passed; closing this closes the run."""
+    try:
+        first = next(chunks, None)
+        if first is None:
+            return
+        guard.used()
+        yield first
+        yield from chunks
+    finally:
+        chunks.close()
 
 
 async def _run_csv(
