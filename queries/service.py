@@ -101,11 +101,21 @@ def load_tables(conn: sa.Connection, names: Sequence[str]) -> dict[str, TableDef
 
 
 def compile_query(
-    space: TenantSpace, conn: sa.Connection, sql: str, dialect: str, max_rows: int
+    space: TenantSpace,
+    conn: sa.Connection,
+    sql: str,
+    dialect: str,
+    max_rows: int,
+    read: Mapping[str, TableDef] | None = None,
 ) -> tuple[Checked, Plan]:
-    """Checked tree and plan for this tenant's current catalog (one catalog read per table)."""
+    """Checked tree and plan for this tenant's current catalog (one catalog read per table;
+    none for the tables `read`, by folded name, already holds in this transaction)."""
     tree = checked(sql, dialect)
-    tables = load_tables(conn, tree.tables)
+    wanted = {fold(name) for name in tree.tables}
+    if read is not None and wanted <= read.keys():
+        tables = {key: read[key] for key in wanted}
+    else:
+        tables = load_tables(conn, tree.tables)
     versions = tuple((name, t.id, t.version) for name, t in sorted(tables.items()))
     key = (sql, dialect, space.backend.name, space.schema, versions, max_rows)
     found = _plans.get(key)
@@ -250,10 +260,11 @@ def answer_chunks(
     deadline = time.monotonic() + limits.timeout_seconds
     with run.session(space) as conn:
         with run.with_begin(conn):
-            query = _saved_query(conn, name, guard)
+            query, read = _first_reads(space, conn, name, guard)
         if query is None:
             raise QueryNotFound(name)
-        tree, made = compile_query(space, conn, query.sql, query.dialect, limits.max_rows)
+        tree, made = compile_query(space, conn, query.sql, query.dialect, limits.max_rows, read)
+        _tables_read.put((space.tenant_id, fold(name)), tree.tables)
         params.check_usage(tree.parameters, query.parameters)
         for table in made.tables:
             require_read(caller, table)
@@ -272,14 +283,28 @@ def answer_chunks(
             raise probe.in_users_words(error, names) from None
 
 
-def _saved_query(conn: sa.Connection, name: str, guard: Guard | None) -> SavedQuery | None:
-    """The saved query; with a guard, its read and the guard's go in one round trip (one
-    statement on PostgreSQL, driver_sql.fetch_each) and the guard's verdict comes first."""
-    read = store.find_read(conn, name)
-    found = driver_sql.fetch_each(conn, [read] if guard is None else [guard.read, read])
+# (tenant id, folded query name) → the tables its last run read: the definitions the next run
+# will want, read with the query itself
+_tables_read: LruCache[tuple[str, str], tuple[str, ...]] = LruCache(4096)
+
+
+def _first_reads(
+    space: TenantSpace, conn: sa.Connection, name: str, guard: Guard | None
+) -> tuple[SavedQuery | None, dict[str, TableDef]]:
+    """The saved query, and today's definitions (by folded name) of the tables its last run
+    read, in one round trip (one statement on PostgreSQL, driver_sql.fetch_each) with the
+    guard's read, whose verdict comes first. Only which tables to read comes from memory;
+    compile_query reads the rest when the query was edited since to read others."""
+    keys = sorted({fold(table) for table in _tables_read.get((space.tenant_id, fold(name))) or ()})
+    reads = [store.find_read(conn, name)]
+    reads += [catalog.definition_read(conn, key, None) for key in keys]
     if guard is not None:
-        guard.check(found[0])
-    return store.from_found(found[-1])
+        reads.insert(0, guard.read)
+    found = driver_sql.fetch_each(conn, reads)
+    if guard is not None:
+        guard.check(found.pop(0))
+    tables = {key: catalog.table_from(row) for key, row in zip(keys, found[1:], strict=True)}
+    return store.from_found(found[0]), {k: t for k, t in tables.items() if t is not None}
 
 
 def execute(
