@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TextIO
 
-from app import cli_admin
+from app import cli_admin, json_policy
 from app.progress import ProgressBar
 from app.settings import Settings, SettingsError
 from app.tenancy import DEFAULT_TENANT, Tenancy
@@ -168,6 +168,9 @@ def _import(args: argparse.Namespace, tenancy: Tenancy) -> None:
     mode = exchange.ImportMode.parse(args.mode)
     csv = _is_csv(args, args.file)
     with _open_source(args.file) as source:
+        if not csv:  # the checks of an HTTP import file, before the parser sees it
+            json_policy.configure_from(tenancy.settings)
+            json_policy.check_file(source)
         name = args.table or _file_table_name(source, args.file, csv)
         total = None if csv or not sys.stderr.isatty() else count_rows(source)
         bar = ProgressBar(f"import {name}", total)

@@ -18,11 +18,14 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 
 from ddl.errors import ValidationError
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 _WHITESPACE = b" \t\r\n"
 _BRACKETS = bytes(range(256)).replace(b"{", b"[").replace(b"}", b"]")
@@ -45,6 +48,12 @@ _current: list[Limits] = [Limits()]  # one process-wide setting (a list, so no `
 def configure(limits: Limits) -> None:
     """Set by create_app from the settings, so body paths without the settings share them."""
     _current[0] = limits
+
+
+def configure_from(settings: Settings) -> None:
+    """The settings' CUSTOMTABLES_MAX_JSON_DEPTH and CUSTOMTABLES_MAX_VALUE_BYTES, process-wide
+    (the server at start, the CLI before an import)."""
+    configure(Limits(settings.max_json_depth, settings.max_value_bytes))
 
 
 def limits() -> Limits:
@@ -164,6 +173,45 @@ class DepthScanner:
         ends_inside = (len(parts) % 2 == 0) != self.in_string
         self._open = lengths[-1] if ends_inside and lengths else 0
         self.longest = max(self.longest, max(lengths, default=0))
+
+
+class FileScan:
+    """The policy for an import file: the depth, number and value-size checks of a JSON body,
+    fed piece by piece as the file arrives (app/uploads.py) or is read from disk (check_file)."""
+
+    def __init__(self) -> None:
+        self.scanner = DepthScanner(max_depth())
+        self.seen = 0  # bytes fed so far
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.scanner.feed(data)
+        except TooDeep:
+            raise ValidationError(
+                f"The file nests arrays or objects deeper than {max_depth()} levels "
+                f"within its first {self.seen + len(data)} bytes "
+                "(setting CUSTOMTABLES_MAX_JSON_DEPTH)"
+            ) from None
+        self.seen += len(data)
+
+    def close(self) -> None:
+        limit = limits().max_value_bytes
+        if self.scanner.longest > limit:
+            raise ValidationError(
+                f"The file holds a value larger than {limit} bytes "
+                "(setting CUSTOMTABLES_MAX_VALUE_BYTES)"
+            )
+
+
+def check_file(source: IO[bytes]) -> None:
+    """FileScan over a whole seekable file, before any parser reads it (ijson's C parser
+    crashes the process on a number past NumberTooLong's limit); leaves it at the start."""
+    source.seek(0)
+    scan = FileScan()
+    while data := source.read(CHUNK):
+        scan.feed(data)
+    scan.close()
+    source.seek(0)
 
 
 class TooLarge(ValidationError):

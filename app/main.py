@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     settings = settings or Settings.from_env()
     tenancy = tenancy or Tenancy(settings)
     logs.configure(settings)
-    json_policy.configure(json_policy.Limits(settings.max_json_depth, settings.max_value_bytes))
+    json_policy.configure_from(settings)
     watch_engine(tenancy.meta)
     tenancy.on_new_engine = watch_engine
 

@@ -68,26 +68,15 @@ class _Sink:
             raise ValidationError("The multipart/form-data body is not valid") from None
 
     def _write(self, data: bytes) -> None:
-        """Keep the file's bytes, once the JSON policy's depth scan has seen them: a file nested
-        too deep is refused while it arrives, before any parser reads it."""
-        try:
-            if self.scanner is not None:
-                self.scanner.feed(data)
-        except json_policy.TooDeep:
-            raise ValidationError(
-                f"The file nests arrays or objects deeper than {json_policy.max_depth()} levels "
-                f"within its first {self.out.tell() + len(data)} bytes "
-                "(setting CUSTOMTABLES_MAX_JSON_DEPTH)"
-            ) from None
+        """Keep the file's bytes, once the JSON policy's scan has seen them: a file nested too
+        deep is refused while it arrives, before any parser reads it."""
+        if self.scanner is not None:
+            self.scanner.feed(data)
         self.out.write(data)
 
     def close(self) -> None:
-        limit = json_policy.limits().max_value_bytes
-        if self.scanner is not None and self.scanner.longest > limit:
-            raise ValidationError(
-                f"The file holds a value larger than {limit} bytes "
-                "(setting CUSTOMTABLES_MAX_VALUE_BYTES)"
-            )
+        if self.scanner is not None:
+            self.scanner.close()
         if self.parser is None:
             return
         if not self.parser.closed:
@@ -99,11 +88,11 @@ class _Sink:
             raise ValidationError(f"A multipart upload needs the file in field '{FILE_FIELD}'")
 
 
-def _scanner_for(media_type: str) -> json_policy.DepthScanner | None:
-    """JSON files get the JSON policy's depth scan; a CSV file is text, not nested."""
+def _scanner_for(media_type: str) -> json_policy.FileScan | None:
+    """JSON files get the JSON policy's scan; a CSV file is text, not nested."""
     if media_type.partition(";")[0].strip().lower() == "text/csv":
         return None
-    return json_policy.DepthScanner(json_policy.max_depth())
+    return json_policy.FileScan()
 
 
 def _file_type(part: MultipartSegment) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -130,3 +133,33 @@ def test_a_file_that_cannot_be_opened_is_named_without_a_trace(
     target = tmp_path / "no-such-dir" / "out.json"
     assert run("export", "ProductCatalog", "-o", str(target), "--tenant", tenant.name) == 2
     assert "No such file or directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "old", ['"Price": 29.99', '"KeyDataTypeId": 9'], ids=["in-a-row", "in-the-table"]
+)
+def test_a_number_too_long_for_the_parser_is_refused_before_it_runs(
+    backend: Backend, tenant: TenantCtx, tmp_path: Path, old: str
+) -> None:
+    """ijson's C parser kills the process (SIGSEGV) on a number this long: the command applies
+    the HTTP import's check first. A subprocess, as the crash would take pytest with it."""
+    name, _, _ = old.partition(":")
+    source = tmp_path / "products.json"
+    source.write_text(json.dumps(product_file(2)).replace(old, f"{name}: {'9' * 5000}", 1))
+    env = {
+        **os.environ,
+        "CUSTOMTABLES_DATA_DIR": str(backend.settings.data_dir),
+        "CUSTOMTABLES_DATABASE_URL": backend.settings.database_url,
+        "CUSTOMTABLES_LOG_LEVEL": "WARNING",
+    }
+    argv = ["import", str(source), "--tenant", tenant.name]
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (2, ""), done
+    assert done.stderr == "error: The JSON holds a number of more than 1000 digits\n"
+    assert tenant.admin.get("custom-tables/ProductCatalog").status_code == 404

@@ -16,6 +16,7 @@ from app.main import create_app
 from app.tenancy import Tenancy
 from tests.conftest import PRODUCT_CATALOG, Api, Backend, TenantCtx
 from tests.support import upsert_rows as upsert
+from tests.v1_support import BOTH, ok, raw_json, v1_api
 
 ALL_TYPES = {
     "KeyColumnName": "Oid",
@@ -353,3 +354,103 @@ def test_imports_are_not_limited_to_one_batch(backend: Backend, tenant: TenantCt
             assert response.json()["Inserted"] == 25
     finally:
         limited.dispose()
+
+
+def _not_utf8_cases() -> list[Any]:
+    """(file, offset of its first byte that is not UTF-8): in a row's value, in a key, before
+    the JSON, and a UTF-16 surrogate encoded as UTF-8 (which the parser let through)."""
+    body = json.dumps(product_file(3)).encode()
+    cases = [b'"Pro\xff\xfeduct 1"', b'"Pro\xed\xa0\x80duct 1"']
+    files = [body.replace(b'"Product 1"', case) for case in cases]
+    files += [body.replace(b'"Price"', b'"Pr\xc0\xafice"'), b"\xff\xfe" + body]
+    names = ["in-a-value", "encoded-surrogate", "in-a-key", "before-the-json"]
+    return [
+        pytest.param(file, next(i for i, b in enumerate(file) if b >= 0x80), id=name)
+        for file, name in zip(files, names, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(("file", "offset"), _not_utf8_cases())
+def test_a_file_that_is_not_utf8_is_named_so_without_quoting_it(
+    api: Api, products: str, file: bytes, offset: int
+) -> None:
+    before = _state(api, products)
+    for table in (products, "NotUtf8"):
+        response = import_file(api, table, file)
+        assert response.status_code == 400, response.text
+        assert response.json() == {
+            "Code": "VALIDATION_ERROR",
+            "Message": f"The file is not valid UTF-8 (byte {offset}, counted from 0)",
+        }
+    assert _state(api, products) == before
+    assert api.get("custom-tables/NotUtf8").status_code == 404
+
+
+def test_a_file_that_is_not_json_is_not_quoted_back(api: Api) -> None:
+    body = json.dumps(product_file(3)).encode().replace(b'"Product 1"', b'"Product 1" secret')
+    for file in (body, body[:-5], b"secret"):
+        response = import_file(api, "NotJson", file)
+        assert response.status_code == 400, response.text
+        assert response.json()["Message"] == "The file is not valid JSON or is incomplete"
+    assert api.get("custom-tables/NotJson").status_code == 404
+
+
+LONE_HALF = "expected a string of Unicode characters ({}, half of a UTF-16 surrogate pair "
+LONE_HALF += "without its other half); rows are numbered from 0"
+
+
+@pytest.mark.parametrize(
+    ("escape", "named"),
+    [
+        (b"\\ud800", "\\ud800"),
+        (b"\\udc00", "\\udc00"),  # was a 500: yajl hands Python bytes that are not UTF-8
+        (b"\\ud800\\ud800", "\\ud800"),  # yajl made one wrong character of the two
+        (b"\\ud83d\\u0041", "\\ud83d"),
+    ],
+)
+def test_a_lone_surrogate_escape_is_refused_on_every_write_path(
+    tenant: TenantCtx, products: str, escape: bytes, named: str
+) -> None:
+    api = tenant.admin
+    before = _state(api, products)
+    file = json.dumps(product_file(3)).encode().replace(b'"Product 1"', b'"P' + escape + b'"')
+    for table in (products, "Lone"):
+        response = import_file(api, table, file)
+        assert response.status_code == 400, response.text
+        message = response.json()["Message"]
+        assert message == "Row 1, column 'Name': " + LONE_HALF.format(named)
+    assert _state(api, products) == before
+    assert api.get("custom-tables/Lone").status_code == 404
+    # A pair and an escaped backslash before `u` are text, not a lone half.
+    fine = file.replace(escape, b"\\ud83d\\ude00\\\\ud800")
+    assert import_file(api, "Lone", fine).status_code == 200
+    assert flat_rows(api, "Lone")[1]["Name"] == "P\U0001f600\\ud800"
+
+    # The other write paths refuse the same string (their decoder does) and store nothing.
+    value = b'"P' + escape + b'"'
+    write = json.dumps(
+        {
+            "OperationType": "UpsertMany",
+            "UpsertManyModel": [
+                {
+                    "KeyValue": str(uuid.UUID(int=9)),
+                    "Columns": [{"ColumnName": "Name", "Value": "X"}],
+                }
+            ],
+        }
+    ).encode()
+    response = api.put(
+        f"custom-tables/{products}/rows",
+        content=write.replace(b'"X"', value),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert _state(api, products) == before
+    v1 = v1_api(tenant, *BOTH)
+    table_id = ok(v1.post("/api/v1/tables", json={"name": "Lone"}), 201)["id"]
+    response = v1.post(
+        f"/api/v1/tables/{table_id}/rows",
+        **raw_json('{"data": {"a": "X"}}'.replace('"X"', value.decode())),
+    )
+    assert response.status_code == 400, response.text
+    assert ok(v1.get(f"/api/v1/tables/{table_id}/rows")) == []
