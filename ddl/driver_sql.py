@@ -23,9 +23,7 @@ Compiled = tuple[str, tuple[str, ...] | None]  # SQL, and bind names in order (N
 _compiled: LruCache[tuple[Any, ...], Compiled] = LruCache(8192)
 
 
-def _sql(
-    conn: sa.Connection, key: Hashable, build: Callable[[], sa.Executable]
-) -> Compiled:
+def _sql(conn: sa.Connection, key: Hashable, build: Callable[[], sa.Executable]) -> Compiled:
     translate = conn.get_execution_options().get("schema_translate_map") or {}
     return _sql_for(conn.dialect, translate, key, build)
 
@@ -61,7 +59,7 @@ class Read:
     params: Mapping[str, Any]
 
 
-def _bound(conn: sa.Connection, read: Read) -> tuple[str, Any]:
+def bound_sql(conn: sa.Connection, read: Read) -> tuple[str, Any]:
     return _in_order(_sql(conn, read.key, read.build), read.params)
 
 
@@ -80,7 +78,7 @@ def execute(
 ) -> sa.CursorResult[Any]:
     """Run the statement `build` makes as driver SQL in the connection's transaction, with
     SQLAlchemy's result and error wrapping (time limits and lost connections map as usual)."""
-    sql, bound = _bound(conn, Read(key, build, params))
+    sql, bound = bound_sql(conn, Read(key, build, params))
     return conn.exec_driver_sql(sql, bound)
 
 
@@ -98,7 +96,7 @@ def fetch_one_alone(engine: sa.Engine, read: Read) -> tuple[Any, ...] | None:
             dialect.set_isolation_level(dbapi, "AUTOCOMMIT")
         try:
             sql, bound = _in_order(_sql_for(dialect, {}, read.key, read.build), read.params)
-            return _first_row(dbapi, sql, bound)
+            return first_row(dbapi, sql, bound)
         finally:
             if switch:
                 dialect.reset_isolation_level(dbapi)
@@ -165,11 +163,11 @@ def fetch_one(
 ) -> tuple[Any, ...] | None:
     """The first row of the statement `build` makes (compiled the first time `key` is seen on
     this dialect and schema), with `params` bound by name."""
-    sql, bound = _bound(conn, Read(key, build, params))
-    return _first_row(conn.connection.dbapi_connection, sql, bound)
+    sql, bound = bound_sql(conn, Read(key, build, params))
+    return first_row(conn.connection.dbapi_connection, sql, bound)
 
 
-def _first_row(dbapi: Any, sql: str, bound: Any) -> tuple[Any, ...] | None:
+def first_row(dbapi: Any, sql: str, bound: Any) -> tuple[Any, ...] | None:
     """The first row of `sql` on the driver's own cursor, closed after."""
     cursor = dbapi.cursor()
     try:

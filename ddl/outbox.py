@@ -151,10 +151,14 @@ def emit(
     event: str,
     payload: dict[str, Any],
     kinds: Sequence[str] = (),
+    *,
+    last: bool = False,
 ) -> str:
     """Insert one event (and a delivery per subscribed webhook); returns its id.
     `kinds` are the kinds a subscriber may have asked for (a mixed upsert is both created
-    and updated); by default the event's own."""
+    and updated); by default the event's own. `last`: nothing else is written in `conn`'s
+    transaction, whose COMMIT may then go with the event (Backend.first_row_committing: the
+    stream's number stays locked for the least time)."""
     event_id = str(uuid.uuid4())
     values: dict[str, Any] = {
         "id": event_id,
@@ -166,9 +170,16 @@ def emit(
     }
     kinds = kinds or (event,)
     fan = webhooks.fan_out_params(event_id, stream, fold(table_name), kinds, time.time())
-    if backend_for(conn).writable_ctes:
-        emitted = driver_sql.execute(conn, "outbox.emit", _emit_in_one, {**values, **fan})
-        seq, matched = map(int, emitted.one())
+    backend = backend_for(conn)
+    if backend.writable_ctes:
+        read = driver_sql.Read("outbox.emit", _emit_in_one, {**values, **fan})
+        if last:
+            sql, bound = driver_sql.bound_sql(conn, read)
+            emitted = backend.first_row_committing(conn.connection.dbapi_connection, sql, bound)
+        else:
+            emitted = driver_sql.execute(conn, read.key, read.build, read.params).one()
+        assert emitted is not None  # the CTEs' select always makes one row
+        seq, matched = map(int, emitted)
     else:
         seq = values["stream_seq"] = _next_seq(conn, stream)
         driver_sql.execute(conn, "outbox.insert_event", _insert_event, values)
@@ -177,7 +188,7 @@ def emit(
     if matched:
         conn.info[WAKE_FLAG] = True  # the dispatcher of this process is woken on commit
     if seq % PRUNE_EVERY == 0:
-        _prune(conn, stream)
+        _prune(conn, stream)  # after a commit with the event: a transaction of its own
     return event_id
 
 
@@ -204,9 +215,12 @@ def rows_written(
     groups: dict[tuple[Any, ...], list[Sequence[Any]]],
     inserted: int,
     updated: int,
+    *,
+    last: bool = False,
 ) -> None:
     """A v3 batch (an UpsertMany, UpdateMany, Update or an import's chunk) was written:
-    `groups` maps the columns a set of rows wrote (PreparedColumns) to (key, values…) rows."""
+    `groups` maps the columns a set of rows wrote (PreparedColumns) to (key, values…) rows.
+    `last` as for `emit`."""
     if not any(groups.values()):
         return  # an empty batch changed nothing
     kinds: tuple[str, ...]
@@ -227,7 +241,7 @@ def rows_written(
         "Updated": updated,
     }
     name = table.definition.name
-    emit(conn, v3_stream(name), name, event, payload, kinds)
+    emit(conn, v3_stream(name), name, event, payload, kinds, last=last)
 
 
 def rows_deleted(

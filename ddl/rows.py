@@ -402,7 +402,7 @@ def commit(
         if definition.version != seen.version or definition.id != seen.id:
             raise DefinitionChanged
         require_save(caller, definition)
-        return write_batch(conn, prepare(space, definition), operation, batch)
+        return write_batch(conn, prepare(space, definition), operation, batch, last=True)
 
 
 def _locked_definition(conn: sa.Connection, name: str, guard: Guard | None) -> TableDef:
@@ -443,11 +443,17 @@ def write_rows(
 
 
 def write_batch(
-    conn: sa.Connection, table: PreparedTable, operation: WriteOperation, batch: Batch
+    conn: sa.Connection,
+    table: PreparedTable,
+    operation: WriteOperation,
+    batch: Batch,
+    *,
+    last: bool = False,
 ) -> WriteResult:
-    """Write a validated batch inside the caller's transaction, with its change event."""
+    """Write a validated batch inside the caller's transaction, with its change event; `last`:
+    the transaction writes nothing after it (outbox.emit: its COMMIT may go with the event)."""
     result = _write_rows(conn, table, operation, batch)
-    outbox.rows_written(conn, table, batch.groups, result.inserted, result.updated)
+    outbox.rows_written(conn, table, batch.groups, result.inserted, result.updated, last=last)
     return result
 
 
@@ -535,7 +541,9 @@ def _upsert_returning_inserted(conn: sa.Connection, table: PreparedTable, batch:
                 [KEY_BIND, *(bind_name(i) for i in range(len(columns)))]
             )
             cursor.executemany(  # psycopg's executemany (DBAPI's has no `returning`)
-                statement.sql, [to_params(row) for row in rows], returning=True  # type: ignore[call-arg]
+                statement.sql,
+                [to_params(row) for row in rows],
+                returning=True,  # type: ignore[call-arg]
             )
             while True:
                 inserted += sum(1 for (new,) in cursor.fetchall() if new)
@@ -599,9 +607,7 @@ def delete_rows(
             )
             outbox.rows_deleted(conn, definition.name, definition.key_type, None, deleted)
             return deleted
-        statement = delete_statement(physical, table.key.name).returning(
-            physical.c[table.key.name]
-        )
+        statement = delete_statement(physical, table.key.name).returning(physical.c[table.key.name])
         gone = [
             key for chunk in _chunks(keys)
             for key in conn.execute(statement, {"keys": list(chunk)}).scalars()

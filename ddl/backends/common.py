@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
 
+from ddl.driver_sql import first_row
 from ddl.errors import CustomTablesError, QueryTimeout, ValidationError
 
 # How a read holds catalog rows until commit, strongest last:
@@ -138,6 +139,12 @@ class BackendBase:
         """Whether a compile-only probe (EXPLAIN) failing with `error` answers the client now;
         other failures are left for the run to report."""
         return True
+
+    def first_row_committing(self, dbapi: Any, sql: str, params: Any) -> tuple[Any, ...] | None:
+        """The first row of the last statement of `dbapi`'s transaction, the transaction then
+        committed where the driver can send the COMMIT with the statement (PostgreSQL); here
+        it is run alone and commits when its block ends, as usual."""
+        return first_row(dbapi, sql, params)
 
 
 class GrantCache:

@@ -176,6 +176,22 @@ class PostgresBackend(BackendBase):
     def probe_reports(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) in _PROBE_REPORTS
 
+    def first_row_committing(self, dbapi: Any, sql: str, params: Any) -> tuple[Any, ...] | None:
+        """The statement and the COMMIT in one pipeline: one round trip, and the locks it takes
+        are released as soon as the server has flushed the commit (BackendBase's docstring)."""
+        if not isinstance(dbapi, psycopg.Connection) or not psycopg.Pipeline.is_supported():
+            return super().first_row_committing(dbapi, sql, params)
+        try:
+            with dbapi.pipeline(), dbapi.cursor() as cursor:
+                cursor.execute(sql, params)
+                dbapi.commit()  # queued behind the statement; the pipeline syncs here
+                row = cursor.fetchone()
+        except psycopg.Error as error:  # as SQLAlchemy would have raised it (errors map as usual)
+            raise sa.exc.DBAPIError.instance(
+                sql, params, error, psycopg.Error, connection_invalidated=dbapi.closed
+            ) from error
+        return None if row is None else tuple(row)
+
 
 BACKEND = PostgresBackend()
 
