@@ -52,6 +52,12 @@ def check_display_name(value: object, what: str, max_length: int) -> str:
     return check_no_control(value, what)
 
 
+def check_role_name(name: object, what: str = "role") -> str:
+    """Role names follow the SPEC pattern (§9), wherever they come from: a token's roles and a
+    table's ReadRoles / SaveRoles, so a role that can be granted can also be required."""
+    return check_name(name, what)
+
+
 # Names the SPEC pattern allows but a backend keeps for itself: SQLite refuses tables named
 # sqlite_*, PostgreSQL refuses columns named as its system columns. Refused on every backend
 # alike, so a table can move between backends (export/import).
