@@ -1,5 +1,6 @@
-"""The one place where errors become HTTP answers: domain errors, framework errors, and
-anything unexpected (a 500 carrying only a request id that the log also has)."""
+"""The one place where errors become HTTP answers: domain errors, framework errors, a lost
+database connection (503, a read run again first: `RetryLostReads`), and anything unexpected
+(a 500 carrying only a request id that the log also has)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from app.head import client_method
 from ddl import errors as domain
+from ddl.backends import lost_connection
 from ddl.json_shape import problem_words, shape_message
 
 log = logging.getLogger("customtables")
@@ -26,6 +28,7 @@ STATUS: tuple[tuple[type[domain.CustomTablesError], int], ...] = (
     (domain.UnsupportedMediaType, 415),
     (domain.QueryTimeout, 408),
     (domain.RateLimited, 429),
+    (domain.DatabaseUnavailable, 503),
     (domain.ValidationError, 400),
 )
 HTTP_CODES = {
@@ -40,6 +43,7 @@ HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
 }
 V1_CODES = {
     400: "BAD_REQUEST",
@@ -52,7 +56,9 @@ V1_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
 }
+LOST_CONNECTION = "ct_lost_connection"  # in the request state: the answer is a lost connection
 _encoder = msgspec.json.Encoder()
 
 
@@ -106,6 +112,8 @@ def error_response(
 
 def domain_error(request: Request[Any, Any, Any], exc: domain.CustomTablesError) -> Response[bytes]:
     status = next(code for kind, code in STATUS if isinstance(exc, kind))
+    if isinstance(exc, domain.DatabaseUnavailable):  # a read may run again (RetryLostReads)
+        request.scope.setdefault("state", {})[LOST_CONNECTION] = True
     headers = getattr(exc, "headers", None)
     return error_response(request, status, exc.code, exc.message, headers)
 
@@ -154,6 +162,13 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+    if lost_connection(exc):  # the database's doing, not the request's: no 500, no traceback
+        first_line = (str(exc) or type(exc).__name__).splitlines()[0]
+        log.warning(
+            "request %s lost its database connection: %s %s: %s",
+            request_id, request.method, request.url.path, first_line,
+        )  # fmt: skip
+        return domain_error(request, domain.DatabaseUnavailable())
     log.error(  # the handler runs after the except block: the exception is passed in
         "request %s failed: %s %s", request_id, request.method, request.url.path, exc_info=exc
     )
@@ -178,6 +193,49 @@ def decode_error(exc: msgspec.MsgspecError, body: bytes) -> domain.ValidationErr
         else:
             return domain.ValidationError(shape_message(exc))
     return domain.ValidationError(f"The body is not valid JSON: {exc}")
+
+
+class RetryLostReads:
+    """ASGI wrapper around the app's handler: a GET (HEAD runs as one) whose answer would be
+    the 503 of a lost connection runs once more before anything is sent. A read changes
+    nothing, so running it again is safe, and by then the pool has replaced the connections
+    opened before the loss (ddl/backends/common.py): the client sees its answer, not the
+    restart. Writes get the 503 and `Retry-After`; whether to send one again is the client's
+    call. An answer already streaming when its connection breaks cannot be taken back."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        received: list[Any] = []  # the request's messages, handed again to the second run
+        held = False
+
+        async def recording() -> Any:
+            message = await receive()
+            received.append(message)
+            return message
+
+        async def sending(message: Any) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start" and scope["state"].get(LOST_CONNECTION):
+                held = True
+            if not held:
+                await send(message)
+
+        scope.setdefault("state", {}).pop(LOST_CONNECTION, None)
+        await self.app(scope, recording, sending)
+        if not held:
+            return
+        scope["state"].pop(LOST_CONNECTION, None)
+        log.info("retrying GET %s on a new database connection", scope["path"])
+
+        async def replaying() -> Any:
+            return received.pop(0) if received else await receive()
+
+        await self.app(scope, replaying, send)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -14,7 +14,7 @@ from app.auth import principal_v3, provide_tenancy
 from app.cors import cors_config
 from app.dispatcher import dispatching
 from app.docs_page import OfflineSwagger, openapi_router
-from app.errors import EXCEPTION_HANDLERS
+from app.errors import EXCEPTION_HANDLERS, RetryLostReads
 from app.head import HeadAsGet
 from app.media_types import media_type_middleware
 from app.metrics import metrics_route, watch_engine
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None, tenancy: Tenancy | None = None)
     app = Litestar.from_config(config)
     declare_errors(app)  # before the document is built:
     document_bodies(app)  # it is built here, once
-    app.asgi_handler = RequestObserver(HeadAsGet(app.asgi_handler))
+    app.asgi_handler = RequestObserver(HeadAsGet(RetryLostReads(app.asgi_handler)))
     app.state.tenancy = tenancy
     app.state.settings = settings
     return app

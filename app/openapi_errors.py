@@ -7,7 +7,8 @@ its own: `declare_errors(app)` walks the app's route handlers once, derives the 
 can answer from what it goes through, and adds those its handler did not declare itself:
 
 - every API route: 400 (path, query or body not valid), 401 (token), 403 (role or scope),
-  500 (an unexpected failure; the body carries only a request id);
+  500 (an unexpected failure; the body carries only a request id), 503 (the database
+  connection was lost, `Retry-After`);
 - a name or id in the path: 404; a write method: 409;
 - a body: 413 (too large) and 415 (not a media type the route reads);
 - v1 routes: 429 (rate limits); routes marked `opt={"heavy": True}` (saved-query runs, imports,
@@ -29,6 +30,7 @@ from litestar.routes import HTTPRoute
 from app import openapi_examples as ex
 from app.errors import HTTP_CODES, V1_CODES, ErrorV1, ErrorV3
 from app.media_types import accepted
+from ddl.errors import DatabaseUnavailable
 
 DESCRIPTIONS = {
     400: "The request is not valid: the message names what was wrong",
@@ -41,6 +43,8 @@ DESCRIPTIONS = {
     415: "The body's Content-Type is not one the route reads",
     429: "Too many requests; retry after the seconds the Retry-After header gives",
     500: "An unexpected failure: the message carries only a request id the server log also has",
+    503: "The connection to the database was lost (a restart); retry after the seconds the "
+    "Retry-After header gives",
 }
 V3_MESSAGES = {
     400: "Row 3, column 'Price': expected a number",
@@ -53,6 +57,7 @@ V3_MESSAGES = {
     415: "Content-Type 'text/plain' is not accepted here; send application/json",
     429: "Rate limit exceeded; retry after 1 seconds",
     500: "An internal error occurred; quote the request id to the operator",
+    503: DatabaseUnavailable().message,
 }
 V1_MESSAGES = {
     **V3_MESSAGES,
@@ -101,7 +106,7 @@ def statuses(path: str, handler: HTTPRouteHandler) -> set[int]:
     found = set(handler.opt.get("errors", ()))
     if not is_api(path):
         return found
-    found |= {400, 401, 403, 500}
+    found |= {400, 401, 403, 500, 503}
     if "{" in path:
         found.add(404)
     if WRITE_METHODS & set(handler.http_methods):

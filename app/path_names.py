@@ -10,13 +10,13 @@ from urllib.parse import unquote_to_bytes
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from ddl.errors import ValidationError
+from ddl.names import CONTROL_CHARACTER
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NUL = re.compile(rb"%00|\x00")
 
 
 def check_path(path: str) -> None:
-    found = _CONTROL.search(path)
+    found = CONTROL_CHARACTER.search(path)
     if found:
         code = f"U+{ord(found.group()):04X}"
         raise ValidationError(f"The path contains a control character ({code}); names cannot")

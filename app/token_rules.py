@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from app.tokens import SCOPES
 from ddl.errors import ValidationError
-from ddl.names import NAME_PATTERN
+from ddl.names import check_role_name
 
 
 def check_grants(roles: Sequence[str], scopes: Sequence[str]) -> None:
@@ -17,11 +17,7 @@ def check_grants(roles: Sequence[str], scopes: Sequence[str]) -> None:
     "needs a role or scope" rule is create_token's `require_grant`, so that a missing tenant
     or user is reported first."""
     for role in roles:
-        if NAME_PATTERN.fullmatch(role) is None:
-            raise ValidationError(
-                f"Invalid role {role!r}: it must start with a letter and contain only letters, "
-                "digits and underscores, 63 characters at most"
-            )
+        check_role_name(role)
     unknown = sorted(set(scopes) - SCOPES)
     if unknown:
         raise ValidationError(f"Unknown scope(s) {unknown}; known: {sorted(SCOPES)}")

@@ -21,6 +21,7 @@ from ddl import audit, driver_sql
 from ddl.access import Caller
 from ddl.catalog import now_text
 from ddl.errors import Forbidden, NotAuthenticated, NotFound, ValidationError
+from ddl.names import check_no_control
 
 TOKEN_PREFIX = "ct_"  # noqa: S105 (a prefix, not a secret)
 SCOPES = frozenset({"workflows:read", "workflows:write"})
@@ -120,8 +121,7 @@ def prepare_token(
     server-admin token."""
     if not user.strip():
         raise ValidationError("A token needs a user name")
-    if any(ord(char) < 32 or ord(char) == 127 for char in user):
-        raise ValidationError("A user name may not hold control characters (NUL, tab, newline…)")
+    check_no_control(user, "A user name")
     unknown = set(scopes) - SCOPES
     if unknown:
         raise ValidationError(f"Unknown scope(s) {sorted(unknown)}; known: {sorted(SCOPES)}")

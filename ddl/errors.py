@@ -105,6 +105,23 @@ class RateLimited(CustomTablesError):
     code = "RATE_LIMITED"
 
 
+class DatabaseUnavailable(CustomTablesError):
+    """The connection to the database broke under the request (a restart, a failover), or the
+    database cannot be reached (503 with `Retry-After`). Its transaction was rolled back by the
+    server unless the break came during the commit itself, which no client can be told apart
+    from a loss just after it: the message says to retry, not that nothing was written."""
+
+    code = "SERVICE_UNAVAILABLE"
+    RETRY_AFTER_SECONDS = 1
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The connection to the database was lost before the request finished; retry after "
+            f"{self.RETRY_AFTER_SECONDS} second"
+        )
+        self.headers = {"Retry-After": str(self.RETRY_AFTER_SECONDS)}
+
+
 class UnsupportedMediaType(CustomTablesError):
     """The body's Content-Type is not one the route reads (415)."""
 

@@ -15,7 +15,7 @@ from ddl import audit, catalog
 from ddl.access import Caller, require_admin
 from ddl.catalog import ColumnDef, TableDef
 from ddl.errors import Conflict, NotFound, TableNotFound, ValidationError
-from ddl.names import check_column_name, check_table_name, fold
+from ddl.names import check_column_name, check_role_name, check_table_name, fold
 from ddl.prepared import build_sql_table, prepare
 from ddl.space import TenantSpace
 from ddl.types import (
@@ -239,12 +239,9 @@ def drop_table(space: TenantSpace, caller: Caller, name: str) -> None:
 
 
 def _roles(value: Sequence[object], what: str) -> tuple[str, ...]:
-    roles = []
-    for role in value:
-        if not isinstance(role, str) or not role.strip() or len(role) > 100:
-            raise ValidationError(f"{what} must be a list of role names (1 to 100 characters)")
-        roles.append(role.strip())
-    return tuple(dict.fromkeys(roles))
+    """The roles of `what` (ReadRoles or SaveRoles), each checked as a token's roles are, so a
+    required role is one a token can be given, and no control character reaches the catalog."""
+    return tuple(dict.fromkeys(check_role_name(role, f"{what} role") for role in value))
 
 
 def set_roles(

@@ -363,9 +363,10 @@ def test_set_roles(api: Api, products: str) -> None:
     ("body", "status", "message"),
     [
         ({"ReadRoles": "Reader"}, 400, "ReadRoles"),
-        ({"ReadRoles": [""]}, 400, "ReadRoles must be a list of role names"),
+        ({"ReadRoles": [""]}, 400, "Invalid ReadRoles role ''"),
         ({"SaveRoles": [1]}, 400, "SaveRoles"),
-        ({"SaveRoles": ["x" * 101]}, 400, "SaveRoles must be a list of role names"),
+        ({"SaveRoles": ["x" * 64]}, 400, f"Invalid SaveRoles role '{'x' * 64}'"),
+        ({"SaveRoles": ["Bad Role"]}, 400, "Invalid SaveRoles role 'Bad Role'"),
     ],
 )
 def test_bad_set_roles(
@@ -375,6 +376,32 @@ def test_bad_set_roles(
     response = api.put(f"custom-table-definitions/{definition['Id']}", json=body)
     assert_error(response, status, message)
     assert api.get(f"custom-tables/{products}").json() == definition
+
+
+# Control characters a role name could smuggle in: NUL (which SQLite stores and PostgreSQL
+# cannot bind), another C0 control, DEL, and a C1 control (NEL).
+CONTROL_ROLES = ["Sales\x00", "\x00", "Sa\x1fles", "Sales\x7f", "Sales\x85"]
+
+
+@pytest.mark.parametrize("field", ["ReadRoles", "SaveRoles"])
+@pytest.mark.parametrize("role", CONTROL_ROLES, ids=["nul-end", "nul", "us", "del", "nel"])
+def test_set_roles_refuses_control_characters(
+    api: Api, products: str, field: str, role: str
+) -> None:
+    """A role name follows the name pattern of SPEC §3 (§9): a control character is a 400
+    naming the field, and the permissions stay as they were."""
+    definition = api.get(f"custom-tables/{products}").json()
+    response = api.put(f"custom-table-definitions/{definition['Id']}", json={field: [role]})
+    assert_error(response, 400, f"Invalid {field} role", "letters, digits and underscores")
+    assert api.get(f"custom-tables/{products}").json() == definition
+
+
+@pytest.mark.parametrize("field", ["ReadRoles", "SaveRoles"])
+def test_create_refuses_control_characters_in_roles(api: Api, field: str) -> None:
+    """The same rule when the roles come with the table's creation: 400, no table made."""
+    response = api.post("custom-tables/Guarded", json={**PRODUCT_CATALOG, field: ["Sales\x00"]})
+    assert_error(response, 400, f"Invalid {field} role")
+    assert api.get("custom-tables").json() == []
 
 
 @pytest.mark.parametrize(

@@ -109,6 +109,43 @@ def test_create_rejects_bad_fields(tenant: TenantCtx, body: dict[str, object], f
     assert ok(api.get("/api/v1/tables")) == []  # nothing written
 
 
+# NUL (stored by SQLite, refused by PostgreSQL's JSONB), other C0 controls, DEL and a C1 control
+CONTROLS = ["\x00", "\t", "\x1b", "\x7f", "\x85"]
+CONTROL_IDS = ["nul", "tab", "esc", "del", "nel"]
+
+
+def _bad_names(char: str) -> list[tuple[dict[str, object], str]]:
+    """Bodies that put `char` into each kind of v1 name, with the field the 400 must name."""
+    text = {"type": "text"}
+    return [
+        ({"name": f"Invoices{char}"}, "name"),
+        ({"columns": [{"name": f"amount{char}", **text}]}, "columns[0].name"),
+        ({"columns": [{"name": "a", **text}, {"name": f"{char}b", **text}]}, "columns[1].name"),
+        ({"columns": [{"name": "amount", "id": f"amount{char}", **text}]}, "columns[0].id"),
+        ({"schema": {"columns": [{"name": f"a{char}", **text}]}}, "schema.columns[0].name"),
+    ]
+
+
+@pytest.mark.parametrize("char", CONTROLS, ids=CONTROL_IDS)
+def test_control_characters_in_names_are_refused(tenant: TenantCtx, char: str) -> None:
+    """Table and column names (and column ids, the keys of row data) are text with no control
+    character: on create and on PATCH, a 400 naming the field, and nothing written."""
+    api = v1_api(tenant, *BOTH)
+    for body, field in _bad_names(char):
+        message = error(api.post("/api/v1/tables", json={"name": "T", **body}), 400, "BAD_REQUEST")
+        assert field in message, (body, message)
+        assert "character" in message, (body, message)
+    assert ok(api.get("/api/v1/tables")) == []
+    table = ok(api.post("/api/v1/tables", **raw_json(CREATE_TABLE_BODY)), 201)
+    url = f"/api/v1/tables/{table['id']}"
+    for body, field in _bad_names(char):
+        message = error(api.patch(url, json=body), 400, "BAD_REQUEST")
+        assert field in message, (body, message)
+        assert "character" in message, (body, message)
+    assert ok(api.get(url)) == table
+    assert ok(api.get("/api/v1/audit-logs"))[0]["action"] == "table.created"
+
+
 def test_name_of_255_characters_with_spaces(tenant: TenantCtx) -> None:
     api = v1_api(tenant, *BOTH)
     name = ("a b " * 64)[:255]

@@ -102,6 +102,7 @@ class Backend(Protocol):
     def lost_grant(self, error: BaseException) -> bool: ...
     def probe_reports(self, error: BaseException) -> bool: ...
     def first_row_committing(self, dbapi: Any, sql: str, params: Any) -> tuple[Any, ...] | None: ...
+    def lost_connection(self, error: BaseException) -> bool: ...
 
 
 SQLITE: Backend = sqlite.BACKEND
@@ -123,6 +124,29 @@ def backend_for(target: sa.Engine | sa.Connection | Dialect | str) -> Backend:
     return backend
 
 
+def lost_connection(error: BaseException) -> bool:
+    """Whether `error`, or an error it was raised from or while handling, is a database
+    connection breaking or failing to open: the request failed for no fault of its own
+    (app/errors.py answers 503 and retries reads). The chain is followed because a driver
+    that lost its connection often fails again in the clean-up (a rollback) that follows."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, sa.exc.DisconnectionError) or (
+            isinstance(current, sa.exc.DBAPIError) and current.connection_invalidated
+        ):
+            return True
+        if any(backend.lost_connection(current) for backend in _BACKENDS.values()):
+            return True
+        orig = current.orig if isinstance(current, sa.exc.DBAPIError) else None
+        pending += [orig, current.__cause__, current.__context__]
+    return False
+
+
 def server_engine(url: str, **kwargs: Any) -> sa.Engine:
     """An engine on a server database: one for the whole database, every tenant a schema."""
     options = {**backend_for(url).engine_options(), **kwargs}
@@ -133,5 +157,6 @@ def server_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 
 __all__ = [
-    "MSSQL", "POSTGRESQL", "SQLITE", "Backend", "RowLock", "backend_for", "server_engine",
+    "MSSQL", "POSTGRESQL", "SQLITE", "Backend", "RowLock", "backend_for", "lost_connection",
+    "server_engine",
 ]  # fmt: skip

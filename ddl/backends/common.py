@@ -146,6 +146,12 @@ class BackendBase:
         it is run alone and commits when its block ends, as usual."""
         return first_row(dbapi, sql, params)
 
+    def lost_connection(self, error: BaseException) -> bool:
+        """Whether the driver error `error` (not wrapped by SQLAlchemy: hot paths run on the
+        driver's own cursor) says the connection to the server broke or could not be made.
+        SQLAlchemy marks the errors it wraps itself (`connection_invalidated`)."""
+        return False
+
 
 class GrantCache:
     """Which reader grants this process has made, per (database url, schema, table id; "" for
@@ -212,14 +218,30 @@ PING_AFTER_IDLE_SECONDS = 1.0
 def ping_after_idle(engine: sa.Engine) -> None:
     """Test a pooled server connection before use only when it sat idle a while (or its driver
     says it broke): one that came back a moment ago is as good as a ping says, and pinging it
-    cost every transaction a round trip. A dead one is replaced before the request uses it."""
+    cost every transaction a round trip. A dead one is replaced before the request uses it.
+
+    A connection that comes back broken means the server may have dropped them all (a restart):
+    every connection opened before it is replaced at its next checkout, with no ping, as
+    SQLAlchemy does after a disconnect it sees itself. The driver-SQL hot paths
+    (ddl/driver_sql.py) bypass SQLAlchemy, so without this each dead pooled connection would
+    cost one more failed request."""
+    lost_at = [float("-inf")]  # when a connection last came back broken
+
+    @sa.event.listens_for(engine, "connect")
+    def _opened(_dbapi: Any, record: Any) -> None:
+        record.info["ct_opened_at"] = time.monotonic()
 
     @sa.event.listens_for(engine, "checkin")
-    def _idle_from(_dbapi: Any, record: Any) -> None:
-        record.info["ct_idle_since"] = time.monotonic()
+    def _idle_from(dbapi: Any, record: Any) -> None:
+        now = time.monotonic()
+        record.info["ct_idle_since"] = now
+        if dbapi is None or getattr(dbapi, "closed", False) or getattr(dbapi, "broken", False):
+            lost_at[0] = now
 
     @sa.event.listens_for(engine, "checkout")
     def _check(dbapi: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("ct_opened_at", float("-inf")) <= lost_at[0]:
+            raise sa.exc.DisconnectionError("opened before a connection was found lost")
         since = record.info.get("ct_idle_since")
         broken = getattr(dbapi, "closed", False) or getattr(dbapi, "broken", False)
         if not broken and since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:

@@ -26,7 +26,7 @@ from ddl.backends.common import (
     timeout_error,
 )
 from ddl.collation import COLLATION
-from ddl.errors import CustomTablesError, MissingFunction, ValidationError
+from ddl.errors import CustomTablesError, DatabaseUnavailable, MissingFunction, ValidationError
 
 if TYPE_CHECKING:
     from ddl.catalog import TableDef
@@ -83,7 +83,13 @@ _LOST_GRANT = frozenset({"42501", "42P01"})  # insufficient privilege, undefined
 _PROBE_REPORTS = frozenset({"42883", "42501", "42P01", "42703", "54001"})
 
 
+# admin shutdown, crash shutdown, cannot connect now (the server is starting or stopping)
+_SERVER_GONE = frozenset({"57P01", "57P02", "57P03"})
+
+
 def _query_error(error: psycopg.Error, seconds: float) -> CustomTablesError:
+    if BACKEND.lost_connection(error):  # not the query's fault: 503, to be sent again
+        return DatabaseUnavailable()
     state = error.sqlstate or ""
     if isinstance(error, psycopg.errors.QueryCanceled):
         return timeout_error(seconds)
@@ -191,6 +197,15 @@ class PostgresBackend(BackendBase):
                 sql, params, error, psycopg.Error, connection_invalidated=dbapi.closed
             ) from error
         return None if row is None else tuple(row)
+
+    def lost_connection(self, error: BaseException) -> bool:
+        """A connection exception (SQLSTATE class 08), the server ending the session (admin or
+        crash shutdown: a restart, pg_terminate_backend) or not accepting one yet, or psycopg's
+        own "the connection is lost" / "connection failed", which carry no SQLSTATE."""
+        if not isinstance(error, psycopg.OperationalError):
+            return False
+        state = error.sqlstate
+        return state is None or state.startswith("08") or state in _SERVER_GONE
 
 
 BACKEND = PostgresBackend()

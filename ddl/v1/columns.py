@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ddl.errors import ValidationError
+from ddl.names import check_display_name
 
 TYPES = ("text", "number", "boolean", "date", "select", "url", "email", "json")
 MAX_COLUMNS = 500
@@ -32,19 +33,20 @@ class Column:
     options: tuple[str, ...] | None
 
 
-def _label(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_LABEL:
-        raise ValidationError(
-            f"{what} must be a non-empty string of at most {MAX_LABEL} characters"
-        )
-    return value
-
-
 def _column(raw: object, where: str) -> tuple[dict[str, Any], Column]:
     if not isinstance(raw, dict):
         raise ValidationError(f"{where} must be an object")
-    name = _label(raw.get("name"), f"{where}.name")
-    column_id = _label(raw.get("id", name), f"{where}.id")
+    name = check_display_name(raw.get("name"), f"{where}.name", MAX_LABEL)
+    column_id = check_display_name(raw.get("id", name), f"{where}.id", MAX_LABEL)
+    stored = {"id": column_id, **{k: v for k, v in raw.items() if k != "id"}}
+    return stored, _checks(stored, where)
+
+
+def _checks(raw: dict[str, Any], where: str) -> Column:
+    """The row checks a column definition (with its id) declares, its type, required flag and
+    options checked; its names are not, so that a table stored before a name rule tightened
+    keeps accepting rows."""
+    column_id = raw["id"]
     kind = raw.get("type")
     if kind not in TYPES:
         raise ValidationError(f"{where}.type must be one of {', '.join(TYPES)}; got {kind!r}")
@@ -58,8 +60,7 @@ def _column(raw: object, where: str) -> tuple[dict[str, Any], Column]:
         raise ValidationError(f"{where}.options must be a list of strings")
     if kind == "select" and not options:
         raise ValidationError(f"{where}.options must list the values of a select column")
-    stored = {"id": column_id, **{k: v for k, v in raw.items() if k != "id"}}
-    return stored, Column(column_id, kind, required, tuple(options) if options else None)
+    return Column(column_id, kind, required, tuple(options) if options else None)
 
 
 def normalize(raw: Sequence[object], what: str = "columns") -> list[dict[str, Any]]:
@@ -79,7 +80,7 @@ def normalize(raw: Sequence[object], what: str = "columns") -> list[dict[str, An
 
 def parse_stored(columns: Sequence[dict[str, Any]]) -> tuple[Column, ...]:
     """The checks of columns already validated by `normalize`."""
-    return tuple(_column(column, "column")[1] for column in columns)
+    return tuple(_checks(column, "column") for column in columns)
 
 
 # --- row data ----------------------------------------------------------------------------------

@@ -10,10 +10,12 @@ from typing import Any
 from ddl import audit
 from ddl.catalog import now_text
 from ddl.errors import ValidationError
+from ddl.names import check_display_name
 from ddl.space import TenantSpace
 from ddl.v1 import catalog, columns, names
 from ddl.v1.catalog import V1Table
 
+MAX_NAME = 255
 MAX_ROWS_LIMIT = 100_000
 DEFAULT_MAX_ROWS = 10_000
 RESOURCE = "table"
@@ -45,11 +47,9 @@ class TableChanges:
 
 
 def check_name(name: object) -> str:
-    if not isinstance(name, str) or not 1 <= len(name) <= 255 or not name.strip():
-        raise ValidationError("name must be a string of 1 to 255 characters, not only spaces")
-    if "\x00" in name:
-        raise ValidationError("name may not contain the NUL character")
-    return name
+    """A v1 table's display name: free text under the one rule of display names (its SQL name
+    is derived from it once, by ddl/v1/names.py)."""
+    return check_display_name(name, "name", MAX_NAME)
 
 
 def check_max_rows(value: int) -> int:
