@@ -24,9 +24,7 @@ Compiled = tuple[str, tuple[str, ...] | None]  # SQL, and bind names in order (N
 _compiled: LruCache[tuple[Any, ...], Compiled] = LruCache(8192)
 
 
-def _sql(
-    conn: sa.Connection, key: Hashable, build: Callable[[], sa.Executable]
-) -> Compiled:
+def _sql(conn: sa.Connection, key: Hashable, build: Callable[[], sa.Executable]) -> Compiled:
     translate = conn.get_execution_options().get("schema_translate_map") or {}
     return _sql_for(conn.dialect, translate, key, build)
 
@@ -157,6 +155,15 @@ def _renamed(element: Any, index: int, names: set[str]) -> Any:
     return None
 
 
+def _own_names(statement: sa.Select[Any], index: int, names: set[str]) -> sa.Select[Any]:
+    """`statement` with its parameters in `names` bound under their _own names."""
+    renamed = visitors.replacement_traverse(
+        statement, {}, lambda element, **_: _renamed(element, index, names)
+    )
+    assert isinstance(renamed, sa.Select)
+    return renamed
+
+
 def _joined(reads: Sequence[Read]) -> sa.Select[Any]:
     """One row holding each read's row (NULLs and no mark where it has none); each read
     finds at most one row (a unique key), or the first of several is taken."""
@@ -164,11 +171,7 @@ def _joined(reads: Sequence[Read]) -> sa.Select[Any]:
     source: Any = one
     columns: list[Any] = []
     for index, read in enumerate(reads):
-        statement = _select(read)
-        names = set(read.params)
-        statement = visitors.replacement_traverse(
-            statement, {}, lambda element, i=index, n=names: _renamed(element, i, n)
-        )
+        statement = _own_names(_select(read), index, set(read.params))
         part = statement.add_columns(sa.true().label("found")).lateral(f"r{index}")
         source = source.outerjoin(part, sa.true())
         columns.extend(part.c)
