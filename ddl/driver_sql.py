@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ddl.cache import LruCache
@@ -113,8 +114,8 @@ def fetch_each(conn: sa.Connection, reads: Sequence[Read]) -> list[tuple[Any, ..
         return [fetch_one(conn, read.key, read.build, read.params) for read in reads]
     key = ("joined", *(read.key for read in reads))
     params: dict[str, Any] = {}
-    for read in reads:
-        params.update(read.params)
+    for index, read in enumerate(reads):  # each read's names its own (two reads of one kind)
+        params.update({_own(index, name): value for name, value in read.params.items()})
     row = fetch_one(conn, key, lambda: _joined(reads), params)
     assert row is not None  # the outer joins always make one row
     found: list[tuple[Any, ...] | None] = []
@@ -142,6 +143,27 @@ def _select(read: Read) -> sa.Select[Any]:
     return statement
 
 
+def _own(index: int, name: str) -> str:
+    """The name a read's parameter takes in the joined statement: reads of the same kind (two
+    tables' definitions) bind the same names, which would otherwise all take the last value."""
+    return f"r{index}_{name}"
+
+
+def _renamed(element: Any, index: int, names: set[str]) -> Any:
+    if isinstance(element, sa.BindParameter) and element.key in names:
+        return sa.bindparam(_own(index, element.key), type_=element.type)
+    return None
+
+
+def _own_names(statement: sa.Select[Any], index: int, names: set[str]) -> sa.Select[Any]:
+    """`statement` with its parameters in `names` bound under their _own names."""
+    renamed = visitors.replacement_traverse(
+        statement, {}, lambda element, **_: _renamed(element, index, names)
+    )
+    assert isinstance(renamed, sa.Select)
+    return renamed
+
+
 def _joined(reads: Sequence[Read]) -> sa.Select[Any]:
     """One row holding each read's row (NULLs and no mark where it has none); each read
     finds at most one row (a unique key), or the first of several is taken."""
@@ -149,7 +171,8 @@ def _joined(reads: Sequence[Read]) -> sa.Select[Any]:
     source: Any = one
     columns: list[Any] = []
     for index, read in enumerate(reads):
-        part = _select(read).add_columns(sa.true().label("found")).lateral(f"r{index}")
+        statement = _own_names(_select(read), index, set(read.params))
+        part = statement.add_columns(sa.true().label("found")).lateral(f"r{index}")
         source = source.outerjoin(part, sa.true())
         columns.extend(part.c)
     return sa.select(*columns).select_from(source)

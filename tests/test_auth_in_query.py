@@ -106,3 +106,20 @@ def test_a_run_records_the_token_use(tenant: TenantCtx) -> None:
             sa.select(tokens.c.last_used_at).where(tokens.c.prefix == api.token[:10])
         ).scalar_one()
     assert used is not None
+
+
+def test_an_unknown_format_is_401_first_for_a_bad_token(tenant: TenantCtx) -> None:
+    """`Format` was judged in the route before the run's token check: a revoked token (or
+    none) got the 400 'Format must be …' instead of its 401."""
+    api = _ready(tenant)
+    assert_error(api.get("queries/ByKey/execute", params={"k": KEY, "Format": "xml"}), 400)
+    assert_error(api.post("queries/ByKey/execute", params={"Format": "xml"}), 400)
+    _set_in_database(tenant, api, **REVOKED)
+    for answer in (
+        api.get("queries/ByKey/execute", params={"k": KEY, "Format": "xml"}),
+        api.post("queries/ByKey/execute", params={"Format": "xml"}, json={"k": KEY}),
+        api.get("queries/Missing/execute", params={"Format": "xml"}),
+    ):
+        assert_error(answer, 401, "not valid")
+    nobody = tenant.client.get("/api/v3/queries/ByKey/execute", params={"Format": "xml"})
+    assert_error(nobody, 401)

@@ -83,3 +83,29 @@ def test_the_same_query_name_in_two_tenants(tenant: TenantCtx, other_tenant: Ten
     for _ in range(2):
         assert _rows(tenant.admin.get("queries/Same/execute")) == [{"Label": "mine"}]
         assert _rows(other_tenant.admin.get("queries/Same/execute")) == [{"Label": "theirs"}]
+
+
+def test_a_query_reading_two_tables_gets_each_ones_definition(tenant: TenantCtx) -> None:
+    """Two remembered tables' definitions were read in one statement binding one parameter
+    name twice: on PostgreSQL both took the last table's name, so the second run compiled
+    'First' as 'Second' (wrong rows, or a 400 naming a column that is there)."""
+    api = tenant.admin
+    _table(api, "First", "Label", 5, "from first")
+    _table(api, "Second", "Label", 5, "from second")
+    _table(api, "Third", "Count", 3, 7)
+    _save(
+        api,
+        "Both",
+        "SELECT f.Label AS F, s.Label AS S FROM [customtables].[First] f"
+        " JOIN [customtables].[Second] s ON f.Oid = s.Oid",
+    )
+    _save(
+        api,
+        "Mixed",
+        "SELECT f.Label, t.Count FROM [customtables].[First] f"
+        " JOIN [customtables].[Third] t ON f.Oid = t.Oid",
+    )
+    for _ in range(3):
+        both = _rows(api.get("queries/Both/execute"))
+        assert both == [{"F": "from first", "S": "from second"}]
+        assert _rows(api.get("queries/Mixed/execute")) == [{"Label": "from first", "Count": 7}]

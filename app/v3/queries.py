@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -24,6 +24,7 @@ from app.tokens import Principal, TokenGuard, TokenStale, vouched_guard
 from app.v3.answer_format import query_csv, wants_csv, with_csv
 from app.v3.shapes import json_response
 from app.v3.tables import parse
+from ddl.errors import ValidationError
 from queries import service
 from queries.store import ParameterDef, SavedQuery
 
@@ -215,6 +216,22 @@ async def _run_csv(
     return query_csv(service.QueryResult(columns, body["Rows"], body["Truncated"]))
 
 
+Runner = Callable[
+    [Request[Any, Any, Any], Tenancy, str, Callable[[], dict[str, Any]], bool], Awaitable[Stream]
+]
+
+
+async def _runner(request: Request[Any, Any, Any], tenancy: Tenancy, format: str | None) -> Runner:
+    """`_run` or `_run_csv`, as `Format` or Accept ask. A `Format` it does not know is a 400
+    after the token's check: these routes authenticate in the run, not in a dependency, so
+    the caller of a bad token gets its 401 first, as everywhere else."""
+    try:
+        return _run_csv if wants_csv(format, request.headers.get("accept")) else _run
+    except ValidationError:
+        await sync_to_thread(lambda: principal_v3(request, tenancy))
+        raise
+
+
 class QueriesController(Controller):
     path = "/api/v3/queries"
     tags = ["Saved queries"]
@@ -294,7 +311,7 @@ class QueriesController(Controller):
         answers CSV (header `X-Truncated` tells whether rows were cut)."""
         params = request.query_params
         supplied = {key: params.get(key) for key in params if key != "Format"}
-        run = _run_csv if wants_csv(format, request.headers.get("accept")) else _run
+        run = await _runner(request, tenancy, format)
         return await run(request, tenancy, name, lambda: supplied, True)
 
     @post(
@@ -325,5 +342,5 @@ class QueriesController(Controller):
         def arguments() -> dict[str, Any]:
             return parse(body, _arguments) if body.strip() else {}
 
-        run = _run_csv if wants_csv(format, request.headers.get("accept")) else _run
+        run = await _runner(request, tenancy, format)
         return await run(request, tenancy, name, arguments, False)
