@@ -176,11 +176,10 @@ async def _admitted_run(
 
     def prepare(principal: Principal) -> tuple[Iterator[bytes], dict[str, Any]]:
         space = tenancy.space(principal.tenant)
-        chunks = service.answer_chunks(
+        run = service.answer_chunks(
             space, principal.caller, name, supplied, limits, from_text=from_text, guard=guard
         )
-        if guard is not None:
-            chunks = _noting_use(guard, chunks)
+        chunks = run if guard is None else _noting_use(guard, run)
         return chunks, {"media_type": "application/json"}
 
     return await admitted_for(request, identify, prepare)
