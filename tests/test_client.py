@@ -217,11 +217,11 @@ def test_get_all_pages_through_10000_rows_once_each(
     got = list(table.get_all(page_size=999))
     assert got == rows  # every row once, in key order, values typed
     assert table.refresh()["RowCount"] == 10_000
-    # Memory follows the page, not the table: a tenth of the rows per page, far less memory.
-    small, whole = (
-        peak_while(table.get_all(page_size=500)),
-        peak_while(table.get_all(page_size=10_000)),
-    )
+    # Memory follows the page, not the table: a fortieth of the rows per page, far less
+    # memory. The server runs in this process, so each is read twice and the lower peak kept:
+    # what a first read makes once (compiled statements, caches) is no page's memory.
+    small = min(peak_while(table.get_all(page_size=250)) for _ in range(2))
+    whole = min(peak_while(table.get_all(page_size=10_000)) for _ in range(2))
     assert small[0] == whole[0] == 10_000
     assert small[1] * 3 < whole[1], (small, whole)
 
