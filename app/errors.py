@@ -5,6 +5,7 @@ database connection (503, a read run again first: `RetryLostReads`), and anythin
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any, Literal
 
@@ -192,7 +193,29 @@ def decode_error(exc: msgspec.MsgspecError, body: bytes) -> domain.ValidationErr
             exc = syntax
         else:
             return domain.ValidationError(shape_message(exc))
-    return domain.ValidationError(f"The body is not valid JSON: {exc}")
+    return domain.ValidationError(syntax_message(str(exc)))
+
+
+# msgspec's syntax messages, each said in our words (its text names its own notions, e.g. a
+# `$[...]` path); the first whose words appear in it is used
+_SYNTAX_WORDS = (
+    ("truncated", "it ends before its value does"),
+    ("trailing characters", "something follows its value"),
+    ("invalid number", "a number is not written as JSON writes numbers"),
+    ("invalid escape", "a string holds an escape JSON does not have"),
+    ("out of range", "a number is too large"),
+    ("invalid character", "a character is not allowed where it stands (or is not UTF-8)"),
+)
+_AT_BYTE = re.compile(r"\(byte (\d+)\)")
+
+
+def syntax_message(decoder_text: str) -> str:
+    """`The body is not valid JSON: <why> (byte N, counted from 0)`, from a decoder's message,
+    none of whose own words reach the client."""
+    reason = next((ours for words, ours in _SYNTAX_WORDS if words in decoder_text), None)
+    at = _AT_BYTE.search(decoder_text)
+    where = f" (byte {at.group(1)}, counted from 0)" if at else ""
+    return f"The body is not valid JSON{': ' + reason if reason else ''}{where}"
 
 
 class RetryLostReads:

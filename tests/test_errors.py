@@ -50,6 +50,33 @@ def test_malformed_json_is_400(api: Api, method: str, path: str, content: bytes)
     assert_error(response, 400, "not valid JSON", code="VALIDATION_ERROR")
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"KeyColumnName": "Id",', "The body is not valid JSON: it ends before its value does"),
+        (b"\xff\xfe not utf-8", "The body is not valid JSON: a character is not allowed where it "
+         "stands (or is not UTF-8) (byte 0, counted from 0)"),
+        (b'{"KeyColumnName": "Id"} x', "The body is not valid JSON: something follows its value "
+         "(byte 25, counted from 0)"),
+        (b'{"KeyDataTypeId": 03}', "The body is not valid JSON: a number is not written as JSON "
+         "writes numbers (byte 19, counted from 0)"),
+        (b'{"KeyColumnName": "\\q"}', "The body is not valid JSON: a string holds an escape JSON "
+         "does not have (byte 21, counted from 0)"),
+        (b'{"KeyDataTypeId": 1e999999}', "The body is not valid JSON: a number is too large"),
+    ],
+)  # fmt: skip
+def test_a_body_that_is_not_json_is_told_in_our_words(
+    api: Api, content: bytes, message: str
+) -> None:
+    """msgspec's own wording ("JSON is malformed", "Input data was truncated", a `$[...]` path)
+    never reaches the client: the reason and the byte, in ours; nothing is made."""
+    response = api.post("custom-tables/T", content=content,
+                        headers={"content-type": "application/json"})  # fmt: skip
+    assert response.status_code == 400, response.text
+    assert response.json() == {"Code": "VALIDATION_ERROR", "Message": message}
+    assert api.get("custom-tables/T").status_code == 404
+
+
 @pytest.mark.parametrize("params", [{"Top": 2**63}, {"Skip": 10**20}, {"Top": 1, "Skip": 2**64}])
 def test_out_of_range_paging_is_400(api: Api, params: dict[str, Any]) -> None:
     create_table(api, "T")
